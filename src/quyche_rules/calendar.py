@@ -1,0 +1,579 @@
+"""The working-day calendar of the Vietnamese civil service, and deadlines counted on it.
+
+Why this module exists: Art. 3.1 of the Quy chế gives the requested body 7 working days
+"kể từ khi nhận được văn bản" to answer, and silence past that deadline counts as consent.
+A wrong deadline is a wrong legal consequence, so:
+
+* the days off come from the official yearly arrangement recorded, with its sources, in
+  ``rules/calendar/vn-civil-service.yaml``; a year not recorded there is estimated from the
+  ``holidays`` package and every deadline touching it says so (``provisional``) instead of
+  silently guessing;
+* counting follows the Bộ luật Dân sự 2015, Điều 147 khoản 2: when a period is expressed in
+  days, the first day (the day of receipt) is not counted; counting starts the next day.
+  Because only working days count, the due date is always a working day, which also
+  satisfies Điều 148 khoản 5 (a period ending on a rest day ends on the next working day).
+
+The civil-service week is Monday-Friday (Nghị định 45/2013/NĐ-CP and the yearly notices,
+which all assume Saturday and Sunday as the weekly rest days of cán bộ, công chức).
+
+Speed: deadlines are computed for every document of a document-management system, so the
+calendar precomputes, per contiguous range of years, a prefix count of working days and the
+list of working days; ``add_working_days`` is then two list look-ups. Tables are built
+lazily under a lock and published as one immutable tuple, so readers never take the lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+import holidays
+import yaml
+
+from quyche_rules.errors import CalendarError, RulebookError
+
+__all__ = [
+    "DEFAULT_CALENDAR_PATH",
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "VN_TZ",
+    "CalendarEntry",
+    "Deadline",
+    "WorkingCalendar",
+]
+
+#: The recorded arrangement shipped with the project.
+DEFAULT_CALENDAR_PATH: Final[Path] = (
+    Path(__file__).resolve().parents[2] / "rules" / "calendar" / "vn-civil-service.yaml"
+)
+
+#: Receipt datetimes carrying a timezone are converted to Vietnamese time before the date
+#: is taken: the date of receipt is the date on the receiving office's wall.
+VN_TZ: Final[ZoneInfo] = ZoneInfo("Asia/Ho_Chi_Minh")
+
+#: Supported years. ``holidays.VN`` silently returns *no* holidays from 2101 on (its lunar
+#: tables end in 2100), and the Labor Code 2019 rules it applies are meaningless long before
+#: 2000; refusing is safer than answering with an empty holiday list.
+MIN_YEAR: Final[int] = 2000
+MAX_YEAR: Final[int] = 2100
+
+_SCHEMA_VERSION: Final[int] = 1
+_ENTRY_KEYS: Final[frozenset[str]] = frozenset(
+    {"date", "reason_vi", "reason_en", "source", "verified", "note"}
+)
+_REVIEW_KEYS: Final[frozenset[str]] = frozenset({"date", "note", "source"})
+_YEAR_KEYS: Final[frozenset[str]] = frozenset({"days_off", "working_days", "under_review"})
+_SATURDAY: Final[int] = 5
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEntry:
+    """One recorded date of the official arrangement, with the instrument that decided it."""
+
+    day: date
+    working: bool
+    reason_vi: str
+    reason_en: str
+    source: str
+    verified: bool
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """A deadline counted in working days from the receipt of a document.
+
+    ``provisional`` is True when the counted span (received, due] touches a year with no
+    recorded official arrangement (its days off were estimated from ``holidays.VN``), or
+    contains a recorded date that is unverified or under review. ``provisional_years`` lists
+    those years and ``unconfirmed_dates`` those dates, so a caller can say *why*.
+    """
+
+    received: date
+    working_days: int
+    due: date
+    provisional: bool
+    provisional_years: tuple[int, ...]
+    unconfirmed_dates: tuple[date, ...] = ()
+
+
+# (base ordinal, prefix counts, working days). prefix[i] = number of working days with
+# ordinal < base + i, so prefix has one more element than the number of days covered.
+_Table = tuple[int, list[int], list[date]]
+_EMPTY_TABLE: Final[_Table] = (0, [0], [])
+
+
+class WorkingCalendar:
+    """Working days of Vietnamese cán bộ, công chức, viên chức (Monday-Friday, less days off).
+
+    A year recorded in the calendar YAML is taken from it alone (it lists every weekday off
+    and every Saturday worked, each with its source); any other year comes from
+    ``holidays.VN`` and makes the deadlines touching it provisional.
+
+    Instances are safe to share between threads.
+    """
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        """Load and validate the recorded arrangement at ``path`` (default: the shipped one).
+
+        Raises :class:`RulebookError` naming the file and field if the YAML is malformed.
+        """
+        self._path = Path(path) if path is not None else DEFAULT_CALENDAR_PATH
+        entries, review = _load_arrangement(self._path)
+        self._entries: dict[date, CalendarEntry] = {e.day: e for e in entries}
+        self._recorded: frozenset[int] = frozenset(review) | frozenset(e.day.year for e in entries)
+        self._unconfirmed: tuple[date, ...] = tuple(
+            sorted(
+                {e.day for e in entries if not e.verified}
+                | {d for dates in review.values() for d in dates}
+            )
+        )
+        self._year_cache: dict[int, list[date]] = {}
+        self._table: _Table = _EMPTY_TABLE
+        self._years: tuple[int, int] | None = None
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ introspection
+
+    @property
+    def path(self) -> Path:
+        """The YAML file the arrangement was read from."""
+        return self._path
+
+    @property
+    def recorded_years(self) -> frozenset[int]:
+        """Years with a recorded official arrangement (deadlines in them are not provisional)."""
+        return self._recorded
+
+    def entry(self, d: date) -> CalendarEntry | None:
+        """The recorded entry for ``d`` (reason and source), or None if nothing is recorded."""
+        return self._entries.get(_as_date(d, "d"))
+
+    # ------------------------------------------------------------------ operations
+
+    def is_working_day(self, d: date | datetime) -> bool:
+        """Whether ``d`` is a working day: Monday-Friday not off, or a Saturday/Sunday worked.
+
+        A datetime is reduced to its Vietnamese date first (see :meth:`add_working_days`).
+        """
+        o = d.toordinal() if type(d) is date else _as_date(d, "d").toordinal()
+        base, prefix, _ = self._table
+        i = o - base
+        if not 0 <= i < len(prefix) - 1:
+            base, prefix, _ = self._ensure(o, 0)
+            i = o - base
+        return prefix[i + 1] != prefix[i]
+
+    def add_working_days(self, start: date | datetime, n: int) -> date:
+        """The date on which the ``n``-th working day after ``start`` falls.
+
+        Bộ luật Dân sự 2015, Điều 147 khoản 2: the day of receipt is not counted, counting
+        starts the next day. So a document received on a Saturday, a holiday or a working
+        day gets its first counted day on the next working day after it.
+
+        ``n == 0`` returns ``start`` itself. Reason: the function is defined as the earliest
+        date ``d >= start`` with exactly ``n`` working days in ``(start, d]``; for n = 0 that
+        is ``start``. This keeps ``working_days_between(start, add_working_days(start, n))
+        == n`` and ``add(add(d, a), b) == add(d, a + b)`` true for every n >= 0. It is not a
+        legal deadline (``start`` may be a rest day), which is why :meth:`deadline` refuses
+        n = 0.
+
+        Receipt as a datetime: the time of day does not matter. Điều 147 counts a period in
+        days from the day after the event, whatever its hour, so a document received at
+        23:00 has the same deadline as one received at 08:00. Receipt after office hours
+        being registered the next working day (văn thư practice) is NOT modelled: neither
+        the Quy chế nor the Civil Code says so, and we found no instrument to cite. A naive
+        datetime is taken as Vietnamese local time; an aware one is converted to
+        Asia/Ho_Chi_Minh before its date is taken.
+
+        Raises :class:`CalendarError` for a negative or non-integer ``n`` (bool included),
+        a ``start`` that is not a date, or a result outside the supported years.
+        """
+        o = start.toordinal() if type(start) is date else _as_date(start, "start").toordinal()
+        if type(n) is not int or n < 0:
+            _check_n(n, minimum=0)
+        if n == 0:
+            return date.fromordinal(o)
+        base, prefix, days = self._table
+        i = o - base
+        if 0 <= i < len(prefix) - 1:
+            k = prefix[i + 1] + n - 1
+            if k < len(days):
+                return days[k]
+        base, prefix, days = self._ensure(o, n)
+        return days[prefix[o - base + 1] + n - 1]
+
+    def working_days_between(self, a: date | datetime, b: date | datetime) -> int:
+        """Number of working days in the interval ``(a, b]`` (0 when ``b <= a``).
+
+        The left end is excluded for the same reason as in :meth:`add_working_days`: the day
+        of receipt is not counted. ``working_days_between(received, today) > 7`` is thus the
+        test "the 7-working-day period of Art. 3.1 has run out".
+        """
+        oa = _as_date(a, "a").toordinal()
+        ob = _as_date(b, "b").toordinal()
+        if ob <= oa:
+            return 0
+        base, prefix, _ = self._table
+        if not (base <= oa and ob - base < len(prefix) - 1):
+            self._ensure(oa, 0)
+            base, prefix, _ = self._ensure(ob, 0)
+        return prefix[ob - base + 1] - prefix[oa - base + 1]
+
+    def deadline(self, received: date | datetime, n: int) -> Deadline:
+        """The deadline of ``n`` working days (n >= 1) from ``received``, with its provenance.
+
+        ``n`` must be at least 1: a period of zero days has no day to count under Điều 147,
+        and its "due date" could be a rest day, which no deadline can be.
+        """
+        day = _as_date(received, "received")
+        _check_n(n, minimum=1)
+        due = self.add_working_days(day, n)
+        first = day + timedelta(days=1)
+        unconfirmed = tuple(d for d in self._unconfirmed if day < d <= due)
+        years = {y for y in range(first.year, due.year + 1) if y not in self._recorded}
+        years.update(d.year for d in unconfirmed)
+        return Deadline(
+            received=day,
+            working_days=n,
+            due=due,
+            provisional=bool(years),
+            provisional_years=tuple(sorted(years)),
+            unconfirmed_dates=unconfirmed,
+        )
+
+    @staticmethod
+    def to_ics(
+        deadline: Deadline,
+        summary: str,
+        description: str = "",
+        *,
+        now: datetime | None = None,
+    ) -> bytes:
+        """An iCalendar (RFC 5545) file with one all-day VEVENT on ``deadline.due``.
+
+        The UID is a hash of the deadline and the texts, so exporting the same deadline twice
+        updates the event in the user's calendar instead of duplicating it. A provisional
+        deadline is exported with STATUS:TENTATIVE and the reason appended to the
+        description. ``now`` (DTSTAMP) defaults to the current UTC time; pass it for
+        byte-identical output.
+        """
+        from icalendar import Calendar, Event  # local: only the export needs it
+
+        if not isinstance(deadline, Deadline):
+            raise CalendarError(f"deadline must be a Deadline, got {type(deadline).__name__}")
+        if not isinstance(summary, str) or not summary.strip():
+            raise CalendarError("summary must be a non-empty string")
+        if not isinstance(description, str):
+            raise CalendarError(f"description must be a string, got {type(description).__name__}")
+        if now is None:
+            stamp = datetime.now(UTC)
+        elif isinstance(now, datetime) and now.utcoffset() is not None:
+            stamp = now.astimezone(UTC)  # RFC 5545: DTSTAMP is in UTC
+        else:
+            raise CalendarError(f"now must be a timezone-aware datetime, got {now!r}")
+
+        key = "\x1f".join(
+            (
+                deadline.received.isoformat(),
+                str(deadline.working_days),
+                deadline.due.isoformat(),
+                summary,
+                description,
+            )
+        )
+        uid = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + "@quyche-rules"
+        text = description
+        if deadline.provisional:
+            years = ", ".join(str(y) for y in deadline.provisional_years)
+            note = (
+                f"Provisional: no confirmed official holiday arrangement for {years}; "
+                "the due date may change."
+            )
+            text = f"{description}\n\n{note}" if description else note
+
+        cal = Calendar()
+        cal.add("prodid", "-//quyche-rules//working-day deadline//VI")
+        cal.add("version", "2.0")
+        event = Event()
+        event.add("uid", uid)
+        event.add("dtstamp", stamp)
+        event.add("dtstart", deadline.due)
+        event.add("dtend", deadline.due + timedelta(days=1))
+        event.add("summary", summary)
+        if text:
+            event.add("description", text)
+        event.add("status", "TENTATIVE" if deadline.provisional else "CONFIRMED")
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+        result: bytes = cal.to_ical()
+        return result
+
+    # ------------------------------------------------------------------ tables
+
+    def _ensure(self, o: int, n: int) -> _Table:
+        """Make the published table cover ordinal ``o`` and ``n`` working days after it.
+
+        Slow path, taken once per new year range; builds under the lock and publishes the
+        new table with one assignment, so lock-free readers see either table whole.
+        """
+        year = _year_of(o)
+        with self._lock:
+            lo, hi = self._years if self._years is not None else (year, year)
+            # One year of look-ahead: a short period received in late December ends in January.
+            lo, hi = min(lo, year), max(hi, min(year + 1, MAX_YEAR))
+            while True:
+                table = self._table
+                if self._years != (lo, hi):
+                    table = self._build(lo, hi)
+                base, prefix, days = table
+                if prefix[o - base + 1] + n - 1 < len(days) or n == 0:
+                    return table
+                if hi >= MAX_YEAR:
+                    raise CalendarError(
+                        f"n={n} working days after {date.fromordinal(o).isoformat()} runs past "
+                        f"the supported years {MIN_YEAR}-{MAX_YEAR}"
+                    )
+                hi = min(MAX_YEAR, hi + 1 + n // 240)
+
+    def _build(self, lo: int, hi: int) -> _Table:
+        """Assemble and publish the table for years ``lo..hi`` (caller holds the lock)."""
+        base = date(lo, 1, 1).toordinal()
+        end = date(hi, 12, 31).toordinal()
+        prefix = [0] * (end - base + 2)
+        days: list[date] = []
+        for y in range(lo, hi + 1):
+            days.extend(self._year_days(y))
+        count = 0
+        it = iter(days)
+        nxt = next(it, None)
+        for i in range(end - base + 1):
+            if nxt is not None and nxt.toordinal() == base + i:
+                count += 1
+                nxt = next(it, None)
+            prefix[i + 1] = count
+        table: _Table = (base, prefix, days)
+        self._table = table
+        self._years = (lo, hi)
+        return table
+
+    def _year_days(self, year: int) -> list[date]:
+        """Sorted working days of ``year`` (caller holds the lock)."""
+        cached = self._year_cache.get(year)
+        if cached is not None:
+            return cached
+        if year in self._recorded:
+            off = {d for d, e in self._entries.items() if d.year == year and not e.working}
+            worked = {d for d, e in self._entries.items() if d.year == year and e.working}
+        else:
+            off, worked = _estimated_year(year)
+        first = date(year, 1, 1)
+        result: list[date] = []
+        for i in range((date(year, 12, 31) - first).days + 1):
+            d = first + timedelta(days=i)
+            if d in worked if d.weekday() >= _SATURDAY else d not in off:
+                result.append(d)
+        self._year_cache[year] = result
+        return result
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _estimated_year(year: int) -> tuple[set[date], set[date]]:
+    """Weekdays off and weekend days worked of an unrecorded year, from ``holidays.VN``."""
+    vn: Any = holidays.country_holidays("VN", years=year)
+    off = {d for d in vn if d.year == year and d.weekday() < _SATURDAY}
+    worked = {d for d in getattr(vn, "weekend_workdays", ()) if d.year == year}
+    return off, worked
+
+
+def _year_of(o: int) -> int:
+    year = date.fromordinal(o).year
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise CalendarError(
+            f"date {date.fromordinal(o).isoformat()} is outside the supported years "
+            f"{MIN_YEAR}-{MAX_YEAR}"
+        )
+    return year
+
+
+def _as_date(value: object, name: str) -> date:
+    """``value`` as a Vietnamese calendar date; see :meth:`WorkingCalendar.add_working_days`."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None and value.utcoffset() is not None:
+            value = value.astimezone(VN_TZ)
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raise CalendarError(f"{name} must be a date or datetime, got {type(value).__name__}: {value!r}")
+
+
+def _check_n(n: object, *, minimum: int) -> None:
+    if type(n) is not int:  # bool is an int subclass: refused on purpose
+        raise CalendarError(f"n must be an integer number of working days, got {n!r}")
+    if n < minimum:
+        raise CalendarError(f"n must be >= {minimum}, got {n}")
+
+
+# ---------------------------------------------------------------------- YAML loading
+
+
+def _load_arrangement(path: Path) -> tuple[list[CalendarEntry], dict[int, list[date]]]:
+    """Read and validate the calendar YAML; every defect is a RulebookError naming the field."""
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulebookError(f"cannot read calendar file: {exc.strerror}", file=file) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise RulebookError(f"invalid YAML: {exc}", file=file, line=line) from exc
+
+    if not isinstance(data, Mapping):
+        raise RulebookError("top level must be a mapping", file=file)
+    _no_extra_keys(data, frozenset({"schema_version", "years"}), file, "")
+    if data.get("schema_version") != _SCHEMA_VERSION:
+        raise RulebookError(
+            f"schema_version must be {_SCHEMA_VERSION}, got {data.get('schema_version')!r}",
+            file=file,
+            field="schema_version",
+        )
+    years = data.get("years")
+    if not isinstance(years, Mapping) or not years:
+        raise RulebookError("years must be a non-empty mapping", file=file, field="years")
+
+    entries: list[CalendarEntry] = []
+    review: dict[int, list[date]] = {}
+    for year, body in years.items():
+        where = f"years.{year}"
+        if type(year) is not int or not MIN_YEAR <= year <= MAX_YEAR:
+            raise RulebookError(
+                f"year key must be an integer in {MIN_YEAR}..{MAX_YEAR}", file=file, field=where
+            )
+        if not isinstance(body, Mapping):
+            raise RulebookError("must be a mapping", file=file, field=where)
+        _no_extra_keys(body, _YEAR_KEYS, file, where)
+        if "days_off" not in body:
+            raise RulebookError("days_off is required", file=file, field=f"{where}.days_off")
+        seen: set[date] = set()
+        for kind in ("days_off", "working_days"):
+            for i, raw in enumerate(_list(body.get(kind, []), file, f"{where}.{kind}")):
+                entry = _entry(raw, year, kind == "working_days", file, f"{where}.{kind}[{i}]")
+                if entry.day in seen:
+                    raise RulebookError(
+                        f"{entry.day.isoformat()} is listed twice",
+                        file=file,
+                        field=f"{where}.{kind}[{i}].date",
+                    )
+                seen.add(entry.day)
+                entries.append(entry)
+        dates: list[date] = []
+        for i, raw in enumerate(_list(body.get("under_review", []), file, f"{where}.under_review")):
+            f = f"{where}.under_review[{i}]"
+            if not isinstance(raw, Mapping):
+                raise RulebookError("must be a mapping", file=file, field=f)
+            _no_extra_keys(raw, _REVIEW_KEYS, file, f)
+            _text(raw, "note", file, f)
+            _text(raw, "source", file, f)
+            dates.append(_day(raw.get("date"), year, file, f"{f}.date"))
+        review[year] = dates
+    return entries, review
+
+
+def _entry(raw: object, year: int, working: bool, file: str, where: str) -> CalendarEntry:
+    if not isinstance(raw, Mapping):
+        raise RulebookError("must be a mapping", file=file, field=where)
+    _no_extra_keys(raw, _ENTRY_KEYS, file, where)
+    day = _day(raw.get("date"), year, file, f"{where}.date")
+    weekend = day.weekday() >= _SATURDAY
+    if working and not weekend:
+        raise RulebookError(
+            f"{day.isoformat()} is a {day.strftime('%A')}; working_days lists only "
+            "Saturdays and Sundays worked",
+            file=file,
+            field=f"{where}.date",
+        )
+    if not working and weekend:
+        raise RulebookError(
+            f"{day.isoformat()} is a {day.strftime('%A')}; days_off lists only weekdays",
+            file=file,
+            field=f"{where}.date",
+        )
+    verified = raw.get("verified", True)
+    if type(verified) is not bool:
+        raise RulebookError("verified must be true or false", file=file, field=f"{where}.verified")
+    note = raw.get("note")
+    if note is not None and (not isinstance(note, str) or not note.strip()):
+        raise RulebookError("note must be a non-empty string", file=file, field=f"{where}.note")
+    if not verified and note is None:
+        raise RulebookError(
+            "an unverified entry needs a note saying what is missing",
+            file=file,
+            field=f"{where}.note",
+        )
+    return CalendarEntry(
+        day=day,
+        working=working,
+        reason_vi=_text(raw, "reason_vi", file, where),
+        reason_en=_text(raw, "reason_en", file, where),
+        source=_text(raw, "source", file, where),
+        verified=verified,
+        note=note,
+    )
+
+
+def _day(value: object, year: int, file: str, field: str) -> date:
+    if isinstance(value, datetime):
+        raise RulebookError("must be a date (YYYY-MM-DD), not a timestamp", file=file, field=field)
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError as exc:
+            raise RulebookError(
+                f"not a date (YYYY-MM-DD): {value!r}", file=file, field=field
+            ) from exc
+    if not isinstance(value, date):
+        raise RulebookError(f"must be a date (YYYY-MM-DD), got {value!r}", file=file, field=field)
+    if value.year != year:
+        raise RulebookError(
+            f"{value.isoformat()} is not in the year {year} it is listed under",
+            file=file,
+            field=field,
+        )
+    return value
+
+
+def _text(raw: Mapping[str, object], key: str, file: str, where: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise RulebookError(f"{key} must be a non-empty string", file=file, field=f"{where}.{key}")
+    return value
+
+
+def _list(value: object, file: str, field: str) -> Sequence[object]:
+    if not isinstance(value, list):
+        raise RulebookError("must be a list", file=file, field=field)
+    return value
+
+
+def _no_extra_keys(
+    raw: Mapping[Any, object], allowed: frozenset[str], file: str, where: str
+) -> None:
+    extra = sorted(str(k) for k in raw if k not in allowed)
+    if extra:
+        prefix = f"{where}." if where else ""
+        raise RulebookError(
+            f"unknown key(s) {', '.join(extra)}; allowed: {', '.join(sorted(allowed))}",
+            file=file,
+            field=f"{prefix}{extra[0]}",
+        )

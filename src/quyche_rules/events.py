@@ -1,0 +1,532 @@
+"""The events other systems report, one Pydantic model per event type.
+
+Every trigger in the rulebook names one of these types and conditions on its fields, and
+the loader refuses a rule that names a field or a value that is not here. Types are strict
+on purpose: the durable-rules engine compares values loosely (``5 == "5"``, ``True == 1``),
+so a boolean must arrive as a boolean and a party as a registry id, never as something that
+happens to compare equal. Strings are brought to NFC, because the engine compares bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+)
+
+from .errors import EventError
+from .parties import PartyRegistry, default_registry
+from .yamlio import loc_to_field
+
+
+@dataclass(frozen=True)
+class PartyField:
+    """Marks a field whose value is a party id (so rules may write ``@field``)."""
+
+
+def _resolve_party(value: Any, info: ValidationInfo) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a party id or name (a string)")
+    registry: PartyRegistry = (info.context or {}).get("registry") or default_registry()
+    try:
+        return registry.resolve(value).id
+    except KeyError:
+        raise ValueError(f"unknown party {value!r}") from None
+
+
+def _iso_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise ValueError("must be a date (YYYY-MM-DD), not a date-time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
+    raise ValueError("must be an ISO date (YYYY-MM-DD)")
+
+
+def _nfc(value: Any) -> Any:
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+PartyId = Annotated[
+    str,
+    BeforeValidator(_resolve_party),
+    PartyField(),
+    Field(json_schema_extra={"description": "party id or name, see rules/parties.yaml"}),
+]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+Text = Annotated[str, BeforeValidator(_nfc), Field(max_length=2000)]
+
+
+# --- vocabularies of the event fields -------------------------------------------------------
+
+
+class Matter(StrEnum):
+    INSPECTION = "inspection"  # kiểm tra
+    SUPERVISION = "supervision"  # giám sát
+    COMPLAINT = "complaint"  # khiếu nại
+    DENUNCIATION = "denunciation"  # tố cáo
+    DISCIPLINE = "discipline"  # thi hành kỷ luật
+    INTERNAL_AFFAIRS = "internal_affairs"  # nội chính, phòng, chống tham nhũng, tiêu cực
+    COUNCIL_OVERSIGHT = "council_oversight"  # giám sát, thẩm tra của HĐND
+
+
+class SubjectKind(StrEnum):
+    ORGANISATION = "organisation"  # tổ chức đảng / tổ chức
+    MEMBER = "member"  # đảng viên, cán bộ, cá nhân
+
+
+class ViolationOf(StrEnum):
+    PARTY_RULES = "party_rules"  # Điều lệ Đảng, kỷ luật Đảng
+    LAW = "law"  # pháp luật của Nhà nước
+    NATIONAL_SECURITY = "national_security"  # an ninh quốc gia
+
+
+class ComplaintKind(StrEnum):
+    COMPLAINT = "complaint"  # khiếu nại
+    DENUNCIATION = "denunciation"  # tố cáo
+    RECOMMENDATION = "recommendation"  # kiến nghị
+    FEEDBACK = "feedback"  # phản ánh
+    CASE = "case"  # vụ việc, vụ án
+
+
+class PersonnelAction(StrEnum):
+    APPOINTMENT = "appointment"  # bổ nhiệm
+    REAPPOINTMENT = "reappointment"  # bổ nhiệm lại
+    TRANSFER = "transfer"  # điều động
+    ROTATION = "rotation"  # luân chuyển
+    NOMINATION = "nomination"  # giới thiệu ứng cử
+    DISMISSAL = "dismissal"  # miễn nhiệm
+    PLANNING = "planning"  # quy hoạch
+    DISCIPLINE = "discipline"  # kỷ luật
+    REWARD = "reward"  # khen thưởng
+
+
+class PersonnelStage(StrEnum):
+    POLICY_AGREED = "policy_agreed"  # thống nhất chủ trương về nhân sự dự kiến
+    PROCESS_STARTED = "process_started"  # chủ trì thực hiện quy trình về công tác cán bộ
+    DECISION_PLANNED = "decision_planned"  # trước khi quyết định
+    ANNOUNCEMENT_CONFERENCE = "announcement_conference"  # hội nghị công bố quyết định
+
+
+class CommitteeRole(StrEnum):
+    NONE = "none"
+    CAP_UY_VIEN = "cap_uy_vien"  # cấp ủy viên of a cell/committee under Đảng bộ Khối
+    PHO_BI_THU = "pho_bi_thu"
+    BI_THU = "bi_thu"
+
+
+class RestructuringScope(StrEnum):
+    APPARATUS = "apparatus"  # tổ chức bộ máy
+    PARTY_ORGANISATION = "party_organisation"  # tổ chức đảng
+
+
+class VerificationKind(StrEnum):
+    POLITICAL_STANDARDS = "political_standards"  # kết luận tiêu chuẩn chính trị
+    POLITICAL_HISTORY = "political_history"  # lịch sử chính trị và chính trị hiện nay
+
+
+class MeetingKind(StrEnum):
+    HDND_PUBLIC_SESSION = "hdnd_public_session"
+    UBND_REGULAR_SESSION = "ubnd_regular_session"
+    UBND_CONFERENCE = "ubnd_conference"  # hội nghị triển khai chương trình, kế hoạch của tỉnh
+    UBND_WORKING_SESSION = "ubnd_working_session"  # làm việc với cơ quan, đơn vị, doanh nghiệp
+    THUONG_TRUC_TINH_UY_WORKING_SESSION = "thuong_truc_tinh_uy_working_session"
+
+
+class DocumentKind(StrEnum):
+    DIRECTIVE = "directive"  # chỉ thị
+    RESOLUTION = "resolution"  # nghị quyết
+    DECREE = "decree"  # nghị định
+    DECISION = "decision"  # quyết định
+    REGULATION_ON_FUNCTIONS = "regulation_on_functions"  # quy định chức năng, cơ cấu tổ chức
+    REPORT = "report"  # báo cáo
+    OTHER = "other"
+
+
+class RequestTopic(StrEnum):
+    GENERAL = "general"
+    INSPECTION = "inspection"
+    COMPLAINT = "complaint"
+    DISCIPLINE = "discipline"
+
+
+class StatementKind(StrEnum):
+    IMPROPER_STATEMENT = "improper_statement"  # nói, viết, phát tán, trả lời phỏng vấn trái quy định
+    LEAK = "leak"  # cung cấp, tiết lộ bí mật của Đảng, Nhà nước
+    HARMFUL_ACTIVITY = "harmful_activity"  # hoạt động gây nguy hại đến an ninh quốc gia
+
+
+class TravelPurpose(StrEnum):
+    SETTLEMENT = "settlement"
+    WORK = "work"
+    STUDY = "study"
+    OFFICIAL = "official"
+    VISIT = "visit"
+    TOURISM = "tourism"
+    OTHER = "other"
+
+
+class PeriodKind(StrEnum):
+    YEAR = "year"
+    HALF_YEAR = "half_year"
+
+
+# --- the events -----------------------------------------------------------------------------
+
+
+class _Event(BaseModel):
+    """Fields every event has. ``date`` is when the event happened (for a document: its
+    date); ``reference`` and ``summary`` are carried for the caller's records only and
+    never decide an obligation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+    date: IsoDate
+    reference: Text | None = None
+    summary: Text | None = None
+
+
+class CoordinationNeeded(_Event):
+    """Art. 3.1: an issue needs coordination; the body raising it must write first."""
+
+    type: Literal["coordination_needed"]
+    raised_by: PartyId
+    with_parties: list[PartyId] = Field(min_length=1)
+
+
+class CoordinationRequested(_Event):
+    """Art. 3.1: a written coordination request was sent; ``received_on`` starts the 7
+    working days."""
+
+    type: Literal["coordination_requested"]
+    requester: PartyId
+    requested: PartyId
+    received_on: IsoDate | None = None
+    topic: RequestTopic = RequestTopic.GENERAL
+
+
+class CoordinationExtensionNeeded(_Event):
+    """Art. 3.1: the requested body needs more time than the deadline gives."""
+
+    type: Literal["coordination_extension_needed"]
+    requester: PartyId
+    requested: PartyId
+
+
+class IssueArose(_Event):
+    """Art. 2.2: a practical issue arose between Đảng ủy Khối and related bodies."""
+
+    type: Literal["issue_arose"]
+    related_parties: list[PartyId] = Field(min_length=1)
+
+
+class CoordinationDisagreement(_Event):
+    """Art. 2.2: the coordinating parties cannot agree."""
+
+    type: Literal["coordination_disagreement"]
+    lead_party: PartyId
+    other_parties: list[PartyId] = Field(min_length=1)
+
+
+class ImportantIssueRaised(_Event):
+    """Art. 3.3: an important issue needs a meeting before a decision."""
+
+    type: Literal["important_issue_raised"]
+    raised_by: PartyId
+    related_parties: list[PartyId] = Field(min_length=1)
+
+
+class InspectionProgrammeDrafting(_Event):
+    """Art. 4.1.a: a yearly inspection and supervision programme is being drafted."""
+
+    type: Literal["inspection_programme_drafting"]
+    drafted_by: PartyId
+
+
+class _Subject(BaseModel):
+    subject_kind: SubjectKind
+    subject_in_bloc: StrictBool
+    subject_managed_by: PartyId | None = None
+
+
+class ConclusionMeetingPlanned(_Event, _Subject):
+    """Art. 4.1.b: a conference announcing inspection/supervision/complaint/denunciation
+    conclusions is being prepared."""
+
+    type: Literal["conclusion_meeting_planned"]
+    advised_by: PartyId
+    matter: Matter
+
+
+class ConclusionIssued(_Event, _Subject):
+    """A conclusion (inspection, supervision, complaint, denunciation, discipline, internal
+    affairs, HĐND oversight) was issued."""
+
+    type: Literal["conclusion_issued"]
+    issued_by: PartyId
+    matter: Matter
+
+
+class InspectionDecided(_Event, _Subject):
+    """Art. 13.5: an inspection or supervision was started or decided."""
+
+    type: Literal["inspection_decided"]
+    decided_by: PartyId
+    matter: Matter
+
+
+class ViolationSignsDetected(_Event, _Subject):
+    """Signs of a violation by a Party organisation or member were detected."""
+
+    type: Literal["violation_signs_detected"]
+    detected_by: PartyId
+    violation_of: ViolationOf
+
+
+class ComplaintReceived(_Event, _Subject):
+    """A complaint, denunciation, petition or case was received."""
+
+    type: Literal["complaint_received"]
+    received_by: PartyId
+    kind: ComplaintKind
+    concerns_internal_affairs: StrictBool = False
+
+
+class PersonnelActionEvent(_Event):
+    """A personnel action at some stage, with who decides and who runs the procedure."""
+
+    type: Literal["personnel_action"]
+    action: PersonnelAction
+    stage: PersonnelStage
+    decided_by: PartyId | None = None
+    conducted_by: PartyId | None = None
+    cadre_managed_by: PartyId | None = None
+    person_in_bloc: StrictBool
+    person_committee_role: CommitteeRole = CommitteeRole.NONE
+    received_on: IsoDate | None = None
+
+
+class Restructuring(_Event):
+    """Arts. 5.2.b, 13.3: reorganisation of an apparatus or of Party organisations."""
+
+    type: Literal["restructuring"]
+    conducted_by: PartyId
+    scope: RestructuringScope
+    affects_bloc_units: StrictBool
+    provincial_policy: StrictBool = False
+
+
+class VerificationRequested(_Event):
+    """Arts. 5.2.c, 15.4: a political-standards conclusion or a political-history
+    verification was requested."""
+
+    type: Literal["verification_requested"]
+    requested_by: PartyId
+    requested_from: PartyId
+    kind: VerificationKind
+    received_on: IsoDate | None = None
+
+
+class MeetingPlanned(_Event):
+    """Arts. 8.3, 10.3, 11.4: a session, conference or working session is planned."""
+
+    type: Literal["meeting_planned"]
+    convened_by: PartyId
+    kind: MeetingKind
+    concerns_bloc: StrictBool
+
+
+class DocumentIssued(_Event):
+    """Arts. 11.2, 11.4, 14.3: a document was issued."""
+
+    type: Literal["document_issued"]
+    issued_by: PartyId
+    kind: DocumentKind
+    concerns_bloc: StrictBool
+
+
+class TaskDeployed(_Event):
+    """Art. 10.2: Ban Thường vụ Đảng ủy Khối deploys a task to grassroots organisations."""
+
+    type: Literal["task_deployed"]
+    deployed_by: PartyId
+    related_bodies: list[PartyId] = Field(default_factory=list)
+
+
+class RecommendationMade(_Event):
+    """Art. 8.1: Đảng ủy Khối makes a proposal or recommendation to the provincial leadership."""
+
+    type: Literal["recommendation_made"]
+    made_by: PartyId
+    addressed_to: PartyId
+
+
+class TravelAbroad(_Event):
+    """Art. 15.2: an organisation or person of Đảng bộ Khối goes abroad."""
+
+    type: Literal["travel_abroad"]
+    traveller_in_bloc: StrictBool
+    purpose: TravelPurpose
+
+
+class ImproperStatementOrLeak(_Event):
+    """Art. 15.3: improper statements, leaks of secrets or harmful activity detected."""
+
+    type: Literal["improper_statement_or_leak"]
+    detected_by: PartyId
+    kind: StatementKind
+    subject_in_bloc: StrictBool
+
+
+class PeriodStarted(_Event):
+    """A reporting period began: send ``year`` on 1 January (it starts a half-year too)
+    and ``half_year`` on 1 July."""
+
+    type: Literal["period_started"]
+    period: PeriodKind
+
+
+EVENT_MODELS: tuple[type[_Event], ...] = (
+    CoordinationNeeded,
+    CoordinationRequested,
+    CoordinationExtensionNeeded,
+    IssueArose,
+    CoordinationDisagreement,
+    ImportantIssueRaised,
+    InspectionProgrammeDrafting,
+    ConclusionMeetingPlanned,
+    ConclusionIssued,
+    InspectionDecided,
+    ViolationSignsDetected,
+    ComplaintReceived,
+    PersonnelActionEvent,
+    Restructuring,
+    VerificationRequested,
+    MeetingPlanned,
+    DocumentIssued,
+    TaskDeployed,
+    RecommendationMade,
+    TravelAbroad,
+    ImproperStatementOrLeak,
+    PeriodStarted,
+)
+
+Event = Annotated[
+    CoordinationNeeded
+    | CoordinationRequested
+    | CoordinationExtensionNeeded
+    | IssueArose
+    | CoordinationDisagreement
+    | ImportantIssueRaised
+    | InspectionProgrammeDrafting
+    | ConclusionMeetingPlanned
+    | ConclusionIssued
+    | InspectionDecided
+    | ViolationSignsDetected
+    | ComplaintReceived
+    | PersonnelActionEvent
+    | Restructuring
+    | VerificationRequested
+    | MeetingPlanned
+    | DocumentIssued
+    | TaskDeployed
+    | RecommendationMade
+    | TravelAbroad
+    | ImproperStatementOrLeak
+    | PeriodStarted,
+    Field(discriminator="type"),
+]
+
+EVENT_TYPES: dict[str, type[_Event]] = {
+    get_args(m.model_fields["type"].annotation)[0]: m for m in EVENT_MODELS
+}
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)
+
+
+def parse_event(data: Any, *, registry: PartyRegistry | None = None) -> Any:
+    """Validate a mapping (from JSON or YAML) into an event, or raise ``EventError`` naming
+    the first offending field."""
+    if isinstance(data, BaseModel) and type(data) in EVENT_MODELS:
+        return data
+    if not isinstance(data, dict):
+        raise EventError("event: must be a mapping with a 'type' field")
+    etype = data.get("type")
+    if etype not in EVENT_TYPES:
+        known = ", ".join(sorted(EVENT_TYPES))
+        raise EventError(f"type: unknown event type {etype!r} (known: {known})")
+    try:
+        return _ADAPTER.validate_python(data, context={"registry": registry})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = [p for p in err["loc"] if p != etype]
+        raise EventError(f"{loc_to_field(loc)}: {err['msg']}") from None
+
+
+# --- field introspection, for the rule loader and the compiler -------------------------------
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """What a rule may say about one event field."""
+
+    name: str
+    kind: Literal["party", "bool", "enum", "party_list"]
+    enum: type[StrEnum] | None = None
+
+
+def _describe(name: str, annotation: Any, metadata: list[Any]) -> FieldInfo | None:
+    if any(isinstance(m, PartyField) for m in metadata):
+        return FieldInfo(name, "party")
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    base = args[0] if args and get_origin(annotation) is not list else annotation
+    if get_origin(annotation) is list:
+        inner = get_args(annotation)[0]
+        if any(isinstance(m, PartyField) for m in getattr(inner, "__metadata__", ())):
+            return FieldInfo(name, "party_list")
+        return None
+    if get_origin(base) is Annotated:
+        inner_meta = base.__metadata__
+        if any(isinstance(m, PartyField) for m in inner_meta):
+            return FieldInfo(name, "party")
+        base = get_args(base)[0]
+    if base is bool:
+        return FieldInfo(name, "bool")
+    if isinstance(base, type) and issubclass(base, StrEnum):
+        return FieldInfo(name, "enum", base)
+    return None
+
+
+def condition_fields(event_type: str) -> dict[str, FieldInfo]:
+    """The fields of an event type that a rule condition may test."""
+    model = EVENT_TYPES[event_type]
+    out: dict[str, FieldInfo] = {}
+    for name, f in model.model_fields.items():
+        if name == "type":
+            continue
+        info = _describe(name, f.annotation, list(f.metadata))
+        if info is not None:
+            out[name] = info
+    return out
+
+
+def events_json_schema() -> dict[str, Any]:
+    """JSON Schema of every event (a discriminated union on ``type``)."""
+    schema = _ADAPTER.json_schema()
+    schema["title"] = "quyche-rules event"
+    return schema
