@@ -8,13 +8,15 @@ A wrong deadline is a wrong legal consequence, so:
   ``rules/calendar/vn-civil-service.yaml``; a year not recorded there is estimated from the
   ``holidays`` package and every deadline touching it says so (``provisional``) instead of
   silently guessing;
-* counting follows the Bộ luật Dân sự 2015, Điều 147 khoản 2: when a period is expressed in
-  days, the first day (the day of receipt) is not counted; counting starts the next day.
+* counting follows the Bộ luật Dân sự 2015, Điều 147 khoản 2 and 3: when a period is in
+  days, or starts with an event (here the receipt of the document), the first day / the day
+  of the event is not counted; counting starts the next day.
   Because only working days count, the due date is always a working day, which also
   satisfies Điều 148 khoản 5 (a period ending on a rest day ends on the next working day).
 
-The civil-service week is Monday-Friday (Nghị định 45/2013/NĐ-CP and the yearly notices,
-which all assume Saturday and Sunday as the weekly rest days of cán bộ, công chức).
+The civil-service week is Monday-Friday: Quyết định 188/1999/QĐ-TTg ngày 17/9/1999, Điều 1
+("tuần làm việc 40 giờ trong 5 ngày, nghỉ ngày thứ bẩy và chủ nhật hàng tuần" for cán bộ,
+công chức of administrative bodies and political organisations).
 
 Speed: deadlines are computed for every document of a document-management system, so the
 calendar precomputes, per contiguous range of years, a prefix count of working days and the
@@ -173,7 +175,7 @@ class WorkingCalendar:
     def add_working_days(self, start: date | datetime, n: int) -> date:
         """The date on which the ``n``-th working day after ``start`` falls.
 
-        Bộ luật Dân sự 2015, Điều 147 khoản 2: the day of receipt is not counted, counting
+        Bộ luật Dân sự 2015, Điều 147 khoản 2-3: the day of receipt is not counted, counting
         starts the next day. So a document received on a Saturday, a holiday or a working
         day gets its first counted day on the next working day after it.
 
@@ -199,6 +201,7 @@ class WorkingCalendar:
         if type(n) is not int or n < 0:
             _check_n(n, minimum=0)
         if n == 0:
+            _year_of(o)  # same supported-years check as every other answer
             return date.fromordinal(o)
         base, prefix, days = self._table
         i = o - base
