@@ -97,8 +97,7 @@ def parse_condition(
             if not isinstance(value, list) or not value:
                 raise ConditionError(f"{key} takes a non-empty list of mappings", here)
             subs = tuple(
-                parse_condition(v, event_type, registry, f"{here}.{i}")
-                for i, v in enumerate(value)
+                parse_condition(v, event_type, registry, f"{here}.{i}") for i, v in enumerate(value)
             )
             items.append(AnyOf(subs) if key == "any" else All(subs))
             continue
@@ -117,7 +116,12 @@ def parse_condition(
             if not value or info.kind == "party_list":
                 raise ConditionError("a list of values needs a single-valued field", here)
             items.append(
-                In(key, tuple(_check_value(info, v, f"{here}.{i}", registry) for i, v in enumerate(value)))
+                In(
+                    key,
+                    tuple(
+                        _check_value(info, v, f"{here}.{i}", registry) for i, v in enumerate(value)
+                    ),
+                )
             )
         else:
             if info.kind == "party_list":

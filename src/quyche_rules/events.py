@@ -167,7 +167,8 @@ class RequestTopic(StrEnum):
 
 
 class StatementKind(StrEnum):
-    IMPROPER_STATEMENT = "improper_statement"  # nói, viết, phát tán, trả lời phỏng vấn trái quy định
+    # nói, viết, phát tán tài liệu, trả lời phỏng vấn trái với quy định
+    IMPROPER_STATEMENT = "improper_statement"
     LEAK = "leak"  # cung cấp, tiết lộ bí mật của Đảng, Nhà nước
     HARMFUL_ACTIVITY = "harmful_activity"  # hoạt động gây nguy hại đến an ninh quốc gia
 
@@ -475,7 +476,8 @@ def parse_event(data: Any, *, registry: PartyRegistry | None = None) -> Any:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [p for p in err["loc"] if p != etype]
-        raise EventError(f"{loc_to_field(loc)}: {err['msg']}") from None
+        msg = err["msg"].removeprefix("Value error, ")
+        raise EventError(f"{loc_to_field(loc)}: {msg}") from None
 
 
 # --- field introspection, for the rule loader and the compiler -------------------------------

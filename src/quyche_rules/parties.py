@@ -38,6 +38,7 @@ class Party(BaseModel):
     aliases: tuple[str, ...] = ()
     parent: str | None = None
     kind: PartyKind
+    members: tuple[str, ...] = ()
     note: str | None = None
 
     @field_validator("id")
@@ -72,6 +73,15 @@ class PartyRegistry:
             if p.parent is not None and p.parent not in by_id:
                 raise RulebookError(
                     f"unknown parent {p.parent!r}", file=file, field=f"parties.{p.id}.parent"
+                )
+            for m in p.members:
+                if m not in by_id:
+                    raise RulebookError(
+                        f"unknown member {m!r}", file=file, field=f"parties.{p.id}.members"
+                    )
+            if p.members and p.kind is not PartyKind.CLASS:
+                raise RulebookError(
+                    "only a class has members", file=file, field=f"parties.{p.id}.members"
                 )
             for name in (p.name_vi, *p.aliases):
                 key = fold(name)

@@ -192,12 +192,16 @@ def _compile_rule(
     idm = _RULE_ID.match(rid)
     basis = m.basis.to_basis()
     if idm is None:
-        raise _fail("id must look like art5.2.a.notify (article.clause.point.slug)", file, rid, "id")
+        raise _fail(
+            "id must look like art5.2.a.notify (article.clause.point.slug)", file, rid, "id"
+        )
     id_basis = Basis(int(idm.group(1)), _opt_int(idm.group(2)), idm.group(3))
     if id_basis != basis:
         raise _fail(f"id names {id_basis} but basis is {basis}", file, rid, "id")
     if basis.article != article:
-        raise _fail(f"basis is Art. {basis.article} in the file of Art. {article}", file, rid, "basis")
+        raise _fail(
+            f"basis is Art. {basis.article} in the file of Art. {article}", file, rid, "basis"
+        )
     unit = book.regulation.unit(basis)
     if unit is None:
         raise _fail(f"{basis} does not exist in the text", file, rid, "basis")
@@ -238,10 +242,10 @@ def _compile_rule(
         deadline = book.deadlines.get(m.deadline)
         if deadline is None:
             raise _fail(f"unknown deadline policy {m.deadline!r}", file, rid, "deadline")
-        for t in triggers:
-            if deadline.counted_from not in EVENT_TYPES[t.event_type].model_fields:
+        for et in triggers:
+            if deadline.counted_from not in EVENT_TYPES[et.event_type].model_fields:
                 raise _fail(
-                    f"event {t.event_type!r} has no {deadline.counted_from!r} to count from",
+                    f"event {et.event_type!r} has no {deadline.counted_from!r} to count from",
                     file,
                     rid,
                     "deadline",
@@ -314,7 +318,9 @@ def _load_deadlines(path: Path, book: Rulebook) -> None:
         raise RulebookError(err["msg"], file=path.name, field=loc_to_field(err["loc"])) from None
     for i, p in enumerate(parsed.policies):
         if not book.regulation.contains(p.basis.to_basis(), p.quote):
-            raise RulebookError("quote not verbatim in its basis", file=path.name, field=f"policies.{i}")
+            raise RulebookError(
+                "quote not verbatim in its basis", file=path.name, field=f"policies.{i}"
+            )
         book.deadlines[p.id] = p
 
 
@@ -332,7 +338,9 @@ def _load_article(path: Path, book: Rulebook) -> None:
             if isinstance(rules, list) and loc[1] < len(rules) and isinstance(rules[loc[1]], dict):
                 rid = rules[loc[1]].get("id")
                 rule_id = rid if isinstance(rid, str) else None
-        raise RulebookError(err["msg"], file=file, rule_id=rule_id, field=loc_to_field(loc)) from None
+        raise RulebookError(
+            err["msg"], file=file, rule_id=rule_id, field=loc_to_field(loc)
+        ) from None
     title = book.regulation.titles.get(parsed.article)
     if title is None:
         raise RulebookError(f"Art. {parsed.article} is not in the text", file=file, field="article")
@@ -341,10 +349,14 @@ def _load_article(path: Path, book: Rulebook) -> None:
     for m in parsed.rules:
         if m.id in book.rules:
             other = book.rules[m.id].file
-            raise RulebookError(f"duplicate rule id (also in {other})", file=file, rule_id=m.id, field="id")
+            raise RulebookError(
+                f"duplicate rule id (also in {other})", file=file, rule_id=m.id, field="id"
+            )
         book.rules[m.id] = _compile_rule(m, file, parsed.article, book)
     for i, na in enumerate(parsed.non_actionable):
         b = na.basis.to_basis()
         if b.article != parsed.article or book.regulation.unit(b) is None:
-            raise RulebookError(f"{b} is not a unit of this article", file=file, field=f"non_actionable.{i}")
+            raise RulebookError(
+                f"{b} is not a unit of this article", file=file, field=f"non_actionable.{i}"
+            )
         book.non_actionable[b] = NonActionable(b, normalize(na.reason), file)

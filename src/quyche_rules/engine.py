@@ -1,0 +1,267 @@
+"""The engine: compiles the rulebook once, then answers queries without keeping state.
+
+Flow: event (validated) → fact (only the fields the rules test) → backend (durable-rules or
+Python) → fired rule keys → obligations (parties expanded, deadline computed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from .backends import (
+    Backend,
+    CompiledTrigger,
+    DurableBackend,
+    Fact,
+    PythonBackend,
+    durable_available,
+)
+from .calendar import WorkingCalendar
+from .conditions import describe, fields_of
+from .errors import QuycheError
+from .events import parse_event
+from .obligations import BasisOut, Explanation, Obligation, PartyOut, duty_vi, form_vi
+from .parties import PartyKind
+from .rulebook import Rule, Rulebook, load_rulebook
+from .text import Basis
+
+BackendName = Literal["auto", "durable", "python"]
+_RESERVED = {"id", "sid"}
+
+
+def compile_triggers(book: Rulebook) -> list[CompiledTrigger]:
+    out: list[CompiledTrigger] = []
+    for rule in book:
+        for i, t in enumerate(rule.event_triggers):
+            out.append(CompiledTrigger(f"{rule.id}#{i}", rule.id, i, t.event_type, t.condition))
+    return out
+
+
+def projection(triggers: list[CompiledTrigger]) -> dict[str, frozenset[str]]:
+    """Per event type, the fields some rule tests: the only ones sent to the backend."""
+    fields: dict[str, set[str]] = {}
+    for t in triggers:
+        fs = fields.setdefault(t.event_type, set())
+        if t.condition is not None:
+            fs |= fields_of(t.condition)
+    bad = set().union(*fields.values()) & _RESERVED if fields else set()
+    if bad:
+        raise QuycheError(f"event fields {sorted(bad)} collide with durable-rules' own names")
+    return {k: frozenset(v) for k, v in fields.items()}
+
+
+def _fact_value(v: Any) -> Any:
+    if isinstance(v, Enum):
+        return v.value
+    if isinstance(v, list | tuple):
+        return [_fact_value(x) for x in v]
+    return v
+
+
+@dataclass(frozen=True)
+class DutyEntry:
+    """One rule binding a party, and how: by name, as a member of a class, or when an
+    event names the party in a given field."""
+
+    rule: Rule
+    binds_as: str
+
+
+class Engine:
+    """Answers "who must do what towards whom" for events.
+
+    Instances are independent (each compiles its own ruleset), safe to share between
+    threads, and deterministic: obligations come sorted by article, clause, point, rule
+    id and obligated party.
+    """
+
+    def __init__(
+        self,
+        rulebook: Rulebook | None = None,
+        *,
+        backend: BackendName = "auto",
+        calendar: WorkingCalendar | None = None,
+    ) -> None:
+        self.rulebook = rulebook or load_rulebook()
+        self.calendar = calendar or WorkingCalendar()
+        self.triggers = compile_triggers(self.rulebook)
+        self._by_key = {t.key: t for t in self.triggers}
+        self._fields = projection(self.triggers)
+        self._order = {
+            rid: n for n, rid in enumerate(sorted(self.rulebook.rules, key=self._rule_sort))
+        }
+        if backend == "auto":
+            backend = "durable" if durable_available() else "python"
+        if backend == "durable" and not durable_available():
+            raise QuycheError("the durable-rules backend is not installed on this Python")
+        self.backend: Backend = (
+            DurableBackend(self.triggers) if backend == "durable" else PythonBackend(self.triggers)
+        )
+
+    def _rule_sort(self, rid: str) -> tuple[Basis, str]:
+        return (self.rulebook.rules[rid].basis, rid)
+
+    # --- queries ----------------------------------------------------------------------------
+
+    def fact(self, event: BaseModel) -> Fact:
+        etype: str = event.type  # type: ignore[attr-defined]
+        fact: Fact = {"type": etype}
+        for name in self._fields.get(etype, ()):
+            value = getattr(event, name)
+            if value is not None:
+                fact[name] = _fact_value(value)
+        return fact
+
+    def who_must_be_notified(self, event: Any) -> list[Obligation]:
+        """Every obligation the event gives rise to (notify, consult, invite, report…)."""
+        ev = parse_event(event, registry=self.rulebook.parties)
+        fact = self.fact(ev)
+        keys = self.backend.match(fact)
+        first: dict[str, CompiledTrigger] = {}
+        for key in sorted(keys, key=lambda k: (k.split("#")[0], int(k.split("#")[1]))):
+            t = self._by_key[key]
+            first.setdefault(t.rule_id, t)
+        out: list[Obligation] = []
+        for rid in sorted(first, key=self._order.__getitem__):
+            out.extend(self._obligations(self.rulebook.rules[rid], first[rid], ev, fact))
+        return out
+
+    def duties_of(self, party: str) -> list[DutyEntry]:
+        """Every rule that binds the party: by name, through a class it belongs to, or
+        whenever an event names it (``@field`` rules such as Art. 3.1)."""
+        p = self.rulebook.parties.resolve(party)
+        classes = {
+            c.id for c in self.rulebook.parties if c.kind is PartyKind.CLASS and p.id in c.members
+        }
+        out: list[DutyEntry] = []
+        for rid in sorted(self.rulebook.rules, key=self._order.__getitem__):
+            rule = self.rulebook.rules[rid]
+            if rule.obligated == p.id:
+                out.append(DutyEntry(rule, "named"))
+            elif rule.obligated in classes:
+                out.append(DutyEntry(rule, f"member of {rule.obligated}"))
+            elif rule.obligated.startswith("@"):
+                out.append(DutyEntry(rule, f"when the event names it as {rule.obligated[1:]}"))
+        return out
+
+    def explain(self, obligation: Obligation) -> Explanation:
+        rule = self.rulebook.rules[obligation.rule_id]
+        unit = self.rulebook.regulation.unit(rule.basis)
+        return Explanation(
+            rule_id=rule.id,
+            basis=obligation.basis,
+            quote=rule.quote,
+            clause_text=unit.text if unit else "",
+            conditions=obligation.conditions,
+            note=rule.note,
+            rule_file=rule.file,
+        )
+
+    # --- building obligations ---------------------------------------------------------------
+
+    def _parties(self, ref: str, ev: BaseModel) -> list[str]:
+        if not ref.startswith("@"):
+            return [ref]
+        value = getattr(ev, ref[1:])
+        if value is None:
+            return []
+        return list(value) if isinstance(value, list) else [value]
+
+    def _obligations(
+        self, rule: Rule, trig: CompiledTrigger, ev: BaseModel, fact: Fact
+    ) -> list[Obligation]:
+        reg = self.rulebook.parties
+        conditions = (f"type = {fact['type']}",) + (
+            (describe(trig.condition),) if trig.condition is not None else ()
+        )
+        due, computation, provisional, silence = self._due(rule, ev)
+        counter_ids: list[str] = []
+        for ref in rule.counterparties:
+            for pid in self._parties(ref, ev):
+                if pid not in counter_ids:
+                    counter_ids.append(pid)
+        out = []
+        for ob_id in sorted(set(self._parties(rule.obligated, ev))):
+            cps = [c for c in counter_ids if c != ob_id]
+            if not cps:  # a body owes itself nothing
+                continue
+            out.append(
+                Obligation(
+                    rule_id=rule.id,
+                    basis=BasisOut.of(rule.basis),
+                    quote=rule.quote,
+                    obligated=PartyOut.of(reg.get(ob_id)),
+                    counterparties=tuple(PartyOut.of(reg.get(c)) for c in cps),
+                    duty=rule.duty,
+                    duty_vi=duty_vi(rule.duty),
+                    form=rule.form,
+                    form_vi=form_vi(rule.form),
+                    due=due,
+                    due_computation=computation,
+                    due_provisional=provisional,
+                    silence_means=silence,
+                    event_type=fact["type"],
+                    conditions=conditions,
+                    summary_en=rule.summary_en,
+                    note=rule.note,
+                )
+            )
+        return out
+
+    def _due(
+        self, rule: Rule, ev: BaseModel
+    ) -> tuple[dt.date | None, str | None, bool, str | None]:
+        policy = rule.deadline
+        if policy is None:
+            return None, None, False, None
+        received = getattr(ev, policy.counted_from, None)
+        if received is None:
+            return (
+                None,
+                f"{policy.working_days} working days from receipt ({policy.basis.article}."
+                f"{policy.basis.clause}); {policy.counted_from} not given",
+                False,
+                policy.silence_means,
+            )
+        d = self.calendar.deadline(received, policy.working_days)
+        how = (
+            f"{policy.working_days} working days after {received.isoformat()} "
+            f"(Điều {policy.basis.article}.{policy.basis.clause}; first day not counted, "
+            f"Civil Code 2015 Art. 147)"
+        )
+        if d.provisional:
+            how += "; provisional: no official holiday arrangement recorded for " + ", ".join(
+                str(y) for y in d.provisional_years
+            )
+        return d.due, how, d.provisional, policy.silence_means
+
+
+_default: Engine | None = None
+_default_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Engine()
+        return _default
+
+
+def who_must_be_notified(event: Mapping[str, Any] | BaseModel) -> list[Obligation]:
+    return default_engine().who_must_be_notified(event)
+
+
+def duties_of(party: str) -> list[DutyEntry]:
+    return default_engine().duties_of(party)
+
+
+def explain(obligation: Obligation) -> Explanation:
+    return default_engine().explain(obligation)
