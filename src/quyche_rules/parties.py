@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import RulebookError
 from .text import fold, normalize
-from .yamlio import load_yaml, loc_to_field
+from .yamlio import error_message, load_yaml, loc_to_field
 
 PARTIES_FILE = Path(__file__).resolve().parents[2] / "rules" / "parties.yaml"
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -124,7 +124,9 @@ def load_parties(path: Path = PARTIES_FILE) -> PartyRegistry:
         parsed = _PartiesFile.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise RulebookError(err["msg"], file=path.name, field=loc_to_field(err["loc"])) from None
+        raise RulebookError(
+            error_message(err), file=path.name, field=loc_to_field(err["loc"])
+        ) from None
     return PartyRegistry.from_parties(parsed.parties, file=path.name)
 
 

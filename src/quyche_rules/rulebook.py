@@ -22,7 +22,7 @@ from .events import EVENT_TYPES, condition_fields
 from .parties import PartyRegistry, load_parties
 from .text import Basis, Regulation, load_regulation, normalize
 from .vocabulary import Duty, Form, Period
-from .yamlio import load_yaml, loc_to_field
+from .yamlio import error_message, load_yaml, loc_to_field
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 _RULE_ID = re.compile(r"^art(\d+)(?:\.(\d+)(?:\.([a-zđ]))?)?\.[a-z0-9][a-z0-9-]*$")
@@ -315,7 +315,9 @@ def _load_deadlines(path: Path, book: Rulebook) -> None:
         parsed = _DeadlinesFile.model_validate(load_yaml(path))
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise RulebookError(err["msg"], file=path.name, field=loc_to_field(err["loc"])) from None
+        raise RulebookError(
+            error_message(err), file=path.name, field=loc_to_field(err["loc"])
+        ) from None
     for i, p in enumerate(parsed.policies):
         if not book.regulation.contains(p.basis.to_basis(), p.quote):
             raise RulebookError(
@@ -339,7 +341,7 @@ def _load_article(path: Path, book: Rulebook) -> None:
                 rid = rules[loc[1]].get("id")
                 rule_id = rid if isinstance(rid, str) else None
         raise RulebookError(
-            err["msg"], file=file, rule_id=rule_id, field=loc_to_field(loc)
+            error_message(err), file=file, rule_id=rule_id, field=loc_to_field(loc)
         ) from None
     title = book.regulation.titles.get(parsed.article)
     if title is None:

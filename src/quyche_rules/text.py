@@ -34,13 +34,21 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Basis:
-    """Where a duty comes from: article, clause (khoản) and lettered point (điểm)."""
+    """Where a duty comes from: article, clause (khoản) and lettered point (điểm).
+
+    Ordered as the text is: an article before its clauses, a clause before its points."""
 
     article: int
     clause: int | None = None
     point: str | None = None
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (self.article, self.clause or 0, self.point or "")
+
+    def __lt__(self, other: Basis) -> bool:
+        return self.sort_key() < other.sort_key()
 
     def __str__(self) -> str:
         out = f"Điều {self.article}"

@@ -57,3 +57,12 @@ def load_yaml(path: Path) -> Any:
 def loc_to_field(loc: Sequence[int | str]) -> str:
     """Pydantic's error location as a dotted path ("rules.3.basis.clause")."""
     return ".".join(str(p) for p in loc) or "(root)"
+
+
+def error_message(err: Any) -> str:
+    """Pydantic's message, with the offending value when it is short enough to show."""
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    value = err.get("input")
+    if isinstance(value, str | int | float | bool) and len(repr(value)) <= 60:
+        msg += f" (got {value!r})"
+    return msg

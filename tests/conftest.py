@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from quyche_rules.engine import Engine
+from quyche_rules.rulebook import RULES_DIR, Rulebook, load_rulebook
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def book() -> Rulebook:
+    return load_rulebook()
+
+
+@pytest.fixture(scope="session")
+def engines(book: Rulebook) -> dict[str, Engine]:
+    return {"durable": Engine(book, backend="durable"), "python": Engine(book, backend="python")}
+
+
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    """A private copy of rules/ that a test may break."""
+    dst = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, dst)
+    return dst
