@@ -468,7 +468,7 @@ def parse_event(data: Any, *, registry: PartyRegistry | None = None) -> Any:
     if not isinstance(data, dict):
         raise EventError("event: must be a mapping with a 'type' field")
     etype = data.get("type")
-    if etype not in EVENT_TYPES:
+    if not isinstance(etype, str) or etype not in EVENT_TYPES:
         known = ", ".join(sorted(EVENT_TYPES))
         raise EventError(f"type: unknown event type {etype!r} (known: {known})")
     try:
