@@ -94,6 +94,9 @@ class Engine:
         self.triggers = compile_triggers(self.rulebook)
         self._by_key = {t.key: t for t in self.triggers}
         self._fields = projection(self.triggers)
+        # output pieces are immutable: build them once, not per query
+        self._party_out = {p.id: PartyOut.of(p) for p in self.rulebook.parties}
+        self._basis_out = {r.id: BasisOut.of(r.basis) for r in self.rulebook}
         self._order = {
             rid: n for n, rid in enumerate(sorted(self.rulebook.rules, key=self._rule_sort))
         }
@@ -177,7 +180,6 @@ class Engine:
     def _obligations(
         self, rule: Rule, trig: CompiledTrigger, ev: BaseModel, fact: Fact
     ) -> list[Obligation]:
-        reg = self.rulebook.parties
         conditions = (f"type = {fact['type']}",) + (
             (describe(trig.condition),) if trig.condition is not None else ()
         )
@@ -192,13 +194,14 @@ class Engine:
             cps = [c for c in counter_ids if c != ob_id]
             if not cps:  # a body owes itself nothing
                 continue
+            # model_construct: every value is already validated (rulebook, event model)
             out.append(
-                Obligation(
+                Obligation.model_construct(
                     rule_id=rule.id,
-                    basis=BasisOut.of(rule.basis),
+                    basis=self._basis_out[rule.id],
                     quote=rule.quote,
-                    obligated=PartyOut.of(reg.get(ob_id)),
-                    counterparties=tuple(PartyOut.of(reg.get(c)) for c in cps),
+                    obligated=self._party_out[ob_id],
+                    counterparties=tuple(self._party_out[c] for c in cps),
                     duty=rule.duty,
                     duty_vi=duty_vi(rule.duty),
                     form=rule.form,
