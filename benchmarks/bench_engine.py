@@ -84,7 +84,7 @@ def bare_durable(engine: Engine) -> Callable[[dict[str, Any]], None]:
 
 
 def bare_predicates(engine: Engine) -> Callable[[dict[str, Any]], None]:
-    table = engine.backend._by_type if engine.backend.name == "python" else {}  # noqa: SLF001
+    table = engine.backend._by_type if engine.backend.name == "python" else {}
 
     def run(fact: dict[str, Any]) -> None:
         [k for k, p in table.get(fact["type"], ()) if p(fact)]
@@ -138,12 +138,8 @@ def main() -> None:
     print("ratios (target in brackets)")
     print(f"  durable match / (a)                 {dm / a:6.2f}  [≤ 1.5]")
     print(f"  python match / (b)                  {pm / b:6.2f}  [≤ 2]")
-    print(
-        f"  durable who_must_be_notified / (a)  {dw / a:6.2f}  (includes validation and obligations)"
-    )
-    print(
-        f"  python who_must_be_notified / (b)   {pw / b:6.2f}  (includes validation and obligations)"
-    )
+    print(f"  durable who_must_be_notified / (a)  {dw / a:6.2f}  (+ validation, obligations)")
+    print(f"  python who_must_be_notified / (b)   {pw / b:6.2f}  (+ validation, obligations)")
     print(f"cold start (import + load + compile), median of 5: {cold_start():.0f} ms  [≤ 300]")
 
     before = rss_mb()
