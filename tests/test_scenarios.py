@@ -336,6 +336,121 @@ SCENARIOS: list[tuple[str, dict[str, Any], Expected]] = [
         },
         {("art13.5.notify-inspection-lanh-dao", D, (LD,))},
     ),
+    (
+        "14.2 district committee learns of a Bloc member's violation",
+        {
+            "type": "violation_signs_detected",
+            "date": "2026-04-14",
+            "detected_by": "huyen_thi_thanh_uy",
+            "subject_kind": "member",
+            "subject_in_bloc": True,
+            "violation_of": "party_rules",
+        },
+        {
+            (
+                "art14.2.inform-member-violations",
+                "huyen_thi_thanh_uy",
+                (D, "to_chuc_co_so_dang_thuoc_khoi"),
+            )
+        },
+    ),
+    (
+        "14.3 district resolution relevant to Bloc organisations",
+        {
+            "type": "document_issued",
+            "date": "2026-04-20",
+            "issued_by": "huyện ủy, thị ủy, thành ủy",
+            "kind": "resolution",
+            "concerns_bloc": True,
+        },
+        {("art14.3.inform-resolutions-and-decisions", "huyen_thi_thanh_uy", (D,))},
+    ),
+    (
+        "15.2 + 3.1 ĐUK asks the Police Party Committee for discipline information",
+        {
+            "type": "coordination_requested",
+            "date": "2026-03-02",
+            "requester": D,
+            "requested": "dang_uy_cong_an_tinh",
+            "topic": "discipline",
+            "received_on": "2026-03-02",
+        },
+        {
+            ("art3.1.respond", "dang_uy_cong_an_tinh", (D,)),
+            ("art15.2.provide-on-request", "dang_uy_cong_an_tinh", (D,)),
+        },
+    ),
+    (
+        "15.3 leak detected by the Police: inform ĐUK",
+        {
+            "type": "improper_statement_or_leak",
+            "date": "2026-05-05",
+            "detected_by": "dang_uy_cong_an_tinh",
+            "kind": "leak",
+            "subject_in_bloc": True,
+        },
+        {("art15.3.inform-dang-uy-khoi", "dang_uy_cong_an_tinh", (D,))},
+    ),
+    (
+        "15.3 improper statement detected by ĐUK: inform the Police Party Committee",
+        {
+            "type": "improper_statement_or_leak",
+            "date": "2026-05-05",
+            "detected_by": D,
+            "kind": "improper_statement",
+            "subject_in_bloc": True,
+        },
+        {("art15.3.inform-dang-uy-cong-an", D, ("dang_uy_cong_an_tinh",))},
+    ),
+    (
+        "15.4 political-history verification requested by ĐUK",
+        {
+            "type": "verification_requested",
+            "date": "2026-08-27",
+            "requested_by": D,
+            "requested_from": "dang_uy_cong_an_tinh",
+            "kind": "political_history",
+        },
+        {("art15.4.provide-political-history", "dang_uy_cong_an_tinh", (D,))},
+    ),
+    (
+        "start of a year: yearly and half-yearly duties",
+        {"type": "period_started", "date": "2026-01-01", "period": "year"},
+        {
+            ("art7.1.direct-grassroots-annual-programme", D, ("to_chuc_co_so_dang_thuoc_khoi",)),
+            ("art10.1.consult-dang-doan-hdnd", BTV_DUK, ("dang_doan_hdnd_tinh",)),
+            ("art10.3.inform-yearly-programme", "dang_doan_hdnd_tinh", (D,)),
+            ("art11.1.inform-ban-can-su-dang-ubnd", BTV_DUK, ("ban_can_su_dang_ubnd_tinh",)),
+            ("art11.1.inform-ban-thuong-vu-dang-uy-khoi", "ban_can_su_dang_ubnd_tinh", (BTV_DUK,)),
+            (
+                "art11.3.notify-emulation-and-reform-results",
+                "ban_can_su_dang_ubnd_tinh",
+                (BTV_DUK,),
+            ),
+            ("art13.2.consult-dang-uy-khoi", LD, (D,)),
+            ("art13.2.consult-lanh-dao", D, (LD,)),
+            (
+                "art16.2.chair-defence-supervision",
+                "ubkt_dang_uy_quan_su_tinh",
+                ("ubkt_dang_uy_khoi",),
+            ),
+            (
+                "art16.2.coordinate-defence-supervision",
+                "ubkt_dang_uy_khoi",
+                ("ubkt_dang_uy_quan_su_tinh",),
+            ),
+            ("art16.2.direct-ubkt-quan-su", "dang_uy_quan_su_tinh", ("ubkt_dang_uy_quan_su_tinh",)),
+            ("art17.3.report-yearly-review", BTV_DUK, ("ban_thuong_vu_tinh_uy",)),
+        },
+    ),
+    (
+        "start of a half-year: only the half-yearly exchange of Art. 11.1",
+        {"type": "period_started", "date": "2026-07-01", "period": "half_year"},
+        {
+            ("art11.1.inform-ban-can-su-dang-ubnd", BTV_DUK, ("ban_can_su_dang_ubnd_tinh",)),
+            ("art11.1.inform-ban-thuong-vu-dang-uy-khoi", "ban_can_su_dang_ubnd_tinh", (BTV_DUK,)),
+        },
+    ),
 ]
 
 
@@ -354,4 +469,48 @@ def test_scenario(
 def test_scenarios_cover_every_article_with_event_rules(engines: dict[str, Engine]) -> None:
     fired = {rid for _, _, exp in SCENARIOS for rid, _, _ in exp}
     articles = {int(r.split(".")[0][3:]) for r in fired}
-    assert {2, 3, 4, 5, 8, 9, 10, 11, 13} <= articles
+    assert {2, 3, 4, 5, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17} <= articles
+
+
+def test_art_3_1_deadlines_cross_the_holidays(engines: dict[str, Engine]) -> None:
+    """Due dates computed by hand from the official arrangements: received Friday 24/1/2025
+    (Tết 27–31/1 off) → 11/2; received Friday 28/8/2026 (31/8, 1–2/9 off) → 11/9."""
+    for received, due in (("2025-01-24", "2025-02-11"), ("2026-08-28", "2026-09-11")):
+        ev = {
+            "type": "coordination_requested",
+            "date": received,
+            "requester": D,
+            "requested": "ban_tuyen_giao_tinh_uy",
+            "received_on": received,
+        }
+        (ob,) = engines["durable"].who_must_be_notified(ev)
+        assert ob.due is not None and ob.due.isoformat() == due
+        assert ob.silence_means == "consent" and not ob.due_provisional
+    ev = {
+        "type": "coordination_requested",
+        "date": "2025-01-24",
+        "requester": D,
+        "requested": "ban_tuyen_giao_tinh_uy",
+    }
+    (ob,) = engines["python"].who_must_be_notified(ev)
+    assert ob.due is None and ob.due_computation and "not given" in ob.due_computation
+
+
+def test_explain_gives_quote_clause_and_conditions(engines: dict[str, Engine]) -> None:
+    ev = SCENARIOS[6][1]
+    (ob,) = engines["durable"].who_must_be_notified(ev)
+    why = engines["durable"].explain(ob)
+    assert why.quote in why.clause_text
+    assert any("subject_in_bloc = true" in c for c in why.conditions)
+
+
+def test_duties_of_includes_standing_periodic_and_class_duties(engines: dict[str, Engine]) -> None:
+    entries = engines["python"].duties_of("Đảng ủy Công an tỉnh")
+    how = {e.rule.id: e.binds_as for e in entries}
+    assert how["art15.3.inform-dang-uy-khoi"] == "named"
+    assert how["art17.1.implement-co-quan"].startswith("member of cac_co_quan")
+    assert how["art3.1.respond"].startswith("when the event names it")
+    assert any(e.rule.standing for e in entries)
+    assert all(e.rule.obligated != "dang_uy_khoi" for e in entries)
+    yearly = engines["python"].duties_of("dang_uy_quan_su_tinh")
+    assert any(e.rule.periods for e in yearly)
