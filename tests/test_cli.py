@@ -112,3 +112,18 @@ def test_schema_events_lists_every_event_type() -> None:
     r = runner.invoke(app, ["schema", "events"])
     schema = json.loads(r.output)
     assert set(schema["discriminator"]["mapping"]) == set(EVENT_TYPES)
+
+
+def test_library_example_runs() -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "library_use.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "2025-02-11" in r.stdout and "rejected: date:" in r.stdout
