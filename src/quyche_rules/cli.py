@@ -25,7 +25,8 @@ rules_app = typer.Typer(no_args_is_help=True, help="Inspect the rulebook.")
 schema_app = typer.Typer(no_args_is_help=True, help="Machine-readable schemas.")
 app.add_typer(rules_app, name="rules")
 app.add_typer(schema_app, name="schema")
-out = Console(soft_wrap=False)
+# a pipe or a file gets room for Vietnamese names; a terminal keeps its own width
+out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 140)
 BACKENDS = ("auto", "durable", "python")
 
 
@@ -147,11 +148,12 @@ def duties(
 
 def _trigger_labels(rule: Any) -> list[str]:
     from .conditions import describe
+    from .vocabulary import PERIODS
 
     labels = []
     for t in rule.event_triggers:
         if t.period is not None:
-            labels.append(f"period: {t.period.value}")
+            labels.append(f"period: {t.period.value} ({PERIODS[t.period][0]})")
         else:
             cond = f" [{describe(t.condition)}]" if t.condition is not None else ""
             labels.append(f"event: {t.event_type}{cond}")

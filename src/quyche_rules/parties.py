@@ -100,9 +100,6 @@ class PartyRegistry:
     def __iter__(self) -> Any:
         return iter(self.parties.values())
 
-    def get(self, party_id: str) -> Party:
-        return self.parties[party_id]
-
     def resolve(self, ref: str) -> Party:
         """Find a party by id, exact name, or a diacritic- and case-insensitive name.
 

@@ -80,9 +80,6 @@ class Regulation:
     def unit(self, basis: Basis) -> Unit | None:
         return self.units.get(basis)
 
-    def article_text(self, article: int) -> str:
-        return " ".join(u.text for b, u in self.units.items() if b.article == article)
-
     def contains(self, basis: Basis, quote: str) -> bool:
         unit = self.units.get(basis)
         return unit is not None and normalize(quote) in unit.text
