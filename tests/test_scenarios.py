@@ -508,7 +508,7 @@ def test_duties_of_includes_standing_periodic_and_class_duties(engines: dict[str
     entries = engines["python"].duties_of("Đảng ủy Công an tỉnh")
     how = {e.rule.id: e.binds_as for e in entries}
     assert how["art15.3.inform-dang-uy-khoi"] == "named"
-    assert how["art17.1.implement-co-quan"].startswith("member of cac_co_quan")
+    assert how["art17.1.implement-dang-uy-khoi"].startswith("member of cac_co_quan")
     assert how["art3.1.respond"].startswith("when the event names it")
     assert any(e.rule.standing for e in entries)
     assert all(e.rule.obligated != "dang_uy_khoi" for e in entries)

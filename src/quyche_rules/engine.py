@@ -127,10 +127,10 @@ class Engine:
         ev = parse_event(event, registry=self.rulebook.parties)
         fact = self.fact(ev)
         keys = self.backend.match(fact)
-        first: dict[str, CompiledTrigger] = {}
-        for key in sorted(keys, key=lambda k: (k.split("#")[0], int(k.split("#")[1]))):
-            t = self._by_key[key]
-            first.setdefault(t.rule_id, t)
+        first: dict[str, CompiledTrigger] = {}  # per rule, its first matching trigger
+        for t in (self._by_key[k] for k in keys):
+            if t.rule_id not in first or t.index < first[t.rule_id].index:
+                first[t.rule_id] = t
         out: list[Obligation] = []
         for rid in sorted(first, key=self._order.__getitem__):
             out.extend(self._obligations(self.rulebook.rules[rid], first[rid], ev, fact))
