@@ -284,7 +284,8 @@ def run_scenario(engine: Any, sc: Scenario) -> Outcome:
             problems.append(f"due          {_show(k)}: expected {_date(e.due)}, got {_date(o.due)}")
         if "silence_means" in e.model_fields_set and o.silence_means != e.silence_means:
             problems.append(
-                f"silence      {_show(k)}: expected {e.silence_means}, got {o.silence_means}"
+                f"silence      {_show(k)}: expected {e.silence_means or 'none'}, "
+                f"got {o.silence_means or 'none'}"
             )
     return Outcome(sc, problems=tuple(sorted(problems)))
 
