@@ -64,11 +64,11 @@ def test_pending_scenarios_are_valid_and_each_names_its_defect(book: Rulebook) -
 
 
 def test_a_directory_does_not_reach_into_pending() -> None:
-    files = {sc.file for sc in load_scenario_files([SCENARIO_DIR])}
-    pending_files = {sc.file for sc in load_scenario_files([PENDING_DIR])}
     ids = {sc.id for sc in load_scenario_files([SCENARIO_DIR])}
-    assert files and pending_files
-    assert not any(i.startswith("pending-") for i in ids)
+    pending_ids = {sc.id for sc in load_scenario_files([PENDING_DIR])}
+    assert ids and pending_ids
+    assert not ids & pending_ids
+    assert all(i.startswith("pending-") for i in pending_ids)
 
 
 # --- located errors --------------------------------------------------------------------------

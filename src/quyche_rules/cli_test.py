@@ -58,10 +58,14 @@ def test_command(
         status = "PASS " if o.passed else ("ERROR" if o.error else "FAIL ")
         colour = "green" if o.passed else "red"
         out.print(f"[{colour}]{status}[/{colour}] {o.scenario.file}  {o.scenario.id}", markup=True)
+        if not o.passed:
+            out.print(
+                f"        {o.scenario.model.story.vi}", markup=False, style="dim", soft_wrap=True
+            )
         if o.error:
-            out.print(f"        {o.error}", markup=False)
+            out.print(f"        {o.error}", markup=False, soft_wrap=True)
         for p in o.problems:
-            out.print(f"        {p}", markup=False)
+            out.print(f"        {p}", markup=False, soft_wrap=True)
     failed = sum(not o.passed for o in outcomes)
     passed = len(outcomes) - failed
     backend_name = type(engine.backend).__name__.removesuffix("Backend").lower()
