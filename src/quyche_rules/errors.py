@@ -45,3 +45,25 @@ class EventError(QuycheError):
 
 class CalendarError(QuycheError):
     """A calendar computation was asked with bad input (negative n, not a date...)."""
+
+
+class ScenarioError(QuycheError):
+    """A scenario file is malformed or names what the rulebook does not have."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        scenario: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.file = file
+        self.scenario = scenario
+        self.field = field
+        self.message = message
+        where = [w for w in (file, f"scenario {scenario}" if scenario else None) if w]
+        if field is not None:
+            where.append(f"field {field}")
+        prefix = ", ".join(where)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
