@@ -16,10 +16,10 @@ from quyche_rules.cli import app
 from quyche_rules.engine import Engine
 from quyche_rules.errors import RulebookError
 from quyche_rules.events import EVENT_TYPES, condition_fields
-from quyche_rules.pages import anchor, render_literate, write_site
+from quyche_rules.pages import SERVED, anchor, render_body, render_literate, write_site
 from quyche_rules.pages.phrases import PHRASES_FILE, Phrase, load_phrasebook
 from quyche_rules.pages.views import trigger_kinds
-from quyche_rules.rulebook import Rulebook
+from quyche_rules.rulebook import Rulebook, load_rulebook
 from quyche_rules.text import Basis
 
 runner = CliRunner()
@@ -154,3 +154,26 @@ def test_cli_render_bad_target_exits_2_with_one_line(tmp_path: Path, args: list[
     assert r.exit_code == 2
     lines = [ln for ln in r.output.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: --html:"), r.output
+
+
+def test_a_unit_nobody_encoded_is_shown_as_not_encoded(rules_copy: Path) -> None:
+    """Coverage colour comes from the data: drop Art. 2.1's reason and it turns red."""
+    f = rules_copy / "articles" / "dieu-02.yaml"
+    text = f.read_text(encoding="utf-8")
+    f.write_text(text[: text.index("non_actionable:")] + "non_actionable: []\n", encoding="utf-8")
+    book = load_rulebook(rules_copy)
+    html = render_literate(Engine(book, backend="python"))
+    assert 'id="dieu-2-1" data-basis="Điều 2.1" data-status="missing"' in html
+    assert 'id="dieu-2-2" data-basis="Điều 2.2" data-status="covered"' in html
+
+
+def test_served_links_are_absolute_for_the_http_service(engine: Engine) -> None:
+    """The service renders the same pages with ``links=SERVED``: literate view at ``/``."""
+    assert SERVED.to_literate(Basis(5, 2, "a")) == "/#dieu-5-2-a"
+    assert SERVED.to_bodies() == "/bodies/"
+    assert SERVED.to_body("dang_uy_khoi") == "/bodies/dang_uy_khoi"
+    assert SERVED.to_static("pages.css") == "/static/pages.css"
+    html = render_body(engine, "Ban Tổ chức Tỉnh ủy", links=SERVED)
+    assert 'href="/#dieu-5-2-a"' in html and 'src="/static/pages.js"' in html
+    with pytest.raises(KeyError):
+        render_body(engine, "no such body", links=SERVED)
