@@ -352,6 +352,30 @@ def test_ask_shows_the_services_error_as_an_alert(page: Page, site: str, engine:
     expect(page.locator("#obligations")).to_be_hidden()
 
 
+def test_the_ask_form_works_from_the_keyboard(page: Page, site: str, engine: Engine) -> None:
+    """Tab walks the visible controls in order (hidden fieldsets are skipped) and Enter on
+    the button sends the question."""
+    posted: list[dict[str, Any]] = []
+    page.route("**/v1/notify", _answer_with_engine(engine, posted))
+    page.goto(site + "ask.html")
+    page.locator("#event-type").focus()
+    visible = page.locator(
+        "fieldset[data-event='coordination_requested'] [data-kind]"
+    ).evaluate_all("els => els.map(e => e.id)")
+    seen: list[str] = []
+    for _ in range(4 * len(visible) + 3):  # a date input takes a Tab per part (dd, mm, yyyy)
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.id || document.activeElement.tagName")
+        if focused == "BUTTON":
+            break
+        if not seen or seen[-1] != focused:
+            seen.append(focused)
+    assert seen == [*visible, "api-key"]
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("422")
+    assert posted and posted[0]["type"] == "coordination_requested"
+
+
 # --- accessibility ---------------------------------------------------------------------------
 
 
@@ -381,3 +405,22 @@ def test_axe_check_fails_on_a_real_violation(page: Page, site: str) -> None:
     )
     ids = {v.split(" ")[0] for v in _violations(page)}
     assert {"label", "image-alt"} <= ids
+
+
+def test_axe_finds_no_violation_in_an_answer_nor_in_english(
+    page: Page, site: str, engine: Engine, book: Rulebook
+) -> None:
+    page.route("**/v1/notify", _answer_with_engine(engine, []))
+    page.goto(site + "ask.html")
+    fs = page.locator("fieldset[data-event='coordination_requested']")
+    fs.get_by_label("Ngày xảy ra").fill("2025-03-03")
+    for label, pid in (
+        ("Cơ quan đề nghị", "dang_uy_khoi"),
+        ("Cơ quan được", "ban_to_chuc_tinh_uy"),
+    ):
+        fs.get_by_label(label).first.select_option(pid)
+    page.get_by_role("button", name="Hỏi").click()
+    expect(page.locator("#obligations tbody tr").first).to_be_visible()
+    assert _violations(page) == []
+    page.locator("#lang-en").check()
+    assert _violations(page) == []
