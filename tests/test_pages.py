@@ -16,7 +16,7 @@ from quyche_rules.cli import app
 from quyche_rules.engine import Engine
 from quyche_rules.errors import RulebookError
 from quyche_rules.events import EVENT_TYPES, condition_fields
-from quyche_rules.pages import SERVED, anchor, render_body, render_literate, write_site
+from quyche_rules.pages import SERVED, Pages, anchor, write_site
 from quyche_rules.pages.phrases import PHRASES_FILE, Phrase, load_phrasebook
 from quyche_rules.pages.views import trigger_kinds
 from quyche_rules.rulebook import Rulebook, load_rulebook
@@ -112,7 +112,7 @@ def test_text_from_the_data_is_escaped(tmp_path: Path, engine: Engine) -> None:
         ),
         encoding="utf-8",
     )
-    html = render_literate(engine, phrases=load_phrasebook(bad))
+    html = Pages(engine, phrases=load_phrasebook(bad)).literate()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
@@ -162,7 +162,7 @@ def test_a_unit_nobody_encoded_is_shown_as_not_encoded(rules_copy: Path) -> None
     text = f.read_text(encoding="utf-8")
     f.write_text(text[: text.index("non_actionable:")] + "non_actionable: []\n", encoding="utf-8")
     book = load_rulebook(rules_copy)
-    html = render_literate(Engine(book, backend="python"))
+    html = Pages(Engine(book, backend="python")).literate()
     assert 'id="dieu-2-1" data-basis="Điều 2.1" data-status="missing"' in html
     assert 'id="dieu-2-2" data-basis="Điều 2.2" data-status="covered"' in html
 
@@ -173,7 +173,7 @@ def test_served_links_are_absolute_for_the_http_service(engine: Engine) -> None:
     assert SERVED.to_bodies() == "/bodies/"
     assert SERVED.to_body("dang_uy_khoi") == "/bodies/dang_uy_khoi"
     assert SERVED.to_static("pages.css") == "/static/pages.css"
-    html = render_body(engine, "Ban Tổ chức Tỉnh ủy", links=SERVED)
+    html = Pages(engine, links=SERVED).body("Ban Tổ chức Tỉnh ủy")
     assert 'href="/#dieu-5-2-a"' in html and 'src="/static/pages.js"' in html
     with pytest.raises(KeyError):
-        render_body(engine, "no such body", links=SERVED)
+        Pages(engine, links=SERVED).body("no such body")

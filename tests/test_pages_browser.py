@@ -30,7 +30,7 @@ from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 from quyche_rules.engine import Engine
 from quyche_rules.errors import QuycheError
 from quyche_rules.events import EVENT_TYPES, events_json_schema
-from quyche_rules.pages import anchor, render_ask_form, write_site
+from quyche_rules.pages import Pages, anchor, write_site
 from quyche_rules.rulebook import Rule, Rulebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +64,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[s
     root = tmp_path_factory.mktemp("site")
     write_site(engine, root)
     (root / "ask.html").write_text(
-        render_ask_form(engine, notify_url="/v1/notify", ask_href="ask.html"), encoding="utf-8"
+        Pages(engine, ask_href="ask.html").ask_form(notify_url="/v1/notify"), encoding="utf-8"
     )
     handler = functools.partial(_QuietHandler, directory=str(root))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)

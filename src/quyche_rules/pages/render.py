@@ -1,6 +1,6 @@
 """Render the pages: the literate view, the bodies, a body's duties, the Ask form.
 
-Each ``render_*`` function returns one HTML page as a string, so the same code writes the
+Each method of ``Pages`` returns one HTML page as a string, so the same code writes the
 static site (``write_site``, used by ``quyche render --html``) and answers the HTTP service's
 page routes (which pass ``links=SERVED`` and mount ``STATIC_DIR`` at ``/static/``).
 Templates are Jinja2 files in ``templates/`` with autoescaping on: rule text, notes and
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,18 +20,12 @@ import jinja2
 
 from ..engine import Engine
 from .form import event_forms
-from .phrases import Phrase, Phrasebook, default_phrasebook
-from .views import TRIGGER_KINDS, Links, TriggerKind, ViewBuilder
+from .phrases import Phrasebook, default_phrasebook
+from .views import TRIGGER_KINDS, Links, ViewBuilder
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
-
-
-@dataclass(frozen=True)
-class _Stats:
-    rules: int
-    units: int
 
 
 @cache
@@ -45,113 +39,75 @@ def _env() -> jinja2.Environment:
     )
 
 
-def _page(template: str, engine: Engine, links: Links, **context: Any) -> str:
-    stats = _Stats(len(engine.rulebook.rules), len(engine.rulebook.regulation.units))
-    context.setdefault("ask_href", None)
-    return _env().get_template(template).render(links=links, stats=stats, **context)
+@dataclass(frozen=True)
+class Pages:
+    """The pages of one engine's rulebook.
 
+    ``links`` says where pages live (``Links("")`` for static files, ``SERVED`` for the HTTP
+    service); ``ask_href``, when set, adds the Ask page to the navigation."""
 
-def _group_names(phrases: Phrasebook) -> dict[TriggerKind, Phrase]:
-    return {k: phrases.template(f"group_{k}") for k in TRIGGER_KINDS}
+    engine: Engine
+    links: Links = field(default_factory=Links)
+    phrases: Phrasebook = field(default_factory=default_phrasebook)
+    ask_href: str | None = None
 
+    def _render(self, template: str, page: str, **context: Any) -> str:
+        book = self.engine.rulebook
+        return (
+            _env()
+            .get_template(template)
+            .render(
+                links=self.links,
+                stats={"rules": len(book.rules), "units": len(book.regulation.units)},
+                page=page,
+                ask_href=self.ask_href,
+                **context,
+            )
+        )
 
-def render_literate(
-    engine: Engine,
-    *,
-    links: Links | None = None,
-    phrases: Phrasebook | None = None,
-    ask_href: str | None = None,
-) -> str:
-    """The regulation article by article, each clause and point with its rules beside it."""
-    links = links or Links()
-    builder = ViewBuilder(engine, phrases or default_phrasebook(), links)
-    return _page(
-        "literate.html",
-        engine,
-        links,
-        page="literate",
-        articles=builder.articles(),
-        ask_href=ask_href,
-    )
+    @property
+    def _views(self) -> ViewBuilder:
+        return ViewBuilder(self.engine, self.phrases, self.links)
 
+    def literate(self) -> str:
+        """The regulation article by article, each clause and point with its rules beside
+        it, or the reason it has none."""
+        return self._render("literate.html", "literate", articles=self._views.articles())
 
-def render_bodies(
-    engine: Engine,
-    *,
-    links: Links | None = None,
-    phrases: Phrasebook | None = None,
-    ask_href: str | None = None,
-) -> str:
-    """The index of every party of the registry, each linked to its duties page."""
-    links = links or Links()
-    builder = ViewBuilder(engine, phrases or default_phrasebook(), links)
-    return _page(
-        "bodies.html", engine, links, page="bodies", entries=builder.body_index(), ask_href=ask_href
-    )
+    def bodies(self) -> str:
+        """The index of every party of the registry, each linked to its duties page."""
+        return self._render("bodies.html", "bodies", entries=self._views.body_index())
 
+    def body(self, party: str) -> str:
+        """All duties of one party (``Engine.duties_of``), grouped standing / periodic /
+        event. ``party`` is an id or a name; an unknown one raises ``KeyError`` (the
+        service answers 404)."""
+        groups = {k: self.phrases.template(f"group_{k}") for k in TRIGGER_KINDS}
+        return self._render("body.html", "bodies", body=self._views.body(party), group_names=groups)
 
-def render_body(
-    engine: Engine,
-    party: str,
-    *,
-    links: Links | None = None,
-    phrases: Phrasebook | None = None,
-    ask_href: str | None = None,
-) -> str:
-    """All duties of one party (``Engine.duties_of``), grouped standing / periodic / event.
-
-    ``party`` is an id or a name; an unknown one raises ``KeyError`` (the service answers
-    404)."""
-    links = links or Links()
-    phrases = phrases or default_phrasebook()
-    builder = ViewBuilder(engine, phrases, links)
-    return _page(
-        "body.html",
-        engine,
-        links,
-        page="bodies",
-        body=builder.body(party),
-        group_names=_group_names(phrases),
-        ask_href=ask_href,
-    )
-
-
-def render_ask_form(
-    engine: Engine,
-    *,
-    notify_url: str = "/v1/notify",
-    links: Links | None = None,
-    phrases: Phrasebook | None = None,
-    selected: str = "coordination_requested",
-    ask_href: str | None = None,
-) -> str:
-    """The Ask page: a form generated from the events' JSON Schema that posts the event as
-    JSON to ``notify_url`` (with ``fetch``) and shows obligations, due dates and the
-    receipt. It needs the HTTP service; the static site does not include it."""
-    links = links or Links()
-    phrases = phrases or default_phrasebook()
-    return _page(
-        "ask.html",
-        engine,
-        links,
-        page="ask",
-        forms=event_forms(phrases, engine.rulebook.parties),
-        notify_url=notify_url,
-        selected=selected,
-        ask_href=ask_href,
-    )
+    def ask_form(
+        self, *, notify_url: str = "/v1/notify", selected: str = "coordination_requested"
+    ) -> str:
+        """The Ask page: a form generated from the events' JSON Schema that posts the event
+        as JSON to ``notify_url`` (with ``fetch``) and shows obligations, due dates and the
+        receipt. It needs the HTTP service; the static site does not include it."""
+        return self._render(
+            "ask.html",
+            "ask",
+            forms=event_forms(self.phrases, self.engine.rulebook.parties),
+            notify_url=notify_url,
+            selected=selected,
+        )
 
 
 def site_pages(engine: Engine, phrases: Phrasebook | None = None) -> Iterator[tuple[str, str]]:
     """(relative path, HTML) of every page of the static site, links relative to the file."""
     phrases = phrases or default_phrasebook()
-    yield "index.html", render_literate(engine, links=Links(""), phrases=phrases)
-    yield "bodies/index.html", render_bodies(engine, links=Links("../"), phrases=phrases)
+    top, below = Pages(engine, Links(""), phrases), Pages(engine, Links("../"), phrases)
+    yield "index.html", top.literate()
+    yield "bodies/index.html", below.bodies()
     for p in engine.rulebook.parties:
-        yield (
-            f"bodies/{p.id}.html",
-            render_body(engine, p.id, links=Links("../"), phrases=phrases),
-        )
+        yield f"bodies/{p.id}.html", below.body(p.id)
 
 
 def write_site(engine: Engine, out_dir: Path) -> list[Path]:
