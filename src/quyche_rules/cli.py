@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .cli_test import test_app
+from .cli_render import render_app
 from .errors import QuycheError
 from .yamlio import parse_yaml
 
@@ -27,6 +28,7 @@ schema_app = typer.Typer(no_args_is_help=True, help="Machine-readable schemas.")
 app.add_typer(rules_app, name="rules")
 app.add_typer(schema_app, name="schema")
 app.add_typer(test_app)  # `quyche test`: scenario files (cli_test.py)
+app.add_typer(render_app, name="render")
 # a pipe or a file gets room for Vietnamese names; a terminal keeps its own width
 out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 140)
 BACKENDS = ("auto", "durable", "python")

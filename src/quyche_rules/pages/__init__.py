@@ -1,0 +1,32 @@
+"""Pages for people who read the text, not YAML: the regulation beside its rules.
+
+``Pages`` renders each page as an HTML string (for the static site and for the HTTP
+service); ``write_site`` writes the static site that ``quyche render --html DIR`` produces.
+
+Mounting in the HTTP service (FastAPI), with ``links=SERVED`` so links are absolute::
+
+    pages = Pages(engine, links=SERVED, ask_href="/ask")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    GET /               -> pages.literate()
+    GET /bodies/        -> pages.bodies()
+    GET /bodies/{party} -> pages.body(party)     (KeyError for an unknown party: answer 404)
+    GET /ask            -> pages.ask_form(notify_url="/v1/notify")
+
+The pages depend only on the engine's rulebook, so they can be rendered once per engine
+and cached. The Ask page posts the event as JSON to ``notify_url`` with ``Authorization:
+Bearer KEY`` when a key is typed, and reads either a list of obligations or
+``{"obligations": [...], "receipt": {...}}``; an error answer shows ``detail``.
+"""
+
+from .render import STATIC_DIR, Pages, site_pages, write_site
+from .views import SERVED, Links, anchor
+
+__all__ = [
+    "SERVED",
+    "STATIC_DIR",
+    "Links",
+    "Pages",
+    "anchor",
+    "site_pages",
+    "write_site",
+]

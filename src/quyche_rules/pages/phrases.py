@@ -1,0 +1,170 @@
+"""Plain words for triggers, fields and values, read from ``phrases.yaml``.
+
+A jurist reads "Khi một cơ quan gửi văn bản đề nghị phối hợp; Lĩnh vực đề nghị: kiểm tra"
+more easily than ``coordination_requested [topic = inspection]``. The words are data (the
+YAML file beside this module); this module only loads them, checks their shape, and
+composes a condition tree (``conditions.py``) into a sentence in both languages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ..conditions import All, AnyOf, Condition, Contains, Eq, In
+from ..errors import RulebookError
+from ..events import condition_fields
+from ..parties import PartyRegistry
+from ..rulebook import EventTrigger
+from ..vocabulary import PERIODS
+from ..yamlio import error_message, load_yaml, loc_to_field
+
+PHRASES_FILE = Path(__file__).resolve().parent / "phrases.yaml"
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """The same words in Vietnamese (shown first) and English."""
+
+    vi: str
+    en: str
+
+    def fill(self, **values: Phrase) -> Phrase:
+        """Fill ``{placeholders}`` of this template with phrases, language by language."""
+        return Phrase(
+            self.vi.format(**{k: v.vi for k, v in values.items()}),
+            self.en.format(**{k: v.en for k, v in values.items()}),
+        )
+
+    @staticmethod
+    def join(sep: Phrase, items: list[Phrase]) -> Phrase:
+        return Phrase(sep.vi.join(i.vi for i in items), sep.en.join(i.en for i in items))
+
+
+class _PhraseModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    vi: str
+    en: str
+
+    def phrase(self) -> Phrase:
+        return Phrase(self.vi, self.en)
+
+
+class _PhrasesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    events: dict[str, _PhraseModel]
+    fields: dict[str, _PhraseModel]
+    values: dict[str, dict[str, _PhraseModel]]
+    booleans: dict[str, dict[bool, _PhraseModel]]
+    templates: dict[str, _PhraseModel]
+
+
+class Phrasebook:
+    """Look-ups that fail loudly, naming the missing entry: a missing phrase is a bug of
+    ``phrases.yaml`` that the completeness test catches before any page is written."""
+
+    def __init__(self, data: _PhrasesFile, file: str) -> None:
+        self._data = data
+        self._file = file
+
+    def _missing(self, where: str) -> RulebookError:
+        return RulebookError("no phrase for this entry", file=self._file, field=where)
+
+    def event(self, event_type: str) -> Phrase:
+        p = self._data.events.get(event_type)
+        if p is None:
+            raise self._missing(f"events.{event_type}")
+        return p.phrase()
+
+    def field(self, name: str) -> Phrase:
+        p = self._data.fields.get(name)
+        if p is None:
+            raise self._missing(f"fields.{name}")
+        return p.phrase()
+
+    def enum_value(self, enum: type[StrEnum], value: str) -> Phrase:
+        p = self._data.values.get(enum.__name__, {}).get(value)
+        if p is None:
+            raise self._missing(f"values.{enum.__name__}.{value}")
+        return p.phrase()
+
+    def boolean(self, name: str, value: bool) -> Phrase:
+        p = self._data.booleans.get(name, {}).get(value)
+        if p is None:
+            raise self._missing(f"booleans.{name}.{str(value).lower()}")
+        return p.phrase()
+
+    def template(self, name: str) -> Phrase:
+        p = self._data.templates.get(name)
+        if p is None:
+            raise self._missing(f"templates.{name}")
+        return p.phrase()
+
+    # --- composed phrases -----------------------------------------------------------------
+
+    def value(self, event_type: str, fld: str, value: str | bool, parties: PartyRegistry) -> Phrase:
+        """A value as words: a party's names, a vocabulary word, or a yes/no sentence."""
+        info = condition_fields(event_type)[fld]
+        if info.kind == "bool":
+            assert isinstance(value, bool)
+            return self.boolean(fld, value)
+        assert isinstance(value, str)
+        if info.kind in ("party", "party_list"):
+            p = parties.parties[value]
+            return Phrase(p.name_vi, p.name_en)
+        assert info.enum is not None
+        return self.enum_value(info.enum, value)
+
+    def condition(self, cond: Condition, event_type: str, parties: PartyRegistry) -> Phrase:
+        """A condition tree as a sentence; a yes/no test reads as its own sentence."""
+        t = self.template
+        if isinstance(cond, Eq):
+            v = self.value(event_type, cond.field, cond.value, parties)
+            if isinstance(cond.value, bool):
+                return v
+            return t("equals").fill(field=self.field(cond.field), value=v)
+        if isinstance(cond, In):
+            values = [self.value(event_type, cond.field, v, parties) for v in cond.values]
+            joined = Phrase.join(t("one_of_joiner"), values)
+            return t("equals").fill(field=self.field(cond.field), value=joined)
+        if isinstance(cond, Contains):
+            v = self.value(event_type, cond.field, cond.value, parties)
+            return t("contains").fill(field=self.field(cond.field), value=v)
+        items = [self.condition(c, event_type, parties) for c in cond.items]
+        if isinstance(cond, All):
+            return Phrase.join(t("all_joiner"), items)
+        assert isinstance(cond, AnyOf)
+        return t("any_of").fill(items=Phrase.join(t("any_joiner"), items))
+
+    def trigger(self, trig: EventTrigger, parties: PartyRegistry) -> Phrase:
+        """ "When" in plain words: the period, or the event and its conditions."""
+        if trig.period is not None:
+            vi, en = PERIODS[trig.period]
+            return self.template("period").fill(period=Phrase(vi, en))
+        head = self.event(trig.event_type)
+        if trig.condition is None:
+            return head
+        cond = self.condition(trig.condition, trig.event_type, parties)
+        return Phrase(f"{head.vi} ({cond.vi})", f"{head.en} ({cond.en})")
+
+
+def load_phrasebook(path: Path = PHRASES_FILE) -> Phrasebook:
+    data: Any = load_yaml(path)
+    try:
+        parsed = _PhrasesFile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise RulebookError(
+            error_message(err), file=path.name, field=loc_to_field(err["loc"])
+        ) from None
+    return Phrasebook(parsed, path.name)
+
+
+@cache
+def default_phrasebook() -> Phrasebook:
+    return load_phrasebook()

@@ -1,0 +1,130 @@
+"""Render the pages: the literate view, the bodies, a body's duties, the Ask form.
+
+Each method of ``Pages`` returns one HTML page as a string, so the same code writes the
+static site (``write_site``, used by ``quyche render --html``) and answers the HTTP service's
+page routes (which pass ``links=SERVED`` and mount ``STATIC_DIR`` at ``/static/``).
+Templates are Jinja2 files in ``templates/`` with autoescaping on: rule text, notes and
+party names are data and never become markup.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..engine import Engine
+from .form import event_forms
+from .phrases import Phrasebook, default_phrasebook
+from .views import TRIGGER_KINDS, Links, ViewBuilder
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+
+
+@cache
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,  # a misspelt name in a template is an error
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@dataclass(frozen=True)
+class Pages:
+    """The pages of one engine's rulebook.
+
+    ``links`` says where pages live (``Links("")`` for static files, ``SERVED`` for the HTTP
+    service); ``ask_href``, when set, adds the Ask page to the navigation."""
+
+    engine: Engine
+    links: Links = field(default_factory=Links)
+    phrases: Phrasebook = field(default_factory=default_phrasebook)
+    ask_href: str | None = None
+
+    def _render(self, template: str, page: str, **context: Any) -> str:
+        book = self.engine.rulebook
+        return (
+            _env()
+            .get_template(template)
+            .render(
+                links=self.links,
+                stats={"rules": len(book.rules), "units": len(book.regulation.units)},
+                page=page,
+                ask_href=self.ask_href,
+                **context,
+            )
+        )
+
+    @property
+    def _views(self) -> ViewBuilder:
+        return ViewBuilder(self.engine, self.phrases, self.links)
+
+    def literate(self) -> str:
+        """The regulation article by article, each clause and point with its rules beside
+        it, or the reason it has none."""
+        return self._render("literate.html", "literate", articles=self._views.articles())
+
+    def bodies(self) -> str:
+        """The index of every party of the registry, each linked to its duties page."""
+        return self._render("bodies.html", "bodies", entries=self._views.body_index())
+
+    def body(self, party: str) -> str:
+        """All duties of one party (``Engine.duties_of``), grouped standing / periodic /
+        event. ``party`` is an id or a name; an unknown one raises ``KeyError`` (the
+        service answers 404)."""
+        groups = {k: self.phrases.template(f"group_{k}") for k in TRIGGER_KINDS}
+        return self._render("body.html", "bodies", body=self._views.body(party), group_names=groups)
+
+    def ask_form(
+        self, *, notify_url: str = "/v1/notify", selected: str = "coordination_requested"
+    ) -> str:
+        """The Ask page: a form generated from the events' JSON Schema that posts the event
+        as JSON to ``notify_url`` (with ``fetch``) and shows obligations, due dates and the
+        receipt. It needs the HTTP service; the static site does not include it."""
+        return self._render(
+            "ask.html",
+            "ask",
+            forms=event_forms(self.phrases, self.engine.rulebook.parties),
+            notify_url=notify_url,
+            selected=selected,
+        )
+
+
+def site_pages(engine: Engine, phrases: Phrasebook | None = None) -> Iterator[tuple[str, str]]:
+    """(relative path, HTML) of every page of the static site, links relative to the file."""
+    phrases = phrases or default_phrasebook()
+    top, below = Pages(engine, Links(""), phrases), Pages(engine, Links("../"), phrases)
+    yield "index.html", top.literate()
+    yield "bodies/index.html", below.bodies()
+    for p in engine.rulebook.parties:
+        yield f"bodies/{p.id}.html", below.body(p.id)
+
+
+def write_site(engine: Engine, out_dir: Path) -> list[Path]:
+    """Write the static site into ``out_dir`` (created if needed) and return the files.
+
+    Readable straight from disk (``index.html``, relative links); files of an earlier run
+    are overwritten, other files in the directory are left alone."""
+    written: list[Path] = []
+    for rel, html in site_pages(engine):
+        path = out_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+        written.append(path)
+    static_out = out_dir / "static"
+    static_out.mkdir(parents=True, exist_ok=True)
+    for src in sorted(STATIC_DIR.iterdir()):
+        if src.is_file():
+            shutil.copyfile(src, static_out / src.name)
+            written.append(static_out / src.name)
+    return written

@@ -1,0 +1,105 @@
+// The Ask form: show the fields of the chosen event type, post the event as JSON to the
+// service's notify endpoint, and show the obligations, their due dates and the receipt.
+// Every value from the server is written with textContent, never as HTML.
+(() => {
+  "use strict";
+  const form = document.getElementById("ask");
+  if (!form) return;
+  const typeSelect = document.getElementById("event-type");
+  const status = document.getElementById("answer-status");
+  const table = document.getElementById("obligations");
+  const receiptBox = document.getElementById("receipt-box");
+  const receipt = document.getElementById("receipt");
+
+  const showType = () => {
+    for (const fs of form.querySelectorAll("fieldset.event")) {
+      const on = fs.dataset.event === typeSelect.value;
+      fs.hidden = !on;
+      fs.disabled = !on;
+    }
+  };
+
+  // the clause anchor, as views.anchor() writes it (đ → dd)
+  const anchor = (b) => ["dieu-" + b.article]
+    .concat(b.clause == null ? [] : [String(b.clause)])
+    .concat(b.point == null ? [] : [b.point.replace("đ", "dd")]).join("-");
+
+  const payload = () => {
+    const fs = form.querySelector(`fieldset[data-event="${typeSelect.value}"]`);
+    const event = { type: typeSelect.value };
+    for (const el of fs.querySelectorAll("[data-kind]")) {
+      const kind = el.dataset.kind;
+      if (kind === "checkbox") event[el.name] = el.checked;
+      else if (kind === "parties") {
+        const chosen = Array.from(el.selectedOptions, (o) => o.value);
+        if (chosen.length) event[el.name] = chosen;
+      } else if (el.value !== "") event[el.name] = el.value;
+    }
+    return event;
+  };
+
+  const cell = (row, text, href) => {
+    const td = row.insertCell();
+    if (href) {
+      const a = document.createElement("a");
+      a.href = href;
+      a.textContent = text;
+      td.appendChild(a);
+    } else td.textContent = text;
+    return td;
+  };
+
+  const show = (data) => {
+    const obligations = Array.isArray(data) ? data : (data.obligations || []);
+    const body = table.tBodies[0];
+    body.replaceChildren();
+    for (const o of obligations) {
+      const row = body.insertRow();
+      cell(row, o.basis.label, form.dataset.literate + "#" + anchor(o.basis));
+      cell(row, o.obligated.name_vi);
+      cell(row, o.duty_vi + " (" + o.duty + ")");
+      cell(row, o.counterparties.map((c) => c.name_vi).join("; "));
+      const due = o.due ? o.due + (o.due_provisional ? " (tạm tính)" : "") : "—";
+      cell(row, due).title = o.due_computation || "";
+    }
+    table.hidden = obligations.length === 0;
+    status.className = "";
+    status.textContent = obligations.length + " nghĩa vụ / obligation(s)";
+    const rc = Array.isArray(data) ? null : data.receipt;
+    receiptBox.hidden = !rc;
+    receipt.textContent = rc ? JSON.stringify(rc, null, 2) : "";
+  };
+
+  const fail = (message) => {
+    table.hidden = true;
+    receiptBox.hidden = true;
+    status.className = "error";
+    status.setAttribute("role", "alert");
+    status.textContent = message;
+  };
+
+  typeSelect.addEventListener("change", showType);
+  showType();
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const headers = { "Content-Type": "application/json", "Accept": "application/json" };
+    const key = document.getElementById("api-key").value.trim();
+    if (key) headers.Authorization = "Bearer " + key;
+    status.className = "";
+    status.textContent = "…";
+    try {
+      const res = await fetch(form.dataset.notifyUrl, {
+        method: "POST", headers, body: JSON.stringify(payload()),
+      });
+      const data = await res.json().catch(() => null);
+      if (!res.ok) {
+        const detail = data && (data.detail || data.error);
+        fail("Lỗi / error " + res.status + ": " + (typeof detail === "string" ? detail : JSON.stringify(detail)));
+        return;
+      }
+      show(data);
+    } catch (e) {
+      fail("Không gửi được / could not send: " + e.message);
+    }
+  });
+})();

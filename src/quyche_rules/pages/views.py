@@ -1,0 +1,266 @@
+"""View models: the rulebook arranged for reading, with every word already chosen.
+
+Templates only lay these out; they never look anything up. Everything comes from the parsed
+text, the rule files, the registry and ``phrases.yaml`` — nothing is spelled out here, so a
+new rule, party or field shows on the pages without touching this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..engine import Engine
+from ..parties import PartyKind
+from ..rulebook import Rule
+from ..text import Basis
+from ..vocabulary import DUTIES, FORMS
+from .phrases import Phrase, Phrasebook
+
+Coverage = Literal["covered", "non-actionable", "missing"]
+TriggerKind = Literal["standing", "periodic", "event"]
+#: the order of the groups on a body's page
+TRIGGER_KINDS: tuple[TriggerKind, ...] = ("standing", "periodic", "event")
+
+
+def anchor(basis: Basis) -> str:
+    """The stable fragment other systems link to: ``dieu-5``, ``dieu-5-2``, ``dieu-5-2-a``.
+
+    Ids stay ASCII: the point letter ``đ`` is written ``dd`` (as Vietnamese keyboards do)."""
+    parts = [f"dieu-{basis.article}"]
+    if basis.clause is not None:
+        parts.append(str(basis.clause))
+    if basis.point is not None:
+        parts.append(basis.point.replace("đ", "dd"))
+    return "-".join(parts)
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where pages live, so the same templates serve the static site and the HTTP service.
+
+    ``root`` is prepended to every link: ``""`` or ``"../"`` for static files opened from
+    disk, ``"/"`` (or a mount path) when served."""
+
+    root: str = ""
+    literate: str = "index.html"
+    bodies: str = "bodies/index.html"
+    body: str = "bodies/{id}.html"
+    static: str = "static/"
+
+    def to_literate(self, basis: Basis | None = None) -> str:
+        return self.root + self.literate + (f"#{anchor(basis)}" if basis else "")
+
+    def to_bodies(self) -> str:
+        return self.root + self.bodies
+
+    def to_body(self, party_id: str) -> str:
+        return self.root + self.body.format(id=party_id)
+
+    def to_static(self, name: str) -> str:
+        return self.root + self.static + name
+
+    def at(self, root: str) -> Links:
+        return Links(root, self.literate, self.bodies, self.body, self.static)
+
+
+#: links for the HTTP service (issue 11): the literate view at ``/``
+SERVED = Links(root="/", literate="", bodies="bodies/", body="bodies/{id}", static="static/")
+
+
+@dataclass(frozen=True)
+class Who:
+    """A party as shown: its names, and a link to its duties page when it is a party."""
+
+    name: Phrase
+    party_id: str | None
+    href: str | None
+
+
+@dataclass(frozen=True)
+class RuleView:
+    id: str
+    basis_label: str
+    basis_href: str
+    obligated: Who
+    counterparties: tuple[Who, ...]
+    duty: Phrase
+    duty_words: str
+    form: Phrase
+    triggers: tuple[Phrase, ...]
+    kinds: tuple[TriggerKind, ...]
+    deadline: Phrase
+    quote: str
+    summary_en: str
+    note: str | None
+
+
+@dataclass
+class UnitView:
+    basis: Basis
+    label: str
+    anchor: str
+    text: str
+    own_anchor: bool  # False for an article-level unit: the article's section holds the id
+    status: Coverage
+    reason: str | None
+    rules: list[RuleView] = field(default_factory=list)
+
+
+@dataclass
+class ArticleView:
+    number: int
+    title: str
+    anchor: str
+    units: list[UnitView]
+
+    def count(self, status: Coverage) -> int:
+        return sum(1 for u in self.units if u.status == status)
+
+
+@dataclass(frozen=True)
+class DutyView:
+    rule: RuleView
+    binds: Phrase
+
+
+@dataclass(frozen=True)
+class BodyPage:
+    party: Who
+    kind: PartyKind
+    groups: tuple[tuple[TriggerKind, tuple[DutyView, ...]], ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class BodyIndexEntry:
+    who: Who
+    kind: PartyKind
+    duties: int
+
+
+def trigger_kinds(rule: Rule) -> tuple[TriggerKind, ...]:
+    """The groups a rule belongs to on a body's page (a rule may be in several)."""
+    kinds: list[TriggerKind] = []
+    if rule.standing:
+        kinds.append("standing")
+    if any(t.period is not None for t in rule.event_triggers):
+        kinds.append("periodic")
+    if any(t.period is None for t in rule.event_triggers):
+        kinds.append("event")
+    return tuple(kinds)
+
+
+class ViewBuilder:
+    """Builds view models from one engine (its rulebook and registry) and the phrasebook."""
+
+    def __init__(self, engine: Engine, phrases: Phrasebook, links: Links) -> None:
+        self.engine = engine
+        self.book = engine.rulebook
+        self.phrases = phrases
+        self.links = links
+
+    def who(self, ref: str) -> Who:
+        if ref.startswith("@"):
+            label = self.phrases.field(ref[1:])
+            return Who(self.phrases.template("party_from_event").fill(field=label), None, None)
+        p = self.book.parties.parties[ref]
+        return Who(Phrase(p.name_vi, p.name_en), p.id, self.links.to_body(p.id))
+
+    def rule(self, rule: Rule) -> RuleView:
+        words, gloss, _ = DUTIES[rule.duty]
+        form_vi, form_en = FORMS[rule.form]
+        triggers: list[Phrase] = []
+        if rule.standing:
+            triggers.append(self.phrases.template("standing"))
+        triggers += [self.phrases.trigger(t, self.book.parties) for t in rule.event_triggers]
+        if rule.deadline is None:
+            deadline = self.phrases.template("no_deadline")
+        else:
+            days = str(rule.deadline.working_days)
+            deadline = self.phrases.template("deadline").fill(days=Phrase(days, days))
+            if rule.deadline.silence_means == "consent":
+                consent = self.phrases.template("silence_consent")
+                deadline = Phrase(f"{deadline.vi}; {consent.vi}", f"{deadline.en}; {consent.en}")
+        return RuleView(
+            id=rule.id,
+            basis_label=str(rule.basis),
+            basis_href=self.links.to_literate(rule.basis),
+            obligated=self.who(rule.obligated),
+            counterparties=tuple(self.who(c) for c in rule.counterparties),
+            duty=Phrase(words, gloss),
+            duty_words=words,
+            form=Phrase(form_vi, form_en),
+            triggers=tuple(triggers),
+            kinds=trigger_kinds(rule),
+            deadline=deadline,
+            quote=rule.quote,
+            summary_en=rule.summary_en,
+            note=rule.note,
+        )
+
+    def articles(self) -> list[ArticleView]:
+        """Every article of the text, each unit with its rules or the reason for none."""
+        reg = self.book.regulation
+        by_basis: dict[Basis, list[Rule]] = {}
+        for r in self.book:
+            by_basis.setdefault(r.basis, []).append(r)
+        out: list[ArticleView] = []
+        for number in sorted(reg.titles):
+            units: list[UnitView] = []
+            for basis, unit in reg.units.items():
+                if basis.article != number:
+                    continue
+                rules = sorted(by_basis.get(basis, []), key=lambda r: r.id)
+                na = self.book.non_actionable.get(basis)
+                status: Coverage = (
+                    "covered" if rules else "non-actionable" if na is not None else "missing"
+                )
+                units.append(
+                    UnitView(
+                        basis=basis,
+                        label=str(basis),
+                        anchor=anchor(basis),
+                        text=unit.text,
+                        own_anchor=basis.clause is not None,
+                        status=status,
+                        reason=na.reason if na is not None else None,
+                        rules=[self.rule(r) for r in rules],
+                    )
+                )
+            out.append(ArticleView(number, reg.titles[number], anchor(Basis(number)), units))
+        return out
+
+    def body_index(self) -> list[BodyIndexEntry]:
+        return [
+            BodyIndexEntry(self.who(p.id), p.kind, len(self.engine.duties_of(p.id)))
+            for p in self.book.parties
+        ]
+
+    def body(self, party_id: str) -> BodyPage:
+        """All of a party's duties (``Engine.duties_of``), grouped standing / periodic / event."""
+        p = self.book.parties.resolve(party_id)
+        entries = self.engine.duties_of(p.id)
+        groups: dict[TriggerKind, list[DutyView]] = {k: [] for k in TRIGGER_KINDS}
+        for e in entries:
+            view = DutyView(self.rule(e.rule), self._binds(e.rule, p.id))
+            for kind in view.rule.kinds:
+                groups[kind].append(view)
+        return BodyPage(
+            party=self.who(p.id),
+            kind=p.kind,
+            groups=tuple((k, tuple(groups[k])) for k in TRIGGER_KINDS),
+            total=len(entries),
+        )
+
+    def _binds(self, rule: Rule, party_id: str) -> Phrase:
+        """How the rule reaches the party (named, through a class, through an event field);
+        derived from the rule itself, the same three ways as ``Engine.duties_of``."""
+        if rule.obligated == party_id:
+            return self.phrases.template("binds_named")
+        if rule.obligated.startswith("@"):
+            return self.phrases.template("binds_event").fill(
+                field=self.phrases.field(rule.obligated[1:])
+            )
+        cls = self.book.parties.parties[rule.obligated]
+        return self.phrases.template("binds_member").fill(party=Phrase(cls.name_vi, cls.name_en))
