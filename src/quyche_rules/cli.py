@@ -17,8 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .cli_test import test_app
 from .cli_render import render_app
+from .cli_test import test_app
 from .errors import QuycheError
 from .yamlio import parse_yaml
 
