@@ -251,7 +251,9 @@ class Engine:
             return [pid], False
         named, agencies, districts = ctx
         members = reg.members(pid)
-        direct = [m for m in members if m in named]
+        # a member the event names, or one that a named body acts for (Ban Thường vụ Huyện
+        # ủy X names Huyện ủy X; lãnh đạo Sở Y tế names Sở Y tế)
+        direct = [m for m in members if m in named or any(m in reg.up(n) for n in named)]
         if direct:
             return direct, False
         if agencies and any(reg.agency_of(m) for m in members):
