@@ -276,3 +276,26 @@ def test_existing_events_answer_as_before_with_a_profile_loaded(
             assert engines["python"].who_must_be_notified(ev) == profile_engines[
                 "python"
             ].who_must_be_notified(ev)
+
+
+def test_the_readme_example_runs_and_says_what_it_shows() -> None:
+    """The README's *Concrete bodies* example, run as written from the repository root."""
+    import os
+    import re
+
+    from .conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Concrete bodies", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code is not None
+    ns: dict[str, Any] = {}
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        exec(compile(code.group(1), "README.md", "exec"), ns)  # our own documentation
+    finally:
+        os.chdir(cwd)
+    ob = ns["ob"]
+    shown = (ob.rule_id, ob.obligated.name_vi, [c.name_vi for c in ob.counterparties])
+    assert repr(shown)[1:-1] in " ".join(code.group(1).replace("#", " ").split())

@@ -320,3 +320,57 @@ def test_backends_agree_with_a_profile_loaded(
     expected = reference_match(python.triggers, fact)
     assert durable.backend.match(fact) == expected == python.backend.match(fact)
     assert durable.who_must_be_notified(ev) == python.who_must_be_notified(ev)
+
+
+# --- the {exact: ...} syntax ----------------------------------------------------------------------
+
+
+def test_exact_syntax_parses_and_is_not_widened(book: Any) -> None:
+    from quyche_rules.conditions import Contains, Eq, In, describe, expand, parse_condition
+
+    reg = book.parties
+    c = parse_condition(
+        {"drafted_by": {"exact": "dang_uy_khoi"}}, "inspection_programme_drafting", reg
+    )
+    assert c == Eq("drafted_by", "dang_uy_khoi", frozenset({"dang_uy_khoi"}), True)
+    assert expand(c, reg) == Eq("drafted_by", "dang_uy_khoi", frozenset({"dang_uy_khoi"}), True)
+    assert describe(c) == "drafted_by = dang_uy_khoi (exact)"
+    mixed = parse_condition(
+        {"decided_by": ["ubkt_tinh_uy", {"exact": "dang_uy_khoi"}]}, "inspection_decided", reg
+    )
+    assert isinstance(mixed, In)
+    wide = expand(mixed, reg)
+    assert isinstance(wide, In)
+    assert set(wide.values) == {"ubkt_tinh_uy", "co_quan_ubkt_tinh_uy", "dang_uy_khoi"}
+    has = parse_condition(
+        {"related_bodies": {"contains": {"exact": "dang_uy_khoi"}}}, "task_deployed", reg
+    )
+    assert has == Contains("related_bodies", "dang_uy_khoi", frozenset({"dang_uy_khoi"}))
+    assert expand(has, reg) == has
+    loose = parse_condition({"related_bodies": {"contains": "dang_uy_khoi"}}, "task_deployed", reg)
+    assert len(expand(loose, reg).items) == 4  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("when", "etype", "field", "message"),
+    [
+        ({"matter": {"exact": "inspection"}}, "inspection_decided", "when.matter", "one party"),
+        ({"decided_by": {"exact": "khong_co"}}, "inspection_decided", "when.decided_by", "unknown"),
+        ({"decided_by": {"exakt": "tinh_uy"}}, "inspection_decided", "when.decided_by", "exact"),
+        ({"decided_by": {"exact": 3}}, "inspection_decided", "when.decided_by", "exact"),
+        (
+            {"related_bodies": {"contains": {"exact": "x"}}},
+            "task_deployed",
+            "when.related_bodies",
+            "unknown",
+        ),
+    ],
+)
+def test_bad_exact_conditions_are_located(
+    book: Any, when: dict[str, Any], etype: str, field: str, message: str
+) -> None:
+    from quyche_rules.conditions import ConditionError, parse_condition
+
+    with pytest.raises(ConditionError, match=message) as exc:
+        parse_condition(when, etype, book.parties)
+    assert exc.value.field == field
