@@ -277,3 +277,18 @@ def test_without_a_profile_agency_and_district_are_refused_clearly(
         engines["python"].who_must_be_notified({**ev, "agency": "Đảng ủy Khối"})
     with pytest.raises(EventError, match=r"^district: unknown district .*load a profile"):
         engines["python"].who_must_be_notified({**ev, "district": "Krông Búk"})
+
+
+def test_a_profile_loaded_against_another_registry_is_refused(rules_copy: Path) -> None:
+    from quyche_rules.rulebook import load_rulebook
+
+    text = (rules_copy / "parties.yaml").read_text(encoding="utf-8")
+    extra = (
+        "  - id: them_mot_ben\n    name_vi: Bên thêm\n    name_en: Extra\n"
+        "    parent: null\n    kind: body\n"
+    )
+    (rules_copy / "parties.yaml").write_text(text + extra, encoding="utf-8")
+    book = load_rulebook(rules_copy)
+    with pytest.raises(ProfileError, match="another party registry"):
+        Engine(book, backend="python", profile=load_profile(PROFILE))
+    assert Engine(book, backend="python", profile=PROFILE).parties.resolve("Bên thêm")

@@ -374,3 +374,12 @@ def test_bad_exact_conditions_are_located(
     with pytest.raises(ConditionError, match=message) as exc:
         parse_condition(when, etype, book.parties)
     assert exc.value.field == field
+
+
+def test_duties_of_the_leadership_class_includes_the_agencies_duties(
+    engines: dict[str, Engine],
+) -> None:
+    """The issue: `quyche duties "lãnh đạo các cơ quan thuộc Khối"` did not list 13.8."""
+    how = {e.rule.id: e.binds_as for e in engines["python"].duties_of("lãnh đạo các cơ quan")}
+    assert how["art13.8.invite-thuong-truc-dang-uy-khoi"] == "acts for co_quan_thuoc_khoi"
+    assert how["art13.4.request-written-opinion"] == "named"

@@ -179,6 +179,15 @@ def profile_from_env(registry: PartyRegistry | None = None) -> Profile | None:
 
 def as_profile(ref: ProfileRef, registry: PartyRegistry) -> Profile | None:
     """``Engine(profile=...)`` accepts a loaded profile or a path to one."""
-    if ref is None or isinstance(ref, Profile):
+    if ref is None:
+        return None
+    if isinstance(ref, Profile):
+        missing = [pid for pid in registry.parties if pid not in ref.registry.parties]
+        if missing:
+            raise ProfileError(
+                f"was loaded against another party registry (lacks {missing[0]!r}): load it "
+                "with this rulebook's parties",
+                file=ref.file,
+            )
         return ref
     return load_profile(ref, registry)
