@@ -292,3 +292,57 @@ def test_a_profile_loaded_against_another_registry_is_refused(rules_copy: Path) 
     with pytest.raises(ProfileError, match="another party registry"):
         Engine(book, backend="python", profile=load_profile(PROFILE))
     assert Engine(book, backend="python", profile=PROFILE).parties.resolve("Bên thêm")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "cannot read"), ("", "valid dictionary"), ("- a\n- b\n", "valid dictionary")],
+)
+def test_unreadable_or_shapeless_profiles_are_one_line_errors(
+    tmp_path: Path, content: str | None, message: str
+) -> None:
+    path = tmp_path / "p.yaml"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(ProfileError, match=message) as exc:
+        load_profile(path)
+    assert "p.yaml" in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_a_body_added_to_a_class_in_the_registry_is_matched_and_bound(rules_copy: Path) -> None:
+    """The issue: a member added to a class was listed by duties_of, yet its event gave 0
+    obligations and no error. Now the condition naming the class is met by the member."""
+    from quyche_rules.rulebook import load_rulebook
+
+    path = rules_copy / "parties.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(
+        "  - id: huyen_thi_thanh_uy\n",
+        "  - id: huyen_uy_thu\n    name_vi: Huyện ủy Thử\n    name_en: Test District Committee\n"
+        "    parent: null\n    kind: body\n  - id: huyen_thi_thanh_uy\n",
+    )
+    text = text.replace(
+        '    aliases: ["huyện ủy, thị ủy, thành ủy", "các huyện, thị, thành ủy"]\n'
+        "    parent: tinh_uy\n    kind: class\n",
+        '    aliases: ["huyện ủy, thị ủy, thành ủy", "các huyện, thị, thành ủy"]\n'
+        "    parent: tinh_uy\n    kind: class\n    members: [huyen_uy_thu]\n",
+    )
+    path.write_text(text, encoding="utf-8")
+    engine = Engine(load_rulebook(rules_copy), backend="python")
+    obs = engine.who_must_be_notified(
+        {
+            "type": "violation_signs_detected",
+            "date": "2025-03-03",
+            "detected_by": "Huyện ủy Thử",
+            "subject_kind": "member",
+            "subject_in_bloc": True,
+            "violation_of": "law",
+        }
+    )
+    assert [(o.rule_id, o.obligated.id) for o in obs] == [
+        ("art14.2.inform-member-violations", "huyen_uy_thu")
+    ]
+    listed = {e.rule.id for e in engine.duties_of("huyen_uy_thu")}
+    assert "art14.2.inform-member-violations" in listed

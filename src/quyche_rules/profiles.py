@@ -141,6 +141,8 @@ def load_profile(path: str | Path, registry: PartyRegistry | None = None) -> Pro
         data = load_yaml(path)
     except RulebookError as exc:
         raise ProfileError(exc.message, file=exc.file, line=exc.line) from None
+    except OSError as exc:  # a directory, no permission...
+        raise ProfileError(f"cannot read ({exc.strerror})", file=str(path)) from None
     try:
         parsed = ProfileFile.model_validate(data)
     except ValidationError as exc:
