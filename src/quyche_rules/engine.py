@@ -159,8 +159,10 @@ class Engine:
         return out
 
     def duties_of(self, party: str) -> list[DutyEntry]:
-        """Every rule that binds the party: by name, through a class it belongs to, or
-        whenever an event names it (``@field`` rules such as Art. 3.1)."""
+        """Every rule that binds the party: by name, through a class it belongs to or a body
+        it acts for (transitively: lãnh đạo Sở Y tế bears 13.8 acting for Sở Y tế, a member
+        of the Bloc's agencies), or whenever an event names it (``@field`` rules such as
+        Art. 3.1). A property test holds it to what events actually produce."""
         p = self.parties.resolve(party)
         ups = self.parties.up(p.id)
         out: list[DutyEntry] = []
