@@ -27,3 +27,15 @@ def rules_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "rules"
     shutil.copytree(RULES_DIR, dst)
     return dst
+
+
+PROFILE = ROOT / "profiles" / "dak-lak.yaml"
+
+
+@pytest.fixture(scope="session")
+def profile_engines(book: Rulebook) -> dict[str, Engine]:
+    """Both backends with the shipped Đắk Lắk profile loaded (issue 8)."""
+    return {
+        "durable": Engine(book, backend="durable", profile=PROFILE),
+        "python": Engine(book, backend="python", profile=PROFILE),
+    }

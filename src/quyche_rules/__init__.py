@@ -8,6 +8,7 @@ from .engine import DutyEntry, Engine, duties_of, explain, who_must_be_notified
 from .errors import CalendarError, EventError, QuycheError, RulebookError
 from .events import EVENT_TYPES, events_json_schema, parse_event
 from .obligations import Explanation, Obligation
+from .profiles import Profile, ProfileError, load_profile, profile_from_env
 from .rulebook import Rulebook, load_rulebook
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "EventError",
     "Explanation",
     "Obligation",
+    "Profile",
+    "ProfileError",
     "QuycheError",
     "Rulebook",
     "RulebookError",
@@ -26,7 +29,9 @@ __all__ = [
     "duties_of",
     "events_json_schema",
     "explain",
+    "load_profile",
     "load_rulebook",
     "parse_event",
+    "profile_from_env",
     "who_must_be_notified",
 ]

@@ -12,6 +12,14 @@ A ``when:`` mapping in a rule file reads as a jurist would write it::
 
 Several keys in one mapping must all hold. There is no negation: the engine's treatment of
 absent fields under negation differs from Python's, and the text never needs it.
+
+Parties are matched by *subsumption* (issue 8): a value naming a body is met by the body,
+by anything acting for it (an organ, a leadership) and, for a class, by its members. Where
+the text singles out one organ on purpose, a rule writes ``{exact: id}`` (or
+``{exact: [id, ...]}``; inside a list, ``[id, {exact: id}]``; for a list field,
+``{contains: {exact: id}}``) and says why in its note. ``expand`` turns the written
+condition into one over plain ids, once per engine, so the matchers (durable-rules
+included) still compare ids and stay single-pattern.
 """
 
 from __future__ import annotations
@@ -23,24 +31,32 @@ from .events import FieldInfo, condition_fields
 from .parties import PartyRegistry
 
 Scalar = str | bool
+_NO: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class Eq:
     field: str
     value: Scalar
+    #: party values written ``{exact: id}``: not widened by ``expand``
+    exact: frozenset[str] = _NO
+    #: the field holds parties (its values are widened by ``expand``)
+    parties: bool = False
 
 
 @dataclass(frozen=True)
 class In:
     field: str
     values: tuple[Scalar, ...]
+    exact: frozenset[str] = _NO
+    parties: bool = False
 
 
 @dataclass(frozen=True)
 class Contains:
     field: str
     value: str
+    exact: frozenset[str] = _NO
 
 
 @dataclass(frozen=True)
@@ -108,26 +124,104 @@ def parse_condition(
                 f"(fields: {', '.join(sorted(fields))})",
                 here,
             )
-        if isinstance(value, dict):
-            if set(value) != {"contains"} or info.kind != "party_list":
+        is_party = info.kind == "party"
+        if isinstance(value, dict) and set(value) == {"contains"}:
+            if info.kind != "party_list":
                 raise ConditionError("only {contains: party} on a list of parties", here)
-            items.append(Contains(key, str(_check_value(info, value["contains"], here, registry))))
+            inner = value["contains"]
+            exact = _is_exact(inner, here)
+            v = str(_check_value(info, inner["exact"] if exact else inner, here, registry))
+            items.append(Contains(key, v, frozenset({v}) if exact else _NO))
+        elif (
+            isinstance(value, dict) and set(value) == {"exact"} and isinstance(value["exact"], list)
+        ):
+            vals, exact_vals = _values(info, [{"exact": v} for v in value["exact"]], here, registry)
+            if not is_party:
+                raise ConditionError("exact: applies to a field of one party", here)
+            items.append(In(key, vals, exact_vals, True))
         elif isinstance(value, list):
             if not value or info.kind == "party_list":
                 raise ConditionError("a list of values needs a single-valued field", here)
-            items.append(
-                In(
-                    key,
-                    tuple(
-                        _check_value(info, v, f"{here}.{i}", registry) for i, v in enumerate(value)
-                    ),
-                )
-            )
+            vals, exact_vals = _values(info, value, here, registry)
+            items.append(In(key, vals, exact_vals, is_party))
         else:
             if info.kind == "party_list":
                 raise ConditionError("a list of parties is tested with {contains: party}", here)
-            items.append(Eq(key, _check_value(info, value, here, registry)))
+            vals, exact_vals = _values(info, [value], here, registry, single=True)
+            items.append(Eq(key, vals[0], exact_vals, is_party))
     return items[0] if len(items) == 1 else All(tuple(items))
+
+
+def _is_exact_list(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"exact"} and isinstance(value["exact"], list)
+
+
+def _is_exact(value: Any, path: str) -> bool:
+    if isinstance(value, dict):
+        if set(value) != {"exact"} or not isinstance(value["exact"], str):
+            raise ConditionError("write {exact: party_id} (or {exact: [ids]})", path)
+        return True
+    return False
+
+
+def _values(
+    info: FieldInfo, raw: list[Any], path: str, registry: PartyRegistry, *, single: bool = False
+) -> tuple[tuple[Scalar, ...], frozenset[str]]:
+    vals: list[Scalar] = []
+    exact: set[str] = set()
+    for i, v in enumerate(raw):
+        here = path if single else f"{path}.{i}"
+        if _is_exact(v, here):
+            if info.kind != "party":
+                raise ConditionError("exact: applies to a field of one party", here)
+            checked = _check_value(info, v["exact"], here, registry)
+            exact.add(str(checked))
+        else:
+            checked = _check_value(info, v, here, registry)
+        vals.append(checked)
+    return tuple(vals), frozenset(exact)
+
+
+def expand(cond: Condition, registry: PartyRegistry) -> Condition:
+    """The condition over plain ids: each party value not marked exact becomes the set of
+    ids it subsumes in ``registry`` (the regulation's parties plus a profile's bodies).
+
+    Written values come first, in their order, then the added ids sorted, so the compiled
+    ruleset is deterministic."""
+    if isinstance(cond, Eq | In):
+        written = (cond.value,) if isinstance(cond, Eq) else cond.values
+        if not cond.parties:
+            return cond
+        vals = _widen(written, cond.exact, registry)
+        if len(vals) == 1:
+            return Eq(cond.field, vals[0], cond.exact, True)
+        return In(cond.field, vals, cond.exact, True)
+    if isinstance(cond, Contains):
+        ids = _widen((cond.value,), cond.exact, registry)
+        if len(ids) == 1:
+            return cond
+        return AnyOf(tuple(Contains(cond.field, str(v), cond.exact) for v in ids))
+    items = tuple(expand(c, registry) for c in cond.items)
+    return All(items) if isinstance(cond, All) else AnyOf(items)
+
+
+def _widen(
+    written: tuple[Scalar, ...], exact: frozenset[str], registry: PartyRegistry
+) -> tuple[Scalar, ...]:
+    out: list[Scalar] = list(dict.fromkeys(written))
+    extra: set[str] = set()
+    for v in written:
+        if isinstance(v, str) and v not in exact:
+            extra |= registry.subsumed(v)
+    out.extend(sorted(extra - set(out)))
+    return tuple(out)
+
+
+def exact_fields(cond: Condition) -> set[str]:
+    """Fields on which the condition names some party exactly (for tests and docs)."""
+    if isinstance(cond, Eq | In | Contains):
+        return {cond.field} if cond.exact else set()
+    return set().union(*(exact_fields(c) for c in cond.items))
 
 
 def fields_of(cond: Condition) -> set[str]:
@@ -157,14 +251,16 @@ def _same(a: Any, b: Scalar) -> bool:
 def describe(cond: Condition) -> str:
     """Human-readable form, used by ``explain`` and ``quyche rules show``."""
     if isinstance(cond, Eq):
-        return f"{cond.field} = {_lit(cond.value)}"
+        return f"{cond.field} = {_lit(cond.value, cond.exact)}"
     if isinstance(cond, In):
-        return f"{cond.field} ∈ {{{', '.join(_lit(v) for v in cond.values)}}}"
+        return f"{cond.field} ∈ {{{', '.join(_lit(v, cond.exact) for v in cond.values)}}}"
     if isinstance(cond, Contains):
-        return f"{cond.field} ∋ {cond.value}"
+        return f"{cond.field} ∋ {_lit(cond.value, cond.exact)}"
     joiner = " và " if isinstance(cond, All) else " hoặc "
     return "(" + joiner.join(describe(c) for c in cond.items) + ")"
 
 
-def _lit(v: Scalar) -> str:
-    return ("true" if v else "false") if isinstance(v, bool) else v
+def _lit(v: Scalar, exact: frozenset[str] = _NO) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return f"{v} (exact)" if v in exact else v

@@ -7,6 +7,7 @@ Python) → fired rule keys → obligations (parties expanded, deadline computed
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,11 +25,12 @@ from .backends import (
     durable_available,
 )
 from .calendar import WorkingCalendar
-from .conditions import describe, fields_of
+from .conditions import describe, expand, fields_of
 from .errors import QuycheError
-from .events import parse_event
+from .events import condition_fields, parse_event
 from .obligations import BasisOut, Explanation, Obligation, PartyOut, duty_vi, form_vi
-from .parties import PartyKind
+from .parties import PartyKind, PartyRegistry
+from .profiles import Profile, ProfileRef, as_profile
 from .rulebook import Rule, Rulebook, load_rulebook
 from .text import Basis
 
@@ -36,11 +38,17 @@ BackendName = Literal["auto", "durable", "python"]
 _RESERVED = {"id", "sid"}
 
 
-def compile_triggers(book: Rulebook) -> list[CompiledTrigger]:
+def compile_triggers(
+    book: Rulebook, registry: PartyRegistry | None = None
+) -> list[CompiledTrigger]:
+    """One compiled trigger per (rule, trigger), its party values widened to every id that
+    counts as them in ``registry`` (default: the rulebook's own parties)."""
+    reg = registry or book.parties
     out: list[CompiledTrigger] = []
     for rule in book:
         for i, t in enumerate(rule.event_triggers):
-            out.append(CompiledTrigger(f"{rule.id}#{i}", rule.id, i, t.event_type, t.condition))
+            cond = expand(t.condition, reg) if t.condition is not None else None
+            out.append(CompiledTrigger(f"{rule.id}#{i}", rule.id, i, t.event_type, cond))
     return out
 
 
@@ -88,14 +96,26 @@ class Engine:
         *,
         backend: BackendName = "auto",
         calendar: WorkingCalendar | None = None,
+        profile: ProfileRef = None,
     ) -> None:
         self.rulebook = rulebook or load_rulebook()
         self.calendar = calendar or WorkingCalendar()
-        self.triggers = compile_triggers(self.rulebook)
+        # a deployment profile (issue 8) adds a province's concrete bodies below the
+        # regulation's parties; conditions are widened over them at compile time
+        self.profile: Profile | None = as_profile(profile, self.rulebook.parties)
+        self.parties: PartyRegistry = (
+            self.profile.registry if self.profile is not None else self.rulebook.parties
+        )
+        self.triggers = compile_triggers(self.rulebook, self.parties)
         self._by_key = {t.key: t for t in self.triggers}
+        self._written = {  # the conditions as the rule files write them, for explanations
+            f"{r.id}#{i}": describe(t.condition) if t.condition is not None else None
+            for r in self.rulebook
+            for i, t in enumerate(r.event_triggers)
+        }
         self._fields = projection(self.triggers)
         # output pieces are immutable: build them once, not per query
-        self._party_out = {p.id: PartyOut.of(p) for p in self.rulebook.parties}
+        self._party_out = {p.id: PartyOut.of(p) for p in self.parties}
         self._basis_out = {r.id: BasisOut.of(r.basis) for r in self.rulebook}
         self._order = {
             rid: n for n, rid in enumerate(sorted(self.rulebook.rules, key=self._rule_sort))
@@ -124,7 +144,9 @@ class Engine:
 
     def who_must_be_notified(self, event: Any) -> list[Obligation]:
         """Every obligation the event gives rise to (notify, consult, invite, report…)."""
-        ev = parse_event(event, registry=self.rulebook.parties)
+        ev = parse_event(event, registry=self.parties)
+        if self.profile is not None:
+            self.profile.check_date(ev.date)
         fact = self.fact(ev)
         keys = self.backend.match(fact)
         first: dict[str, CompiledTrigger] = {}  # per rule, its first matching trigger
@@ -137,22 +159,43 @@ class Engine:
         return out
 
     def duties_of(self, party: str) -> list[DutyEntry]:
-        """Every rule that binds the party: by name, through a class it belongs to, or
-        whenever an event names it (``@field`` rules such as Art. 3.1)."""
-        p = self.rulebook.parties.resolve(party)
-        classes = {
-            c.id for c in self.rulebook.parties if c.kind is PartyKind.CLASS and p.id in c.members
-        }
+        """Every rule that binds the party: by name, through a class it belongs to or a body
+        it acts for (transitively: lãnh đạo Sở Y tế bears 13.8 acting for Sở Y tế, a member
+        of the Bloc's agencies), or whenever an event names it (``@field`` rules such as
+        Art. 3.1). A property test holds it to what events actually produce."""
+        p = self.parties.resolve(party)
+        ups = self.parties.up(p.id)
         out: list[DutyEntry] = []
         for rid in sorted(self.rulebook.rules, key=self._order.__getitem__):
             rule = self.rulebook.rules[rid]
             if rule.obligated == p.id:
                 out.append(DutyEntry(rule, "named"))
-            elif rule.obligated in classes:
-                out.append(DutyEntry(rule, f"member of {rule.obligated}"))
+            elif rule.obligated in ups:
+                out.append(DutyEntry(rule, self._binds_as(p.id, rule.obligated)))
             elif rule.obligated.startswith("@"):
                 out.append(DutyEntry(rule, f"when the event names it as {rule.obligated[1:]}"))
         return out
+
+    def _binds_as(self, pid: str, target: str) -> str:
+        """How ``pid`` comes to bear a duty of ``target``: ``member of C`` when it is in the
+        class directly, else the chain of acts-for / member-of links."""
+        reg = self.parties
+        if target in reg.direct_classes(pid):
+            return f"member of {target}"
+        path = [pid]
+        cur = pid
+        while cur != target:  # follow the first link that still leads to the target
+            nxt = [
+                q
+                for q in (reg.parties[cur].acts_for, *sorted(reg.direct_classes(cur)))
+                if q is not None and (q == target or target in reg.up(q))
+            ]
+            cur = nxt[0]
+            path.append(cur)
+        steps = []
+        for a, b in itertools.pairwise(path):
+            steps.append(("acts for " if reg.parties[a].acts_for == b else "member of ") + b)
+        return ", ".join(steps)
 
     def explain(self, obligation: Obligation) -> Explanation:
         rule = self.rulebook.rules[obligation.rule_id]
@@ -177,20 +220,75 @@ class Engine:
             return []
         return list(value) if isinstance(value, list) else [value]
 
+    def _context(self, ev: BaseModel) -> tuple[set[str], set[str], set[str]]:
+        """What the event says about *which* bodies are meant: every party it names, the
+        Bloc agencies they belong to (or its ``agency`` field), and the districts (its
+        ``district`` field, or the seats of the bodies it names)."""
+        reg = self.parties
+        named: set[str] = set()
+        for name, info in condition_fields(ev.type).items():  # type: ignore[attr-defined]
+            value = getattr(ev, name, None)
+            if value is None or info.kind not in ("party", "party_list"):
+                continue
+            named.update(value if info.kind == "party_list" else [value])
+        agency: str | None = getattr(ev, "agency", None)
+        district: str | None = getattr(ev, "district", None)
+        agencies = {agency} if agency else {a for n in named if (a := reg.agency_of(n))}
+        if district:
+            districts = {district}
+        else:
+            districts = {d for n in named if (d := reg.parties[n].seat_district)}
+        return named, agencies, districts
+
+    def _resolve(
+        self, pid: str, ctx: tuple[set[str], set[str], set[str]]
+    ) -> tuple[list[str], bool]:
+        """A class resolved to the members the event points at: the members it names, else
+        those of the agency it concerns, else those seated in its district. ``([], False)``
+        means the event points at a member set that is empty (12.2: the agency has no đảng
+        đoàn or ban cán sự đảng): nobody. ``([class], True)``: the event says nothing, the
+        obligation keeps the class and is flagged ``unresolved_class``."""
+        reg = self.parties
+        if reg.parties[pid].kind is not PartyKind.CLASS:
+            return [pid], False
+        named, agencies, districts = ctx
+        members = reg.members(pid)
+        # a member the event names, or one that a named body acts for (Ban Thường vụ Huyện
+        # ủy X names Huyện ủy X; lãnh đạo Sở Y tế names Sở Y tế)
+        direct = [m for m in members if m in named or any(m in reg.up(n) for n in named)]
+        if direct:
+            return direct, False
+        if agencies and any(reg.agency_of(m) for m in members):
+            return [m for m in members if reg.agency_of(m) in agencies], False
+        if districts and any(reg.parties[m].seat_district for m in members):
+            return [m for m in members if reg.parties[m].seat_district in districts], False
+        return [pid], True
+
     def _obligations(
         self, rule: Rule, trig: CompiledTrigger, ev: BaseModel, fact: Fact
     ) -> list[Obligation]:
-        conditions = (f"type = {fact['type']}",) + (
-            (describe(trig.condition),) if trig.condition is not None else ()
-        )
+        written = self._written[trig.key]
+        conditions = (f"type = {fact['type']}",) + ((written,) if written is not None else ())
         due, computation, provisional, silence = self._due(rule, ev)
+        ctx = self._context(ev)
+        unresolved: set[str] = set()
         counter_ids: list[str] = []
         for ref in rule.counterparties:
-            for pid in self._parties(ref, ev):
-                if pid not in counter_ids:
-                    counter_ids.append(pid)
+            for named_id in self._parties(ref, ev):
+                ids, open_class = self._resolve(named_id, ctx)
+                if open_class:
+                    unresolved.add(named_id)
+                for pid in ids:
+                    if pid not in counter_ids:
+                        counter_ids.append(pid)
+        obligated: set[str] = set()
+        for named_id in self._parties(rule.obligated, ev):
+            ids, open_class = self._resolve(named_id, ctx)
+            if open_class:
+                unresolved.add(named_id)
+            obligated.update(ids)
         out = []
-        for ob_id in sorted(set(self._parties(rule.obligated, ev))):
+        for ob_id in sorted(obligated):
             cps = [c for c in counter_ids if c != ob_id]
             if not cps:  # a body owes itself nothing
                 continue
@@ -214,6 +312,7 @@ class Engine:
                     conditions=conditions,
                     summary_en=rule.summary_en,
                     note=rule.note,
+                    unresolved_class=ob_id in unresolved or any(c in unresolved for c in cps),
                 )
             )
         return out

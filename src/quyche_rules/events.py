@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from .errors import EventError
-from .parties import PartyRegistry, default_registry
+from .parties import AGENCY_CLASS, PartyRegistry, default_registry
 from .yamlio import loc_to_field
 
 
@@ -44,6 +44,30 @@ def _resolve_party(value: Any, info: ValidationInfo) -> str:
         return registry.resolve(value).id
     except KeyError:
         raise ValueError(f"unknown party {value!r}") from None
+
+
+def _resolve_agency(value: Any, info: ValidationInfo) -> str:
+    """``agency``: the Bloc agency the event concerns, by id or name; a body of the agency
+    (its leadership, its Party organisation) names the agency too."""
+    pid = _resolve_party(value, info)
+    registry: PartyRegistry = (info.context or {}).get("registry") or default_registry()
+    agency = registry.agency_of(pid)
+    if agency is None:
+        raise ValueError(
+            f"{value!r} is not a Bloc agency (a member of {AGENCY_CLASS} in the loaded profile)"
+        )
+    return agency
+
+
+def _resolve_district(value: Any, info: ValidationInfo) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a district id or name (a string)")
+    registry: PartyRegistry = (info.context or {}).get("registry") or default_registry()
+    try:
+        return registry.resolve_district(value)
+    except KeyError:
+        known = ", ".join(sorted(registry.districts)) or "none: load a profile"
+        raise ValueError(f"unknown district {value!r} (known: {known})") from None
 
 
 def _iso_date(value: Any) -> dt.date:
@@ -68,6 +92,16 @@ PartyId = Annotated[
     BeforeValidator(_resolve_party),
     PartyField(),
     Field(json_schema_extra={"description": "party id or name, see rules/parties.yaml"}),
+]
+AgencyId = Annotated[
+    str,
+    BeforeValidator(_resolve_agency),
+    Field(json_schema_extra={"description": "a Bloc agency of the profile, by id or name"}),
+]
+DistrictId = Annotated[
+    str,
+    BeforeValidator(_resolve_district),
+    Field(json_schema_extra={"description": "a district of the profile, by id or name"}),
 ]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 Text = Annotated[str, BeforeValidator(_nfc), Field(max_length=2000)]
@@ -201,6 +235,11 @@ class _Event(BaseModel):
     date: IsoDate
     reference: Text | None = None
     summary: Text | None = None
+    # issue 8: which member of a class the event concerns, where the text binds a class
+    # ("lãnh đạo các cơ quan thuộc Khối", "tổ chức đảng ... đóng trên địa bàn"); resolution
+    # only, never tested by a rule
+    agency: AgencyId | None = None
+    district: DistrictId | None = None
 
 
 class CoordinationNeeded(_Event):
@@ -472,12 +511,30 @@ def parse_event(data: Any, *, registry: PartyRegistry | None = None) -> Any:
         known = ", ".join(sorted(EVENT_TYPES))
         raise EventError(f"type: unknown event type {etype!r} (known: {known})")
     try:
-        return _ADAPTER.validate_python(data, context={"registry": registry})
+        ev = _ADAPTER.validate_python(data, context={"registry": registry})
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [p for p in err["loc"] if p != etype]
         msg = err["msg"].removeprefix("Value error, ")
         raise EventError(f"{loc_to_field(loc)}: {msg}") from None
+    check_validity(ev, registry or default_registry())
+    return ev
+
+
+def check_validity(ev: Any, registry: PartyRegistry) -> None:
+    """A body named by the event must exist on the event's date (a profile's
+    ``valid_from``/``valid_to``): a merged or renamed agency cannot bear a duty after it is
+    gone. Raises ``EventError`` naming the field."""
+    fields = [n for n, i in condition_fields(ev.type).items() if i.kind in ("party", "party_list")]
+    for name in (*fields, "agency"):
+        value = getattr(ev, name, None)
+        for pid in value if isinstance(value, list) else [value] if value else []:
+            p = registry.parties[pid]
+            if (p.valid_from and ev.date < p.valid_from) or (p.valid_to and ev.date > p.valid_to):
+                span = f"{p.valid_from or '…'} to {p.valid_to or '…'}"
+                raise EventError(
+                    f"{name}: {p.name_vi} exists from {span}, the event is dated {ev.date}"
+                )
 
 
 # --- field introspection, for the rule loader and the compiler -------------------------------

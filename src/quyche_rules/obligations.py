@@ -61,6 +61,9 @@ class Obligation(BaseModel):
     conditions: tuple[str, ...]
     summary_en: str
     note: str | None
+    #: true when a party of the obligation is still a class (e.g. "lãnh đạo các cơ quan
+    #: thuộc Khối") because the event did not say which member is meant: narrow it
+    unresolved_class: bool = False
 
 
 class Explanation(BaseModel):
