@@ -269,13 +269,19 @@ def test_existing_events_answer_as_before_with_a_profile_loaded(
 ) -> None:
     """A profile adds bodies; an event naming only the regulation's parties (and dated after
     the signing date) gets the same obligations with or without it."""
-    from .test_scenarios import SCENARIOS as BASE
+    from quyche_rules.scenarios import load_scenario_files
 
-    for _, ev, _ in BASE:
-        if ev["date"] >= "2023-01-01":
-            assert engines["python"].who_must_be_notified(ev) == profile_engines[
-                "python"
-            ].who_must_be_notified(ev)
+    from .conftest import ROOT
+
+    compared = 0
+    for sc in load_scenario_files([ROOT / "tests" / "scenarios"]):
+        for ev in sc.events:
+            if str(ev["date"]) >= "2023-01-01":
+                compared += 1
+                assert engines["python"].who_must_be_notified(ev) == profile_engines[
+                    "python"
+                ].who_must_be_notified(ev), sc.id
+    assert compared > 50
 
 
 def test_the_readme_example_runs_and_says_what_it_shows() -> None:
