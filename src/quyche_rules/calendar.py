@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import yaml
 
+from quyche_rules import resources
 from quyche_rules.errors import CalendarError, RulebookError
 
 __all__ = [
@@ -51,9 +52,7 @@ __all__ = [
 ]
 
 #: The recorded arrangement shipped with the project.
-DEFAULT_CALENDAR_PATH: Final[Path] = (
-    Path(__file__).resolve().parents[2] / "rules" / "calendar" / "vn-civil-service.yaml"
-)
+DEFAULT_CALENDAR_PATH: Final[Path] = resources.packaged_rules_dir() / resources.CALENDAR
 
 #: Receipt datetimes carrying a timezone are converted to Vietnamese time before the date
 #: is taken: the date of receipt is the date on the receiving office's wall.
@@ -122,11 +121,12 @@ class WorkingCalendar:
     """
 
     def __init__(self, path: Path | str | None = None) -> None:
-        """Load and validate the recorded arrangement at ``path`` (default: the shipped one).
+        """Load and validate the recorded arrangement at ``path`` (default: the one of the
+        chosen rules directory, see ``resources.rules_dir``).
 
         Raises :class:`RulebookError` naming the file and field if the YAML is malformed.
         """
-        self._path = Path(path) if path is not None else DEFAULT_CALENDAR_PATH
+        self._path = Path(path) if path is not None else resources.rules_file(resources.CALENDAR)
         entries, review = _load_arrangement(self._path)
         self._entries: dict[date, CalendarEntry] = {e.day: e for e in entries}
         self._recorded: frozenset[int] = frozenset(review) | frozenset(e.day.year for e in entries)

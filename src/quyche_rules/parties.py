@@ -16,11 +16,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from . import resources
 from .errors import RulebookError
 from .text import fold, normalize
 from .yamlio import error_message, load_yaml, loc_to_field
 
-PARTIES_FILE = Path(__file__).resolve().parents[2] / "rules" / "parties.yaml"
+#: The packaged registry (``load_parties()`` follows ``$QUYCHE_RULES_DIR`` when set).
+PARTIES_FILE = resources.packaged_rules_dir() / resources.PARTIES
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -115,7 +117,8 @@ class PartyRegistry:
         return self.parties[pid]
 
 
-def load_parties(path: Path = PARTIES_FILE) -> PartyRegistry:
+def load_parties(path: Path | None = None) -> PartyRegistry:
+    path = path if path is not None else resources.rules_file(resources.PARTIES)
     data = load_yaml(path)
     try:
         parsed = _PartiesFile.model_validate(data)
