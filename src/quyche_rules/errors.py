@@ -80,3 +80,11 @@ class EventError(QuycheError):
 
 class CalendarError(QuycheError):
     """A calendar computation was asked with bad input (negative n, not a date...)."""
+
+
+class UnknownPartyError(QuycheError, KeyError):
+    """A party reference matches no id or name of the registry. Also a ``KeyError``, for
+    the callers that caught that before it was a ``QuycheError``."""
+
+    def __str__(self) -> str:  # KeyError's __str__ would repr the message
+        return str(self.args[0]) if self.args else ""

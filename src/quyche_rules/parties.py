@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import resources
-from .errors import RulebookError
+from .errors import RulebookError, UnknownPartyError, excerpt
 from .text import fold, normalize
 from .yamlio import error_message, load_yaml, loc_to_field
 
@@ -105,15 +105,15 @@ class PartyRegistry:
     def resolve(self, ref: str) -> Party:
         """Find a party by id, exact name, or a diacritic- and case-insensitive name.
 
-        Raises ``KeyError`` with the reference when nothing matches, so that callers can
-        name the field it came from.
+        Raises ``UnknownPartyError`` (a ``QuycheError`` and a ``KeyError``) when nothing
+        matches, so that callers can name the field it came from.
         """
         ref = normalize(ref)
         if ref in self.parties:
             return self.parties[ref]
         pid = self._by_name.get(fold(ref))
         if pid is None:
-            raise KeyError(ref)
+            raise UnknownPartyError(f"unknown party {excerpt(ref)}")
         return self.parties[pid]
 
 
