@@ -258,6 +258,7 @@ class WorkingCalendar:
         description: str = "",
         *,
         now: datetime | None = None,
+        uid_key: str | None = None,
     ) -> bytes:
         """An iCalendar (RFC 5545) file with one all-day VEVENT on ``deadline.due``.
 
@@ -266,6 +267,11 @@ class WorkingCalendar:
         deadline is exported with STATUS:TENTATIVE and the reason appended to the
         description. ``now`` (DTSTAMP) defaults to the current UTC time; pass it for
         byte-identical output.
+
+        ``uid_key`` (e.g. the document's number, receipt date and span) replaces that hash's
+        input: the UID then identifies the *document's* deadline, so two documents received
+        the same day get two events, and re-exporting after a corrected due date updates the
+        event instead of adding a second one.
         """
         from icalendar import Calendar, Event  # local: only the export needs it
 
@@ -282,13 +288,19 @@ class WorkingCalendar:
         else:
             raise CalendarError(f"now must be a timezone-aware datetime, got {now!r}")
 
-        key = "\x1f".join(
-            (
-                deadline.received.isoformat(),
-                str(deadline.working_days),
-                deadline.due.isoformat(),
-                summary,
-                description,
+        if uid_key is not None and not isinstance(uid_key, str):
+            raise CalendarError(f"uid_key must be a string, got {type(uid_key).__name__}")
+        key = (
+            uid_key
+            if uid_key is not None
+            else "\x1f".join(
+                (
+                    deadline.received.isoformat(),
+                    str(deadline.working_days),
+                    deadline.due.isoformat(),
+                    summary,
+                    description,
+                )
             )
         )
         uid = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + "@quyche-rules"

@@ -305,7 +305,7 @@ def read_bounded(
         else:
             data = source.read(limits.max_bytes + 1)
     except FileNotFoundError:
-        raise error("file not found", file, None) from None
+        raise error("cannot read (file not found)", file, None) from None
     except OSError as exc:
         raise error(f"cannot read ({exc.strerror or type(exc).__name__})", file, None) from None
     if len(data) > limits.max_bytes:
