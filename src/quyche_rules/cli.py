@@ -48,39 +48,34 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _version(value: bool) -> None:
-    if not value:
-        return
-    from . import __version__
-    from .rulebook import load_rulebook
-
-    book = load_rulebook(_options["rules_dir"])
-    typer.echo(f"quyche-rules {__version__} rulebook sha256:{book.content_hash} ({book.directory})")
-    raise typer.Exit(0)
-
-
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _main_options(
+    ctx: typer.Context,
     rules_dir: Annotated[
         Path | None,
         typer.Option(
             "--rules-dir",
             help="use this rules directory (default: $QUYCHE_RULES_DIR, else the packaged one)",
-            is_eager=True,
         ),
     ] = None,
     version: Annotated[
         bool,
-        typer.Option(
-            "--version",
-            help="print the version and the rulebook's content hash",
-            callback=_version,
-            is_eager=True,
-        ),
+        typer.Option("--version", help="print the version and the rulebook's content hash"),
     ] = False,
 ) -> None:
     """Who must notify, consult, invite or inform whom under the Quy chế phối hợp."""
     _options["rules_dir"] = rules_dir
+    if version:
+        from . import __version__
+
+        book = _rulebook()
+        typer.echo(
+            f"quyche-rules {__version__} rulebook sha256:{book.content_hash} ({book.directory})"
+        )
+        raise typer.Exit(0)
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(2)
 
 
 def _rulebook(*, require_complete: bool = True) -> Any:
