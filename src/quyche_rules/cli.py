@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import sys
@@ -88,14 +89,23 @@ def _rulebook(*, require_complete: bool = True) -> Any:
 
 
 def _engine(backend: str) -> Any:
-    from .engine import Engine
+    from . import resources
 
     if backend not in BACKENDS:
         _fail(f"--backend: must be one of {', '.join(BACKENDS)}")
     try:
-        return Engine(rules_dir=_options["rules_dir"], backend=backend)  # type: ignore[arg-type]
+        return _cached_engine(resources.rules_dir(_options["rules_dir"]), backend)
     except QuycheError as exc:
         _fail(str(exc))
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_engine(rules_dir: Path, backend: str) -> Any:
+    """One engine per (directory, backend) per process: a process calling ``main`` many
+    times (tests, an embedding tool) does not reload the rulebook each time."""
+    from .engine import Engine
+
+    return Engine(rules_dir=rules_dir, backend=backend)  # type: ignore[arg-type]
 
 
 def _limits(max_bytes: int | None) -> Limits:
@@ -154,16 +164,20 @@ def notify(
     naming its ``event_file`` (schema: ``quyche schema obligations``).
     """
     limits = _limits(max_bytes)
-    engine = _engine(backend)
+    if backend not in BACKENDS:
+        _fail(f"--backend: must be one of {', '.join(BACKENDS)}")
     if jsonl:
-        _notify_jsonl(engine, event_files or ["-"], limits)
+        _notify_jsonl(_engine(backend), event_files or ["-"], limits)
         return
     if not event_files:
         _fail("EVENT_FILES: give at least one event file, or - for stdin")
     results = []
+    engine = None  # built after the first event is read: bad input is refused at once
     for path in event_files:
         try:
-            results.append((path, engine.who_must_be_notified(_read_event(path, limits))))
+            data = _read_event(path, limits)
+            engine = engine or _engine(backend)
+            results.append((path, engine.who_must_be_notified(data)))
         except QuycheError as exc:
             text, name = str(exc), "<stdin>" if path == "-" else path
             _fail(text if text.startswith(name + ":") else f"{name}: {text}")

@@ -17,8 +17,9 @@ reached by a real hostile file before):
   a self-referencing anchor is refused.
 * **Duplicate keys** are refused with the key and its line: YAML's "last one wins" let a
   second ``requested:`` or ``obligated:`` silently change who is bound.
-* **Containers** longer than ``max_items`` (10,000) and integers longer than 30 digits are
-  refused with their line (Python refuses int() beyond 4,300 digits with a traceback).
+* **Containers** longer than ``max_items`` (1,000 in events, 10,000 in rule files) and
+  integers longer than 30 digits are refused with their line (Python refuses int()
+  beyond 4,300 digits with a traceback).
 * **Timestamps**: an unquoted impossible date (``2025-02-30``, ``0000-01-01``) is refused
   with its line instead of escaping as a ``ValueError``.
 
@@ -63,7 +64,7 @@ class Limits:
     max_int_digits: int = 30
 
 
-EVENT_LIMITS = Limits()
+EVENT_LIMITS = Limits(max_items=1000)  # no event needs a list of more than 1,000 bodies
 RULE_FILE_LIMITS = Limits(max_bytes=4 * MIB)
 
 
