@@ -229,3 +229,25 @@ def test_ics_is_atomic_refuses_symlinks_and_keeps_one_uid_per_document(tmp_path:
     assert target.read_text(encoding="utf-8") == "keep"
     r = runner.invoke(app, ["deadline", "2025-01-24", "--ics", str(tmp_path / "no/dir/x.ics")])
     assert r.exit_code == 2 and "cannot write" in r.output
+
+
+def test_calendar_file_goes_through_the_bounded_reader(tmp_path: Path) -> None:
+    path = tmp_path / "cal.yaml"
+    path.write_text("schema_version: 1\nschema_version: 1\nyears: {}\n", encoding="utf-8")
+    with pytest.raises(RulebookError, match=r"cal\.yaml:2: duplicate key 'schema_version'"):
+        WorkingCalendar(path)
+
+
+def test_event_size_limit_is_configurable(tmp_path: Path, monkeypatch: Any) -> None:
+    event = tmp_path / "e.json"
+    event.write_text(json.dumps(EVENT, ensure_ascii=False), encoding="utf-8")
+    size = event.stat().st_size
+    assert runner.invoke(app, ["notify", str(event)]).exit_code == 0
+    r = runner.invoke(app, ["notify", str(event), "--max-bytes", str(size - 1)])
+    assert r.exit_code == 2 and f"larger than {size - 1} bytes" in r.output
+    monkeypatch.setenv("QUYCHE_MAX_EVENT_BYTES", str(size - 1))
+    r = runner.invoke(app, ["notify", str(event)])
+    assert r.exit_code == 2 and f"larger than {size - 1} bytes" in r.output
+    monkeypatch.setenv("QUYCHE_MAX_EVENT_BYTES", "lots")
+    r = runner.invoke(app, ["notify", str(event)])
+    assert r.exit_code == 2 and "QUYCHE_MAX_EVENT_BYTES" in r.output

@@ -36,10 +36,10 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import holidays
-import yaml
 
 from quyche_rules import resources
 from quyche_rules.errors import CalendarError, RulebookError
+from quyche_rules.yamlio import RULE_FILE_LIMITS, parse_yaml, read_bounded
 
 __all__ = [
     "DEFAULT_CALENDAR_PATH",
@@ -443,16 +443,8 @@ def _check_n(n: object, *, minimum: int) -> None:
 def _load_arrangement(path: Path) -> tuple[list[CalendarEntry], dict[int, list[date]]]:
     """Read and validate the calendar YAML; every defect is a RulebookError naming the field."""
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RulebookError(f"cannot read calendar file: {exc.strerror}", file=file) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise RulebookError(f"invalid YAML: {exc}", file=file, line=line) from exc
+    # the one bounded reader of rule files (size, depth, aliases, duplicate keys)
+    data = parse_yaml(read_bounded(path, file=file, limits=RULE_FILE_LIMITS), file=file)
 
     if not isinstance(data, Mapping):
         raise RulebookError("top level must be a mapping", file=file)
