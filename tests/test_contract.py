@@ -76,10 +76,12 @@ def test_wrong_argument_types_raise_quyche_error(bad: Any, engines: dict[str, En
         lambda: Engine(rulebook=bad) if bad is not None else Engine(rulebook=1),  # type: ignore[arg-type]
         lambda: Engine(calendar=bad) if bad is not None else Engine(calendar=1),  # type: ignore[arg-type]
         lambda: WorkingCalendar().deadline(bad, 7),
+        lambda: parse_event(EVENT, registry=bad if bad is not None else 1),  # type: ignore[arg-type]
         lambda: WorkingCalendar().deadline(EVENT["date"], bad),
     ]
     if not isinstance(bad, str | os.PathLike) and bad is not None:
         calls.append(lambda: load_rulebook(bad))
+        calls.append(lambda: WorkingCalendar(bad))
         calls.append(lambda: Engine(rules_dir=bad))
     if not isinstance(bad, str):
         calls.append(lambda: engine.duties_of(bad))

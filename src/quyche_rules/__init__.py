@@ -8,7 +8,7 @@ from importlib.metadata import version as _version
 
 from .calendar import Deadline, WorkingCalendar
 from .engine import DutyEntry, Engine, duties_of, explain, who_must_be_notified
-from .errors import CalendarError, EventError, QuycheError, RulebookError
+from .errors import CalendarError, EventError, QuycheError, RulebookError, UnknownPartyError
 from .events import EVENT_TYPES, events_json_schema, parse_event
 from .obligations import Explanation, Obligation
 from .rulebook import Rulebook, load_rulebook
@@ -30,6 +30,7 @@ __all__ = [
     "QuycheError",
     "Rulebook",
     "RulebookError",
+    "UnknownPartyError",
     "WorkingCalendar",
     "__version__",
     "duties_of",

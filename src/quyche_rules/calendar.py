@@ -27,6 +27,7 @@ lazily under a lock and published as one immutable tuple, so readers never take 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -126,6 +127,8 @@ class WorkingCalendar:
 
         Raises :class:`RulebookError` naming the file and field if the YAML is malformed.
         """
+        if path is not None and not isinstance(path, str | os.PathLike):
+            raise CalendarError(f"path must be a str or os.PathLike, got {type(path).__name__}")
         self._path = Path(path) if path is not None else resources.rules_file(resources.CALENDAR)
         entries, review = _load_arrangement(self._path)
         self._entries: dict[date, CalendarEntry] = {e.day: e for e in entries}

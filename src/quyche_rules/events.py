@@ -480,6 +480,8 @@ _ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)
 def parse_event(data: Any, *, registry: PartyRegistry | None = None) -> Any:
     """Validate a mapping (from JSON or YAML) into an event, or raise ``EventError`` naming
     the first offending field."""
+    if registry is not None and not isinstance(registry, PartyRegistry):
+        raise EventError(f"registry: must be a PartyRegistry, got {type(registry).__name__}")
     if isinstance(data, BaseModel) and type(data) in EVENT_MODELS:
         return data
     if not isinstance(data, dict):
