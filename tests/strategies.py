@@ -30,14 +30,16 @@ def _value(kind: str, enum: Any, required: bool) -> st.SearchStrategy[Any]:
 def events(draw: st.DrawFn, event_type: str | None = None) -> dict[str, Any]:
     etype = event_type or draw(st.sampled_from(sorted(EVENT_TYPES)))
     model = EVENT_TYPES[etype]
-    data: dict[str, Any] = {"type": etype, "date": draw(dates).isoformat()}
+    day = draw(dates)
+    data: dict[str, Any] = {"type": etype, "date": day.isoformat()}
     for name, info in condition_fields(etype).items():
         required = model.model_fields[name].is_required()
         value = draw(_value(info.kind, info.enum, required))
         if value is not None:
             data[name] = value
     if "received_on" in model.model_fields and draw(st.booleans()):
-        data["received_on"] = draw(dates).isoformat()
+        # received_on is never before date (parse_event refuses that pair)
+        data["received_on"] = draw(st.dates(day, dt.date(2026, 12, 31))).isoformat()
     return data
 
 

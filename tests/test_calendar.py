@@ -527,7 +527,7 @@ def test_malformed_yaml_names_file_and_field(tmp_path: Path, body: str, field: s
 
 def test_yaml_syntax_error_and_missing_file(tmp_path: Path) -> None:
     path = _write(tmp_path, "schema_version: 1\nyears: [\n")
-    with pytest.raises(RulebookError, match="invalid YAML") as info:
+    with pytest.raises(RulebookError, match="malformed YAML") as info:
         WorkingCalendar(path)
     assert info.value.file == str(path) and info.value.line is not None
     with pytest.raises(RulebookError, match="cannot read"):

@@ -27,12 +27,15 @@ How durable-rules is driven, and why (each point is a trap of the library, teste
 from __future__ import annotations
 
 import itertools
+import os
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .conditions import All, Condition, Contains, Eq, In, evaluate
+from .errors import QuycheError
 
 Fact = dict[str, Any]
 
@@ -53,6 +56,10 @@ class Backend(Protocol):
 
     def match(self, fact: Fact) -> frozenset[str]:
         """Keys of every compiled trigger the fact satisfies."""
+        ...
+
+    def close(self) -> None:
+        """Free what the backend holds outside Python's heap; idempotent."""
         ...
 
 
@@ -93,6 +100,9 @@ class PythonBackend:
 
     def match(self, fact: Fact) -> frozenset[str]:
         return frozenset(k for k, p in self._by_type.get(fact["type"], ()) if p(fact))
+
+    def close(self) -> None:
+        """Nothing to free: the predicates are ordinary Python objects."""
 
 
 def reference_match(triggers: list[CompiledTrigger], fact: Fact) -> frozenset[str]:
@@ -144,9 +154,40 @@ class _NoHost:
 
 
 _ruleset_names = itertools.count()
+_SID = "0"  # every query runs in one durable-rules session, cleared after each query
+
+
+def _delete_ruleset(box: list[Any]) -> None:
+    """Free the C ruleset held in ``box`` (once). Called by ``close`` or by the finalizer
+    when the backend is collected; never raises (it may run at interpreter exit)."""
+    ruleset = box.pop() if box else None
+    if ruleset is None:
+        return
+    try:
+        import durable_rules_engine
+    except ImportError:  # pragma: no cover - interpreter shutting down
+        return
+    # the session state of sid "0" (created by the first query) is not freed with the
+    # ruleset: ~1 MB per engine leaked until it was deleted first
+    for free in (durable_rules_engine.delete_state, durable_rules_engine.delete_ruleset):
+        try:
+            if free is durable_rules_engine.delete_state:
+                free(ruleset._handle, _SID)
+            else:
+                free(ruleset._handle)
+        except Exception:  # a finalizer must not raise; nothing to free is fine
+            pass
 
 
 class DurableBackend:
+    """The durable-rules matcher. Its C ruleset (about 2.25 MB) lives outside Python's
+    heap: it is deleted by ``close()``, or by a ``weakref.finalize`` when the backend is
+    collected (the actions capture a set, not ``self``, so no cycle delays that).
+
+    Fork-safe: in a child process the lock is replaced (another thread may have held it
+    at the fork) and the ruleset is rebuilt on first use (another thread may have been
+    inside it), see ``_after_fork_in_child``."""
+
     name = "durable"
 
     def __init__(self, triggers: list[CompiledTrigger]) -> None:
@@ -156,21 +197,44 @@ class DurableBackend:
         self._lock = threading.Lock()
         self._fired: set[str] = set()
         self._ids = itertools.count()
+        self._triggers = triggers
+        self._closed = False
+        self._stale = False  # set in a forked child: rebuild before use
+        self._box: list[Any] = [self._build()]
+        self._finalizer = weakref.finalize(self, _delete_ruleset, self._box)
+        _LIVE.add(self)
+
+    def _build(self) -> Any:
         definition: dict[str, dict[str, Any]] = {}
-        for key, rule in durable_definition(triggers).items():
-            definition[key] = {**rule, "run": self._action(key)}
+        for key, rule in durable_definition(self._triggers).items():
+            definition[key] = {**rule, "run": _action(self._fired, key)}
         # a process-unique name: several engines may coexist in one process
-        self._ruleset = dr.Ruleset(f"quyche_{next(_ruleset_names)}", _NoHost(), definition)
+        return self._dr.Ruleset(f"quyche_{next(_ruleset_names)}", _NoHost(), definition)
 
-    def _action(self, key: str) -> Callable[[Any], None]:
-        def run(c: Any) -> None:
-            self._fired.add(key)
+    @property
+    def _ruleset(self) -> Any:
+        if self._closed:
+            raise QuycheError("engine: closed; create a new Engine")
+        if self._stale:
+            # the parent's copy may be mid-update: leave it (do not free what another
+            # process's thread was using) and build a fresh one
+            self._box.clear()
+            self._box.append(self._build())
+            self._stale = False
+        return self._box[0]
 
-        return run
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._finalizer()
+
+    def _after_fork_in_child(self) -> None:
+        self._lock = threading.Lock()
+        self._stale = not self._closed
 
     def match(self, fact: Fact) -> frozenset[str]:
         with self._lock:
-            message = {**fact, "id": f"q{next(self._ids)}", "sid": "0"}
+            message = {**fact, "id": f"q{next(self._ids)}", "sid": _SID}
             self._fired.clear()
             try:
                 handle = self._ruleset.assert_fact(message)
@@ -182,3 +246,21 @@ class DurableBackend:
             if errors and errors[0] is not None:
                 raise RuntimeError(f"durable-rules failed on {fact['type']}: {errors[0]}")
             return frozenset(self._fired)
+
+
+def _action(fired: set[str], key: str) -> Callable[[Any], None]:
+    def run(c: Any) -> None:
+        fired.add(key)
+
+    return run
+
+
+_LIVE: weakref.WeakSet[DurableBackend] = weakref.WeakSet()
+
+
+def _reinit_in_child() -> None:
+    for backend in list(_LIVE):
+        backend._after_fork_in_child()
+
+
+os.register_at_fork(after_in_child=_reinit_in_child)

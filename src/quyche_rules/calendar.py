@@ -27,6 +27,7 @@ lazily under a lock and published as one immutable tuple, so readers never take 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,9 +37,10 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import holidays
-import yaml
 
+from quyche_rules import resources
 from quyche_rules.errors import CalendarError, RulebookError
+from quyche_rules.yamlio import RULE_FILE_LIMITS, parse_yaml, read_bounded
 
 __all__ = [
     "DEFAULT_CALENDAR_PATH",
@@ -51,9 +53,7 @@ __all__ = [
 ]
 
 #: The recorded arrangement shipped with the project.
-DEFAULT_CALENDAR_PATH: Final[Path] = (
-    Path(__file__).resolve().parents[2] / "rules" / "calendar" / "vn-civil-service.yaml"
-)
+DEFAULT_CALENDAR_PATH: Final[Path] = resources.packaged_rules_dir() / resources.CALENDAR
 
 #: Receipt datetimes carrying a timezone are converted to Vietnamese time before the date
 #: is taken: the date of receipt is the date on the receiving office's wall.
@@ -122,11 +122,14 @@ class WorkingCalendar:
     """
 
     def __init__(self, path: Path | str | None = None) -> None:
-        """Load and validate the recorded arrangement at ``path`` (default: the shipped one).
+        """Load and validate the recorded arrangement at ``path`` (default: the one of the
+        chosen rules directory, see ``resources.rules_dir``).
 
         Raises :class:`RulebookError` naming the file and field if the YAML is malformed.
         """
-        self._path = Path(path) if path is not None else DEFAULT_CALENDAR_PATH
+        if path is not None and not isinstance(path, str | os.PathLike):
+            raise CalendarError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+        self._path = Path(path) if path is not None else resources.rules_file(resources.CALENDAR)
         entries, review = _load_arrangement(self._path)
         self._entries: dict[date, CalendarEntry] = {e.day: e for e in entries}
         self._recorded: frozenset[int] = frozenset(review) | frozenset(e.day.year for e in entries)
@@ -258,6 +261,7 @@ class WorkingCalendar:
         description: str = "",
         *,
         now: datetime | None = None,
+        uid_key: str | None = None,
     ) -> bytes:
         """An iCalendar (RFC 5545) file with one all-day VEVENT on ``deadline.due``.
 
@@ -266,6 +270,11 @@ class WorkingCalendar:
         deadline is exported with STATUS:TENTATIVE and the reason appended to the
         description. ``now`` (DTSTAMP) defaults to the current UTC time; pass it for
         byte-identical output.
+
+        ``uid_key`` (e.g. the document's number, receipt date and span) replaces that hash's
+        input: the UID then identifies the *document's* deadline, so two documents received
+        the same day get two events, and re-exporting after a corrected due date updates the
+        event instead of adding a second one.
         """
         from icalendar import Calendar, Event  # local: only the export needs it
 
@@ -282,13 +291,19 @@ class WorkingCalendar:
         else:
             raise CalendarError(f"now must be a timezone-aware datetime, got {now!r}")
 
-        key = "\x1f".join(
-            (
-                deadline.received.isoformat(),
-                str(deadline.working_days),
-                deadline.due.isoformat(),
-                summary,
-                description,
+        if uid_key is not None and not isinstance(uid_key, str):
+            raise CalendarError(f"uid_key must be a string, got {type(uid_key).__name__}")
+        key = (
+            uid_key
+            if uid_key is not None
+            else "\x1f".join(
+                (
+                    deadline.received.isoformat(),
+                    str(deadline.working_days),
+                    deadline.due.isoformat(),
+                    summary,
+                    description,
+                )
             )
         )
         uid = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + "@quyche-rules"
@@ -431,16 +446,8 @@ def _check_n(n: object, *, minimum: int) -> None:
 def _load_arrangement(path: Path) -> tuple[list[CalendarEntry], dict[int, list[date]]]:
     """Read and validate the calendar YAML; every defect is a RulebookError naming the field."""
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RulebookError(f"cannot read calendar file: {exc.strerror}", file=file) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise RulebookError(f"invalid YAML: {exc}", file=file, line=line) from exc
+    # the one bounded reader of rule files (size, depth, aliases, duplicate keys)
+    data = parse_yaml(read_bounded(path, file=file, limits=RULE_FILE_LIMITS), file=file)
 
     if not isinstance(data, Mapping):
         raise RulebookError("top level must be a mapping", file=file)

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Literal
+from types import TracebackType
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel
 
+from . import resources
 from .backends import (
     Backend,
     CompiledTrigger,
@@ -26,7 +29,7 @@ from .backends import (
 )
 from .calendar import WorkingCalendar
 from .conditions import describe, expand, fields_of
-from .errors import QuycheError
+from .errors import QuycheError, excerpt
 from .events import condition_fields, parse_event
 from .obligations import BasisOut, Explanation, Obligation, PartyOut, duty_vi, form_vi
 from .parties import PartyKind, PartyRegistry
@@ -88,6 +91,11 @@ class Engine:
     Instances are independent (each compiles its own ruleset), safe to share between
     threads, and deterministic: obligations come sorted by article, clause, point, rule
     id and obligated party.
+
+    Lifecycle: ``close()`` (or ``with Engine() as e:``) frees the durable-rules ruleset at
+    once; an engine that is simply dropped frees it when collected. Queries on a closed
+    durable engine raise ``QuycheError``. Engines survive ``os.fork()``: the child gets a
+    fresh lock and ruleset (see ``backends.DurableBackend``).
     """
 
     def __init__(
@@ -97,8 +105,26 @@ class Engine:
         backend: BackendName = "auto",
         calendar: WorkingCalendar | None = None,
         profile: ProfileRef = None,
+        rules_dir: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.rulebook = rulebook or load_rulebook()
+        """``rules_dir`` loads another rules directory (default: ``$QUYCHE_RULES_DIR``,
+        else the packaged rules); its ``calendar/`` is used when present. ``backend`` is
+        one of ``auto``, ``durable``, ``python``; anything else is refused."""
+        if rulebook is not None and not isinstance(rulebook, Rulebook):
+            raise QuycheError(f"rulebook: must be a Rulebook, got {type(rulebook).__name__}")
+        if rulebook is not None and rules_dir is not None:
+            raise QuycheError("rules_dir: give a rulebook or a rules directory, not both")
+        if calendar is not None and not isinstance(calendar, WorkingCalendar):
+            raise QuycheError(f"calendar: must be a WorkingCalendar, got {type(calendar).__name__}")
+        if not isinstance(backend, str) or backend not in get_args(BackendName):
+            raise QuycheError(
+                f"backend: must be one of {', '.join(get_args(BackendName))}, "
+                f"got {excerpt(backend)}"
+            )
+        self.rulebook = rulebook if rulebook is not None else load_rulebook(rules_dir)
+        if calendar is None and rules_dir is not None:
+            own = resources.rules_file(resources.CALENDAR, self.rulebook.directory)
+            calendar = WorkingCalendar(own) if own.is_file() else None
         self.calendar = calendar or WorkingCalendar()
         # a deployment profile (issue 8) adds a province's concrete bodies below the
         # regulation's parties; conditions are widened over them at compile time
@@ -127,6 +153,23 @@ class Engine:
         self.backend: Backend = (
             DurableBackend(self.triggers) if backend == "durable" else PythonBackend(self.triggers)
         )
+
+    def close(self) -> None:
+        """Free the backend's ruleset now (idempotent)."""
+        backend = getattr(self, "backend", None)  # __init__ may have failed before it
+        if backend is not None:
+            backend.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def _rule_sort(self, rid: str) -> tuple[Basis, str]:
         return (self.rulebook.rules[rid].basis, rid)
@@ -163,6 +206,8 @@ class Engine:
         it acts for (transitively: lãnh đạo Sở Y tế bears 13.8 acting for Sở Y tế, a member
         of the Bloc's agencies), or whenever an event names it (``@field`` rules such as
         Art. 3.1). A property test holds it to what events actually produce."""
+        if not isinstance(party, str):
+            raise QuycheError(f"party: must be a party id or name, got {type(party).__name__}")
         p = self.parties.resolve(party)
         ups = self.parties.up(p.id)
         out: list[DutyEntry] = []
@@ -198,6 +243,10 @@ class Engine:
         return ", ".join(steps)
 
     def explain(self, obligation: Obligation) -> Explanation:
+        if not isinstance(obligation, Obligation):
+            raise QuycheError(f"obligation: must be an Obligation, got {type(obligation).__name__}")
+        if obligation.rule_id not in self.rulebook.rules:
+            raise QuycheError(f"obligation: unknown rule id {excerpt(obligation.rule_id)}")
         rule = self.rulebook.rules[obligation.rule_id]
         unit = self.rulebook.regulation.unit(rule.basis)
         return Explanation(
@@ -347,6 +396,14 @@ class Engine:
 
 _default: Engine | None = None
 _default_lock = threading.Lock()
+
+
+def _reinit_default_lock() -> None:
+    global _default_lock
+    _default_lock = threading.Lock()  # another thread may have held it at the fork
+
+
+os.register_at_fork(after_in_child=_reinit_default_lock)
 
 
 def default_engine() -> Engine:

@@ -6,9 +6,44 @@ document-management system can fix the input without reading a traceback.
 
 from __future__ import annotations
 
+from typing import Any
+
+#: Longest message an error carries: a 50 MB party name must not become a 50 MB line.
+MAX_MESSAGE = 400
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` on one line: control characters (newlines included) escaped, cut to
+    ``limit`` characters with an ellipsis. Logs and terminals get one line per error."""
+    if len(text) > limit * 4:  # do not escape megabytes only to cut them
+        text = text[: limit * 4]
+    out = "".join(
+        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii")
+        for c in text
+    )
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
+def excerpt(value: Any, limit: int = 40, *, quote: bool = True) -> str:
+    """A short, one-line rendering of an offending value: ``'Ban Tổ ch…' (5000 chars)``."""
+    if isinstance(value, str):
+        shown = repr(value[: limit + 1]) if quote else value[: limit + 1]
+        if len(value) > limit:
+            cut = repr(value[:limit]) if quote else value[:limit]
+            return one_line(f"{cut}… ({len(value)} chars)", limit * 4)
+        return one_line(shown, limit * 4)
+    text = repr(value) if quote else str(value)
+    return one_line(text, limit)
+
 
 class QuycheError(Exception):
-    """Base of every error this library raises on purpose."""
+    """Base of every error this library raises on purpose.
+
+    The message is made one line and bounded here, once, so that no caller (CLI, service,
+    log) can print a multi-line or unbounded error whatever the input was."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(one_line(str(message)))
 
 
 class RulebookError(QuycheError):
@@ -67,3 +102,11 @@ class ScenarioError(QuycheError):
             where.append(f"field {field}")
         prefix = ", ".join(where)
         super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class UnknownPartyError(QuycheError, KeyError):
+    """A party reference matches no id or name of the registry. Also a ``KeyError``, for
+    the callers that caught that before it was a ``QuycheError``."""
+
+    def __str__(self) -> str:  # KeyError's __str__ would repr the message
+        return str(self.args[0]) if self.args else ""

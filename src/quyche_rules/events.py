@@ -10,6 +10,7 @@ happens to compare equal. Strings are brought to NFC, because the engine compare
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,7 +27,7 @@ from pydantic import (
     ValidationInfo,
 )
 
-from .errors import EventError
+from .errors import EventError, excerpt
 from .parties import AGENCY_CLASS, PartyRegistry, default_registry
 from .yamlio import loc_to_field
 
@@ -70,17 +71,33 @@ def _resolve_district(value: Any, info: ValidationInfo) -> str:
         raise ValueError(f"unknown district {value!r} (known: {known})") from None
 
 
+#: Plausible event dates: the working calendar covers 2000-2100 (``calendar.MIN_YEAR`` and
+#: ``MAX_YEAR``); a date outside is a typo (``0202-01-23``) and is refused, not answered.
+MIN_EVENT_YEAR = 2000
+MAX_EVENT_YEAR = 2100
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def _iso_date(value: Any) -> dt.date:
+    """Strict ISO ``YYYY-MM-DD`` (not the looser forms ``fromisoformat`` accepts since 3.11,
+    such as ``20250123``), a real calendar date, in the plausible years."""
     if isinstance(value, dt.datetime):
         raise ValueError("must be a date (YYYY-MM-DD), not a date-time")
-    if isinstance(value, dt.date):
-        return value
     if isinstance(value, str):
+        text = value.strip()
+        if not _ISO_DATE.match(text):
+            raise ValueError(f"{excerpt(value)} is not an ISO date (YYYY-MM-DD)")
         try:
-            return dt.date.fromisoformat(value.strip())
+            value = dt.date.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
-    raise ValueError("must be an ISO date (YYYY-MM-DD)")
+            raise ValueError(f"{excerpt(value)} is not a real date") from None
+    if not isinstance(value, dt.date):
+        raise ValueError("must be an ISO date (YYYY-MM-DD)")
+    if not MIN_EVENT_YEAR <= value.year <= MAX_EVENT_YEAR:
+        raise ValueError(
+            f"{value.isoformat()} is outside the supported years {MIN_EVENT_YEAR}-{MAX_EVENT_YEAR}"
+        )
+    return value
 
 
 def _nfc(value: Any) -> Any:
@@ -502,6 +519,8 @@ _ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)
 def parse_event(data: Any, *, registry: PartyRegistry | None = None) -> Any:
     """Validate a mapping (from JSON or YAML) into an event, or raise ``EventError`` naming
     the first offending field."""
+    if registry is not None and not isinstance(registry, PartyRegistry):
+        raise EventError(f"registry: must be a PartyRegistry, got {type(registry).__name__}")
     if isinstance(data, BaseModel) and type(data) in EVENT_MODELS:
         return data
     if not isinstance(data, dict):
@@ -511,14 +530,21 @@ def parse_event(data: Any, *, registry: PartyRegistry | None = None) -> Any:
         known = ", ".join(sorted(EVENT_TYPES))
         raise EventError(f"type: unknown event type {etype!r} (known: {known})")
     try:
-        ev = _ADAPTER.validate_python(data, context={"registry": registry})
+        event = _ADAPTER.validate_python(data, context={"registry": registry})
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [p for p in err["loc"] if p != etype]
         msg = err["msg"].removeprefix("Value error, ")
         raise EventError(f"{loc_to_field(loc)}: {msg}") from None
-    check_validity(ev, registry or default_registry())
-    return ev
+    # A document cannot be received before the event that sent it: such a pair is a data
+    # entry error, and counting a deadline from it would give a wrong answer silently.
+    received = getattr(event, "received_on", None)
+    if received is not None and received < event.date:
+        raise EventError(
+            f"received_on: {received.isoformat()} is before date {event.date.isoformat()}"
+        )
+    check_validity(event, registry or default_registry())
+    return event
 
 
 def check_validity(ev: Any, registry: PartyRegistry) -> None:

@@ -17,11 +17,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import RulebookError
+from . import resources
+from .errors import RulebookError, UnknownPartyError, excerpt
 from .text import fold, normalize
 from .yamlio import error_message, load_yaml, loc_to_field
 
-PARTIES_FILE = Path(__file__).resolve().parents[2] / "rules" / "parties.yaml"
+#: The packaged registry (``load_parties()`` follows ``$QUYCHE_RULES_DIR`` when set).
+PARTIES_FILE = resources.packaged_rules_dir() / resources.PARTIES
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 #: the class whose members are the Bloc's agencies: ``agency`` links and the event field
 #: ``agency`` point at its members (Art. 1.1 "các cơ quan, đơn vị, doanh nghiệp thuộc Khối")
@@ -309,15 +311,15 @@ class PartyRegistry:
     def resolve(self, ref: str) -> Party:
         """Find a party by id, exact name, or a diacritic- and case-insensitive name.
 
-        Raises ``KeyError`` with the reference when nothing matches, so that callers can
-        name the field it came from.
+        Raises ``UnknownPartyError`` (a ``QuycheError`` and a ``KeyError``) when nothing
+        matches, so that callers can name the field it came from.
         """
         ref = normalize(ref)
         if ref in self.parties:
             return self.parties[ref]
         pid = self._by_name.get(fold(ref))
         if pid is None:
-            raise KeyError(ref)
+            raise UnknownPartyError(f"unknown party {excerpt(ref)}")
         return self.parties[pid]
 
 
@@ -328,7 +330,8 @@ def _direct_classes(by_id: dict[str, Party], pid: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def load_parties(path: Path = PARTIES_FILE) -> PartyRegistry:
+def load_parties(path: Path | None = None) -> PartyRegistry:
+    path = path if path is not None else resources.rules_file(resources.PARTIES)
     data = load_yaml(path)
     try:
         parsed = _PartiesFile.model_validate(data)

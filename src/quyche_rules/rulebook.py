@@ -8,6 +8,8 @@ is wrong before any government system sees a wrong answer.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from . import resources
 from .conditions import Condition, ConditionError, Eq, In, parse_condition
 from .errors import RulebookError
 from .events import EVENT_TYPES, condition_fields
@@ -24,7 +27,8 @@ from .text import Basis, Regulation, load_regulation, normalize
 from .vocabulary import Duty, Form, Period
 from .yamlio import error_message, load_yaml, loc_to_field
 
-RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+#: The packaged rules directory (``load_rulebook()`` follows ``$QUYCHE_RULES_DIR`` when set).
+RULES_DIR = resources.packaged_rules_dir()
 _RULE_ID = re.compile(r"^art(\d+)(?:\.(\d+)(?:\.([a-zđ]))?)?\.[a-z0-9][a-z0-9-]*$")
 
 
@@ -158,6 +162,10 @@ class Rulebook:
     rules: dict[str, Rule] = field(default_factory=dict)
     non_actionable: dict[Basis, NonActionable] = field(default_factory=dict)
     deadlines: dict[str, DeadlinePolicy] = field(default_factory=dict)
+    #: sha256 (hex) over every file the rulebook was loaded from; see ``content_hash_of``.
+    content_hash: str = ""
+    #: the directory the rulebook was loaded from
+    directory: Path | None = None
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules.values())
@@ -294,20 +302,90 @@ def _check_party_ref(
             raise _fail(f"event {t.event_type!r} has no party field {name!r}", file, rid, fld)
 
 
-def load_rulebook(rules_dir: Path = RULES_DIR, *, source: Path | None = None) -> Rulebook:
-    """Load and cross-check everything under ``rules_dir``.
+def load_rulebook(
+    rules_dir: str | os.PathLike[str] | None = None,
+    *,
+    source: Path | None = None,
+    require_complete: bool = True,
+) -> Rulebook:
+    """Load and cross-check everything under ``rules_dir`` (default: ``$QUYCHE_RULES_DIR``,
+    else the packaged rules, see ``resources.rules_dir``).
 
     Raises ``RulebookError`` naming file, rule id and field on the first problem found.
+    An incomplete rulebook is refused here, at load time (``require_complete``): every
+    article of the text must have its file and every unit a rule or a ``non_actionable``
+    reason. A missing or emptied article file once loaded 126 of 138 rules and answered
+    "no obligation" with success. Only ``quyche rules coverage`` loads without the check,
+    to show the gaps.
     """
-    regulation = load_regulation(source or rules_dir / "source" / "quy-che-phoi-hop.md")
-    book = Rulebook(regulation=regulation, parties=load_parties(rules_dir / "parties.yaml"))
-    _load_deadlines(rules_dir / "deadlines.yaml", book)
-    files = sorted((rules_dir / "articles").glob("*.yaml"))
+    if not isinstance(require_complete, bool):
+        raise RulebookError("require_complete must be a bool")
+    if source is not None and not isinstance(source, str | os.PathLike):
+        raise RulebookError("source must be a path (str or os.PathLike)")
+    directory = resources.rules_dir(rules_dir)
+    source_path = Path(source) if source is not None else directory / resources.SOURCE
+    parties_path = directory / resources.PARTIES
+    deadlines_path = directory / resources.DEADLINES
+    regulation = load_regulation(source_path)
+    book = Rulebook(regulation=regulation, parties=load_parties(parties_path), directory=directory)
+    _load_deadlines(deadlines_path, book)
+    files = sorted((directory / resources.ARTICLES).glob("*.yaml"))
     if not files:
-        raise RulebookError("no rule files", file=str(rules_dir / "articles"))
+        raise RulebookError("no rule files", file=str(directory / resources.ARTICLES))
+    articles: dict[int, str] = {}
     for path in files:
-        _load_article(path, book)
+        number = _load_article(path, book)
+        if number in articles:
+            raise RulebookError(
+                f"Art. {number} is also in {articles[number]}", file=path.name, field="article"
+            )
+        articles[number] = path.name
+    if require_complete:
+        _check_complete(book, set(articles))
+    book.content_hash = content_hash_of(
+        directory, [source_path, parties_path, deadlines_path, *files]
+    )
     return book
+
+
+def content_hash_of(directory: Path, paths: list[Path]) -> str:
+    """sha256 (hex) over the files in order of their path relative to ``directory``; each
+    contributes its relative path, a NUL, its length and its bytes, so a renamed or moved
+    file changes the hash as a changed byte does. The same files give the same hash on
+    every machine (names use ``/``)."""
+    digest = hashlib.sha256()
+    named = []
+    for p in paths:
+        try:
+            rel = p.resolve().relative_to(directory.resolve()).as_posix()
+        except ValueError:  # a source given from elsewhere
+            rel = p.name
+        named.append((rel, p))
+    for rel, p in sorted(named):
+        data = p.read_bytes()
+        digest.update(f"{rel}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _check_complete(book: Rulebook, articles: set[int]) -> None:
+    missing_files = sorted(set(book.regulation.titles) - articles)
+    if missing_files:
+        shown = ", ".join(f"Điều {a}" for a in missing_files[:5])
+        raise RulebookError(
+            f"incomplete rulebook: no rule file for {shown}"
+            + (f" and {len(missing_files) - 5} more" if len(missing_files) > 5 else ""),
+            file=resources.ARTICLES,
+        )
+    covered = {r.basis for r in book.rules.values()} | set(book.non_actionable)
+    missing = [b for b in book.regulation.units if b not in covered]
+    if missing:
+        shown = ", ".join(str(b) for b in missing[:5])
+        raise RulebookError(
+            f"incomplete rulebook: {len(missing)} unit(s) of the text have neither a rule nor "
+            f"a non_actionable reason: {shown}" + (" …" if len(missing) > 5 else ""),
+            file=resources.ARTICLES,
+        )
 
 
 def _load_deadlines(path: Path, book: Rulebook) -> None:
@@ -326,7 +404,7 @@ def _load_deadlines(path: Path, book: Rulebook) -> None:
         book.deadlines[p.id] = p
 
 
-def _load_article(path: Path, book: Rulebook) -> None:
+def _load_article(path: Path, book: Rulebook) -> int:
     file = path.name
     data = load_yaml(path)
     try:
@@ -362,3 +440,4 @@ def _load_article(path: Path, book: Rulebook) -> None:
                 f"{b} is not a unit of this article", file=file, field=f"non_actionable.{i}"
             )
         book.non_actionable[b] = NonActionable(b, normalize(na.reason), file)
+    return parsed.article

@@ -14,7 +14,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SOURCE_FILE = Path(__file__).resolve().parents[2] / "rules" / "source" / "quy-che-phoi-hop.md"
+from . import resources
+from .yamlio import RULE_FILE_LIMITS, decode, read_bounded
+
+#: The packaged text (``load_regulation()`` follows ``$QUYCHE_RULES_DIR`` when set).
+SOURCE_FILE = resources.packaged_rules_dir() / resources.SOURCE
 
 _ARTICLE = re.compile(r"^#*\s*\**\s*Điều\s+(\d+)\.\s*(.*?)\**\s*$")
 _CLAUSE = re.compile(r"^(\d+)\.\s+(.*)$")
@@ -134,5 +138,7 @@ def parse(raw: str) -> Regulation:
     return reg
 
 
-def load_regulation(path: Path = SOURCE_FILE) -> Regulation:
-    return parse(path.read_text(encoding="utf-8"))
+def load_regulation(path: Path | None = None) -> Regulation:
+    path = path if path is not None else resources.rules_file(resources.SOURCE)
+    data = read_bounded(path, file=path.name, limits=RULE_FILE_LIMITS)
+    return parse(decode(data, file=path.name))

@@ -1,0 +1,4 @@
+"""Marker: profiles/ ships in the wheel as the data package ``quyche_rules._profiles``.
+
+No code lives here; ``quyche_rules.resources`` is the one module that reads this directory.
+"""
