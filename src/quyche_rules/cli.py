@@ -45,7 +45,14 @@ app.add_typer(render_app, name="render")
 # a pipe or a file gets room for Vietnamese names; a terminal keeps its own width
 out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 140)
 BACKENDS = ("auto", "durable", "python")
-_options: dict[str, Any] = {"rules_dir": None}
+_options: dict[str, Any] = {"rules_dir": None, "profile": None}
+ProfileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--profile",
+        help="a deployment profile (a province's concrete bodies); default: $QUYCHE_PROFILE",
+    ),
+]
 
 
 def _fail(message: str) -> NoReturn:
@@ -67,9 +74,11 @@ def _main_options(
         bool,
         typer.Option("--version", help="print the version and the rulebook's content hash"),
     ] = False,
+    profile: ProfileOpt = None,
 ) -> None:
     """Who must notify, consult, invite or inform whom under the Quy chế phối hợp."""
     _options["rules_dir"] = rules_dir
+    _options["profile"] = profile
     if version:
         from . import __version__
 
@@ -92,24 +101,35 @@ def _rulebook(*, require_complete: bool = True) -> Any:
         _fail(str(exc))
 
 
-def _engine(backend: str) -> Any:
+def _profile_path(option: Path | None = None) -> Path | None:
+    """The profile in force: the command's ``--profile``, else the global one, else
+    ``$QUYCHE_PROFILE`` (empty means none)."""
+    from .profiles import PROFILE_ENV
+
+    chosen = option or _options["profile"] or os.environ.get(PROFILE_ENV, "").strip() or None
+    return Path(chosen).resolve() if chosen is not None else None
+
+
+def _engine(backend: str, profile: Path | None = None) -> Any:
     from . import resources
 
     if backend not in BACKENDS:
         _fail(f"--backend: must be one of {', '.join(BACKENDS)}")
     try:
-        return _cached_engine(resources.rules_dir(_options["rules_dir"]), backend)
+        return _cached_engine(
+            resources.rules_dir(_options["rules_dir"]), backend, _profile_path(profile)
+        )
     except QuycheError as exc:
         _fail(str(exc))
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_engine(rules_dir: Path, backend: str) -> Any:
-    """One engine per (directory, backend) per process: a process calling ``main`` many
-    times (tests, an embedding tool) does not reload the rulebook each time."""
+def _cached_engine(rules_dir: Path, backend: str, profile: Path | None) -> Any:
+    """One engine per (directory, backend, profile) per process: a process calling ``main``
+    many times (tests, an embedding tool) does not reload the rulebook each time."""
     from .engine import Engine
 
-    return Engine(rules_dir=rules_dir, backend=backend)  # type: ignore[arg-type]
+    return Engine(rules_dir=rules_dir, backend=backend, profile=profile)  # type: ignore[arg-type]
 
 
 def _limits(max_bytes: int | None) -> Limits:
@@ -161,6 +181,7 @@ def notify(
     ] = False,
     backend: Annotated[str, typer.Option(help="auto | durable | python")] = "auto",
     max_bytes: MaxBytes = None,
+    profile: ProfileOpt = None,
 ) -> None:
     """Who must notify, consult, invite or report to whom when EVENT happens.
 
@@ -171,7 +192,7 @@ def notify(
     if backend not in BACKENDS:
         _fail(f"--backend: must be one of {', '.join(BACKENDS)}")
     if jsonl:
-        _notify_jsonl(_engine(backend), event_files or ["-"], limits)
+        _notify_jsonl(_engine(backend, profile), event_files or ["-"], limits)
         return
     if not event_files:
         _fail("EVENT_FILES: give at least one event file, or - for stdin")
@@ -180,7 +201,7 @@ def notify(
     for path in event_files:
         try:
             data = _read_event(path, limits)
-            engine = engine or _engine(backend)
+            engine = engine or _engine(backend, profile)
             results.append((path, engine.who_must_be_notified(data)))
         except QuycheError as exc:
             text, name = str(exc), "<stdin>" if path == "-" else path
@@ -262,13 +283,14 @@ def _notify_jsonl(engine: Any, paths: list[str], limits: Limits) -> None:
 def duties(
     party: Annotated[str, typer.Argument(help="party id or name (diacritics optional)")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    profile: ProfileOpt = None,
 ) -> None:
     """Every rule that binds PARTY: standing, periodic and event-triggered duties."""
-    engine = _engine("python")
+    engine = _engine("python", profile)
     try:
-        p = engine.rulebook.parties.resolve(party)
+        p = engine.parties.resolve(party)
     except KeyError:
-        _fail(f"party: unknown party {excerpt(party)} (see rules/parties.yaml)")
+        _fail(f"party: unknown party {excerpt(party)} (see rules/parties.yaml and the profile)")
     entries = engine.duties_of(p.id)
     if as_json:
         _dump(
