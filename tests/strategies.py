@@ -38,6 +38,12 @@ def events(draw: st.DrawFn, event_type: str | None = None) -> dict[str, Any]:
             data[name] = value
     if "received_on" in model.model_fields and draw(st.booleans()):
         data["received_on"] = draw(dates).isoformat()
+    # lifecycle events (answers, withdrawals) must name the document they answer: a
+    # required text field no rule tests, so it is not among the condition fields
+    if "in_reply_to" in model.model_fields and (
+        model.model_fields["in_reply_to"].is_required() or draw(st.booleans())
+    ):
+        data["in_reply_to"] = draw(st.sampled_from(["CV-1/DUK", "123-CV/BNC"]))
     return data
 
 
