@@ -417,3 +417,46 @@ def status(
         consent=tuple(c for c in mine if c.state is CaseState.CONSENT),
         escalated=tuple(c for c in mine if c.state is CaseState.ESCALATED),
     )
+
+
+def case_to_json(c: Case) -> dict[str, Any]:
+    """The JSON form of a case (CLI ``--json`` and the HTTP service share it)."""
+
+    def day(d: dt.date | None) -> str | None:
+        return d.isoformat() if d else None
+
+    return {
+        "id": c.id,
+        "rule_id": c.rule_id,
+        "obligated": c.obligated,
+        "counterparties": list(c.counterparties),
+        "requester": c.requester,
+        "reference": c.reference,
+        "opened_on": day(c.opened_on),
+        "original_due": day(c.original_due),
+        "due": day(c.due),
+        "due_provisional": c.due_provisional,
+        "silence_means": c.silence_means,
+        "state": c.state.value,
+        "state_vi": STATE_VI[c.state],
+        "consent_since": day(c.consent_since),
+        "closed_on": day(c.closed_on),
+        "history": [
+            {
+                "seq": h.seq if h.seq >= 0 else None,
+                "date": day(h.date),
+                "kind": h.kind,
+                "text": h.text,
+            }
+            for h in c.history
+        ],
+    }
+
+
+def status_to_json(s: PartyStatus) -> dict[str, Any]:
+    groups = ("owes", "due_soon", "overdue", "owed_to", "consent", "escalated")
+    return {
+        "party": s.party,
+        "as_of": s.as_of.isoformat(),
+        **{g: [case_to_json(c) for c in getattr(s, g)] for g in groups},
+    }

@@ -214,7 +214,7 @@ class Tracker:
         cal = Calendar()
         cal.add("prodid", "-//quyche-rules//tracker//VI")
         cal.add("version", "2.0")
-        cal.add("x-wr-calname", f"Hạn phối hợp: {self._name(st.party)}")
+        cal.add("x-wr-calname", f"Hạn phối hợp: {self.name(st.party)}")
         stamp = self.clock().astimezone(dt.UTC)
         seen: set[str] = set()
         for c in (*st.owes, *st.owed_to):
@@ -228,7 +228,7 @@ class Tracker:
             ve.add("dtend", c.due + dt.timedelta(days=1))
             ve.add(
                 "summary",
-                f"Hạn trả lời {c.reference}: {self._name(c.obligated)} → {self._name(c.requester)}",
+                f"Hạn trả lời {c.reference}: {self.name(c.obligated)} → {self.name(c.requester)}",
             )
             ve.add(
                 "description",
@@ -249,7 +249,7 @@ class Tracker:
         except KeyError:
             raise TrackerError(f"party: unknown party {party!r}") from None
 
-    def _name(self, pid: str | None) -> str:
+    def name(self, pid: str | None) -> str:
         if pid is None:
             return "mọi cơ quan"
         try:
