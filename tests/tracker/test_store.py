@@ -203,3 +203,16 @@ def test_sigkill_mid_stream_loses_no_acknowledged_record(db_url: str, py_engine:
             with t.store.engine.connect() as conn:
                 assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     assert len(acked) > 0
+
+
+def test_a_batch_is_all_or_nothing_and_idempotent(db_url: str, py_engine: Engine) -> None:
+    with Tracker(db_url, engine=py_engine) as t:
+        t.record(event("b", 0))
+        bad = {**event("b", 5), "requested": "nobody"}
+        with pytest.raises(EventError, match=r"^\[3\] requested"):
+            t.record_many([event("b", 1), event("b", 2), event("b", 1), bad])
+        assert counts(t)["tracker_records"] == 1
+        done = t.record_many([event("b", i) for i in (0, 1, 2, 1)])
+        assert [d.created for d in done] == [False, True, True, False]
+        assert done[1].seq == done[3].seq and counts(t)["tracker_records"] == 3
+        _consistent(t)

@@ -188,6 +188,43 @@ class NewRecord:
     cases: tuple[tuple[str, DecidedDuty], ...]  # (case id, duty)
 
 
+def _record_row(new: NewRecord, recorded_at: dt.datetime) -> dict[str, Any]:
+    return {
+        "doc_key": new.doc_key,
+        "event_type": new.event_type,
+        "sender": new.sender,
+        "reference": new.reference,
+        "event_date": new.event_date,
+        "event_json": new.event_json,
+        "decision_json": _decision_json(new.decision),
+        "rulebook_hash": new.decision.rulebook_hash,
+        "engine_version": new.decision.engine_version,
+        "recorded_at": recorded_at,
+    }
+
+
+def _case_rows(new: NewRecord, seq: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "case_id": cid,
+            "record_seq": seq,
+            "doc_key": new.doc_key,
+            "rule_id": d.rule_id,
+            "due": d.due,
+        }
+        for cid, d in new.cases
+    ]
+
+
+def _party_rows(new: NewRecord) -> list[dict[str, Any]]:
+    return [
+        {"case_id": cid, "party": p, "role": role}
+        for cid, d in new.cases
+        for role, ps in (("obligated", (d.obligated,)), ("counterparty", d.counterparties))
+        for p in dict.fromkeys(ps)
+    ]
+
+
 def _decision_json(d: Decision) -> str:
     return json.dumps([x.to_json() for x in d.duties], ensure_ascii=False, sort_keys=True)
 
@@ -227,6 +264,66 @@ class Store:
                 continue  # a concurrent writer recorded the same document first: re-read
         raise TrackerError(f"{new.reference}: could not record (repeated conflicts)")
 
+    def append_many(
+        self, batch: Sequence[NewRecord], recorded_at: dt.datetime
+    ) -> list[tuple[int, bool]]:
+        """Append a batch in ONE transaction (an import of a backlog): all or nothing,
+        with the same idempotency as ``append`` — within the batch too. Rows go in with
+        one multi-row INSERT per table (RETURNING the sequence numbers in order)."""
+        for _attempt in range(3):
+            try:
+                with self._tx() as conn:
+                    return self._append_many(conn, batch, recorded_at)
+            except IntegrityError:
+                continue  # a concurrent writer recorded one of them first: re-read
+        raise TrackerError("batch: could not record (repeated conflicts)")
+
+    def _append_many(
+        self, conn: Connection, batch: Sequence[NewRecord], recorded_at: dt.datetime
+    ) -> list[tuple[int, bool]]:
+        keys = list({n.doc_key for n in batch})
+        known: dict[str, Any] = {}
+        for i in range(0, len(keys), 500):
+            q = sa.select(records.c.seq, records.c.event_json, records.c.doc_key)
+            for found in conn.execute(q.where(records.c.doc_key.in_(keys[i : i + 500]))):
+                known[found.doc_key] = found
+        fresh: dict[str, NewRecord] = {}
+        for new in batch:
+            first = fresh.get(new.doc_key)
+            if first is not None and first.event_json != new.event_json:
+                raise TrackerError(
+                    f"reference: {new.reference!r} from {new.sender} appears twice in the "
+                    "batch with different content"
+                )
+            if new.doc_key not in known:
+                fresh.setdefault(new.doc_key, new)
+        seqs: dict[str, int] = {}
+        if fresh:
+            todo = list(fresh.values())
+            result = conn.execute(
+                records.insert().returning(records.c.seq, sort_by_parameter_order=True),
+                [_record_row(n, recorded_at) for n in todo],
+            )
+            seqs = {n.doc_key: int(seq) for n, seq in zip(todo, result.scalars(), strict=True)}
+            case_rows = [r for n in todo for r in _case_rows(n, seqs[n.doc_key])]
+            party_rows = [r for n in todo for r in _party_rows(n)]
+            target_rows = [
+                {"record_seq": seqs[n.doc_key], "doc_key": k}
+                for n in todo
+                for k in dict.fromkeys(n.targets)
+            ]
+            for table, rows_ in ((cases, case_rows), (case_parties, party_rows),
+                                 (targets, target_rows)):  # fmt: skip
+                if rows_:
+                    conn.execute(table.insert(), rows_)
+        out = []
+        for new in batch:
+            if new.doc_key in known:
+                out.append((self._same(known[new.doc_key], new), False))
+            else:
+                out.append((seqs[new.doc_key], new is fresh[new.doc_key]))
+        return out
+
     @staticmethod
     def _same(row: Any, new: NewRecord) -> int:
         if row.event_json != new.event_json:
@@ -237,53 +334,20 @@ class Store:
         return int(row.seq)
 
     def _insert(self, conn: Connection, new: NewRecord, recorded_at: dt.datetime) -> int:
-        seq = conn.execute(
-            records.insert().returning(records.c.seq),
-            {
-                "doc_key": new.doc_key,
-                "event_type": new.event_type,
-                "sender": new.sender,
-                "reference": new.reference,
-                "event_date": new.event_date,
-                "event_json": new.event_json,
-                "decision_json": _decision_json(new.decision),
-                "rulebook_hash": new.decision.rulebook_hash,
-                "engine_version": new.decision.engine_version,
-                "recorded_at": recorded_at,
-            },
-        ).scalar_one()
+        seq = int(
+            conn.execute(
+                records.insert().returning(records.c.seq), _record_row(new, recorded_at)
+            ).scalar_one()
+        )
         if new.cases:
-            conn.execute(
-                cases.insert(),
-                [
-                    {
-                        "case_id": cid,
-                        "record_seq": seq,
-                        "doc_key": new.doc_key,
-                        "rule_id": d.rule_id,
-                        "due": d.due,
-                    }
-                    for cid, d in new.cases
-                ],
-            )
-            conn.execute(
-                case_parties.insert(),
-                [
-                    {"case_id": cid, "party": p, "role": role}
-                    for cid, d in new.cases
-                    for role, ps in (
-                        ("obligated", (d.obligated,)),
-                        ("counterparty", d.counterparties),
-                    )
-                    for p in dict.fromkeys(ps)
-                ],
-            )
+            conn.execute(cases.insert(), _case_rows(new, seq))
+            conn.execute(case_parties.insert(), _party_rows(new))
         if new.targets:
             conn.execute(
                 targets.insert(),
                 [{"record_seq": seq, "doc_key": k} for k in dict.fromkeys(new.targets)],
             )
-        return int(seq)
+        return seq
 
     # --- reading ----------------------------------------------------------------------------
 

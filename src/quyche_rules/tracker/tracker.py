@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from sqlalchemy.engine import URL, Engine
 
 from ..engine import Engine as RulesEngine
+from ..errors import QuycheError
 from ..events import parse_event
 from ..rulebook import RULES_DIR, Rulebook
 from .model import (
@@ -172,6 +173,33 @@ class Tracker:
                 if d.due is None and d.silence_means is not None
             ),
         )
+
+    def record_many(self, batch: Sequence[Mapping[str, Any] | BaseModel]) -> list[Recorded]:
+        """Record a batch (an import of a backlog) in one transaction: every event is
+        validated and decided first, so one bad event records nothing of the batch; the
+        error names its position (``[i] field: ...``)."""
+        prepared = []
+        for i, data in enumerate(batch):
+            try:
+                prepared.append(self.prepare(data))
+            except QuycheError as exc:
+                raise type(exc)(f"[{i}] {exc}") from None
+        done = self.store.append_many(prepared, self.clock())
+        return [
+            Recorded(
+                seq=seq,
+                created=created,
+                event_type=new.event_type,
+                opened=tuple(cid for cid, _ in new.cases),
+                acts_on=(),
+                no_due=tuple(
+                    d.rule_id
+                    for d in new.decision.duties
+                    if d.due is None and d.silence_means is not None
+                ),
+            )
+            for new, (seq, created) in zip(prepared, done, strict=True)
+        ]
 
     # --- reading ----------------------------------------------------------------------------
 
