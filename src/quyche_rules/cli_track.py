@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -118,10 +119,10 @@ def record(
             typer.echo(f"note: {rid}: no due date (received_on not given), no case", err=True)
 
 
-def _table(title: str, cases: tuple[Any, ...], t: Any) -> Table:
+def _table(cases: tuple[Any, ...], t: Any) -> Table:
     from .tracker.model import STATE_VI
 
-    table = Table(title=title, title_justify="left")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for col in ("Hồ sơ", "Văn bản", "Cơ quan phải trả lời", "Cho", "Hạn", "Trạng thái"):
         table.add_column(col, overflow="fold")
     for c in cases:
@@ -151,8 +152,19 @@ def status(
         if as_json:
             typer.echo(json.dumps(status_to_json(s), ensure_ascii=False, indent=2))
             return
-        who = t.name(s.party)
-        _out.print(f"Ngày {s.as_of.isoformat()} — {who}")
+        counts = " · ".join(
+            f"{label} {len(group)}"
+            for label, group in (
+                ("phải trả lời", s.owes),
+                ("sắp đến hạn", s.due_soon),
+                ("quá hạn", s.overdue),
+                ("chờ cơ quan khác", s.owed_to),
+                ("xem là đồng ý", s.consent),
+                ("báo cáo cấp trên", s.escalated),
+            )
+        )
+        _out.print(f"Ngày {s.as_of.isoformat()} — {t.name(s.party)}", highlight=False)
+        _out.print(counts, highlight=False)
         sections = (
             ("Phải trả lời", s.owes),
             ("Sắp đến hạn (≤ 3 ngày)", s.due_soon),
@@ -162,10 +174,9 @@ def status(
             ("Không thống nhất, báo cáo cấp trên (Điều 2.2)", s.escalated),
         )
         for title, group in sections:
-            if group:
-                _out.print(_table(f"{title}: {len(group)}", group, t))
-            else:
-                _out.print(f"{title}: 0")
+            if group and not (group is s.due_soon and s.due_soon == s.owes):
+                _out.print(f"\n{title}:", highlight=False)
+                _out.print(_table(group, t))
 
 
 @track_app.command()

@@ -137,3 +137,23 @@ def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
     r = track("postgresql://nobody@127.0.0.1:1/none", "status")
     assert r.exit_code == 2 and r.output.count("\n") == 1
     assert r.output.startswith("error: --db: cannot open the database")
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "tracker"
+
+
+@pytest.mark.parametrize(
+    ("files", "state"),
+    [
+        (["01-request-before-tet.yaml", "02-extension.yaml"], "consent"),
+        (["01-request-before-tet.yaml", "02-extension.yaml", "03-answer.yaml"], "answered_on_time"),
+    ],
+)
+def test_the_readme_examples_end_as_the_readme_says(
+    tmp_path: Path, files: list[str], state: str
+) -> None:
+    db = tmp_path / "t.db"
+    for f in files:
+        assert track(db, "record", str(EXAMPLES / f)).exit_code == 0
+    shown = json.loads(track(db, "show", "c0b8", "--json", "--as-of", "2025-02-21").output)
+    assert shown["id"] == "c0b80fe790281462" and shown["state"] == state
