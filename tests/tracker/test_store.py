@@ -8,6 +8,8 @@ import json
 import os
 import random
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -92,10 +94,35 @@ def test_each_record_keeps_the_decision_and_who_took_it(
 
 
 def test_the_rulebook_hash_changes_with_any_rule_file(rules_copy: Path, book: object) -> None:
-    before = rulebook_hash(book, rules_copy)  # type: ignore[arg-type]
+    from quyche_rules.rulebook import load_rulebook
+
+    assert rulebook_hash(load_rulebook(rules_copy)) == rulebook_hash(book)  # type: ignore[arg-type]
     f = rules_copy / "articles" / "dieu-03.yaml"
-    f.write_text(f.read_text(encoding="utf-8").replace("7 ngày", "8 ngày", 1), encoding="utf-8")
-    assert rulebook_hash(book, rules_copy) != before  # type: ignore[arg-type]
+    f.write_text(
+        f.read_text(encoding="utf-8").replace("The body that needs", "The body needing", 1),
+        encoding="utf-8",
+    )
+    g = rules_copy / "deadlines.yaml"
+    g.write_text(g.read_text(encoding="utf-8").replace("working_days: 7", "working_days: 8"))
+    assert rulebook_hash(load_rulebook(rules_copy)) != rulebook_hash(book)  # type: ignore[arg-type]
+
+
+def test_the_rulebook_hash_does_not_depend_on_the_process() -> None:
+    code = (
+        "from quyche_rules.tracker import rulebook_hash as h; "
+        "from quyche_rules import load_rulebook as l; print(h(l()))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outs) == 1
 
 
 class Writer:
@@ -216,3 +243,12 @@ def test_a_batch_is_all_or_nothing_and_idempotent(db_url: str, py_engine: Engine
         assert [d.created for d in done] == [False, True, True, False]
         assert done[1].seq == done[3].seq and counts(t)["tracker_records"] == 3
         _consistent(t)
+
+
+def test_an_in_memory_database_is_one_database_for_all_connections(py_engine: Engine) -> None:
+    with Tracker(":memory:", engine=py_engine) as t:
+        t.record(request("R", "2025-01-24"))
+        threading.Thread(target=t.record, args=(request("S", "2025-01-24"),)).start()
+        time.sleep(0.2)
+        assert {c.reference for c in t.cases(as_of=None)} == {"R", "S"}
+    assert not Path(":memory:").exists()

@@ -113,6 +113,8 @@ def resolve_url(db: str | os.PathLike[str] | None = None) -> URL:
         path = default_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         return URL.create("sqlite", database=str(path))
+    if raw == ":memory:":  # one private in-memory database (tests, throw-away use)
+        return URL.create("sqlite", database=":memory:")
     if "://" not in raw:
         return URL.create("sqlite", database=str(Path(raw).expanduser().resolve()))
     try:
@@ -147,9 +149,14 @@ def make_engine(db: str | os.PathLike[str] | URL | None = None, **kwargs: Any) -
     need (see the module docstring). Reusable by any module sharing the database."""
     url = db if isinstance(db, URL) else resolve_url(db)
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
+        if url.database in (None, "", ":memory:"):
+            # every connection would see its own empty database: share one
+            kwargs.setdefault("poolclass", sa.pool.StaticPool)
+        else:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = sa.create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
+        )
         _sqlite_setup(engine)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)

@@ -8,11 +8,13 @@ default "as of" date (today in Vietnam, UTC+7, where the bodies work).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from sqlalchemy.engine import URL, Engine
 from ..engine import Engine as RulesEngine
 from ..errors import QuycheError
 from ..events import parse_event
-from ..rulebook import RULES_DIR, Rulebook
+from ..rulebook import Rulebook
 from .model import (
     Case,
     CaseState,
@@ -49,18 +51,41 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def rulebook_hash(book: Rulebook, rules_dir: Path = RULES_DIR) -> str:
-    """The rulebook's content hash: ``Rulebook.content_hash`` when the rulebook has one,
-    else the sha256 of the rule files (every file under ``rules_dir``, by relative path and
-    bytes, so a changed quote, rule, party or holiday changes the hash)."""
+def _canon(x: Any) -> Any:
+    """A JSON-able form of rulebook objects that does not depend on hash seeds or ids:
+    dataclasses and models by field, enums by value, sets sorted."""
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return {f.name: _canon(getattr(x, f.name)) for f in dataclasses.fields(x)}
+    if isinstance(x, BaseModel):
+        return _canon(x.model_dump())
+    if isinstance(x, Enum):
+        return x.value
+    if isinstance(x, Mapping):
+        return {str(k): _canon(v) for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(x, set | frozenset):
+        return sorted((_canon(v) for v in x), key=repr)
+    if isinstance(x, list | tuple):
+        return [_canon(v) for v in x]
+    if x is None or isinstance(x, str | int | float | bool):
+        return x
+    return str(x)
+
+
+def rulebook_hash(book: Rulebook) -> str:
+    """The content hash of the rulebook that decides: ``Rulebook.content_hash`` when the
+    rulebook has one; else sha256 of a canonical JSON of what the loaded rulebook holds
+    (every rule with its quote, trigger and parties, the deadline policies, the party
+    registry), so any change of a rule, quote, deadline or party changes it."""
     own = getattr(book, "content_hash", None)
     if isinstance(own, str):
         return own
-    h = hashlib.sha256()
-    for f in sorted(p for p in rules_dir.rglob("*") if p.is_file()):
-        h.update(f.relative_to(rules_dir).as_posix().encode() + b"\0")
-        h.update(f.read_bytes() + b"\0")
-    return h.hexdigest()
+    content = {
+        "rules": [_canon(book.rules[rid]) for rid in sorted(book.rules)],
+        "deadlines": [_canon(book.deadlines[k]) for k in sorted(book.deadlines)],
+        "parties": sorted((_canon(p) for p in book.parties), key=lambda p: str(p.get("id"))),
+    }
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def engine_version(engine: RulesEngine) -> str:
