@@ -380,6 +380,8 @@ class Store:
             keys = keys.where(c.c.case_id == case)
             opened = opened.where(c.c.case_id == case)
         acting = sa.select(targets.c.record_seq).where(targets.c.doc_key.in_(keys))
+        # a UNION, not "seq IN a OR seq IN b": both databases then use the indexes
+        wanted = sa.union(opened, acting).subquery()
         q = sa.select(
             records.c.seq,
             records.c.event_json,
@@ -387,7 +389,7 @@ class Store:
             records.c.rulebook_hash,
             records.c.engine_version,
             records.c.sender,
-        ).where(sa.or_(records.c.seq.in_(opened), records.c.seq.in_(acting)))
+        ).join(wanted, records.c.seq == wanted.c[0])
         if as_of is not None:
             q = q.where(records.c.event_date <= as_of)
         with self.engine.connect() as conn:

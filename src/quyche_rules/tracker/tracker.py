@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL, Engine
 
 from ..engine import Engine as RulesEngine
 from ..errors import QuycheError
-from ..events import parse_event
+from ..events import EVENT_TYPES, parse_event
 from ..rulebook import Rulebook
 from .model import (
     Case,
@@ -142,6 +142,14 @@ class Tracker:
     def _parse(self, data: Any) -> Any:
         return parse_event(data, registry=self._parties)
 
+    def _parse_stored(self, data: Any) -> Any:
+        """A stored event: validated when recorded, so its own model validates it directly
+        (no discriminated-union dispatch); a model removed since would fail loudly here."""
+        model = EVENT_TYPES.get(str(data.get("type"))) if isinstance(data, dict) else None
+        if model is None:
+            return self._parse(data)
+        return model.model_validate(data, context={"registry": self._parties})
+
     # --- writing ----------------------------------------------------------------------------
 
     def prepare(self, data: Mapping[str, Any] | BaseModel) -> NewRecord:
@@ -232,7 +240,7 @@ class Tracker:
         """Every case (of ``party``) as of a date, by due date."""
         day = as_of or self.today()
         pid = self._party(party)
-        recs = self.store.load(party=pid, as_of=day, parse=self._parse)
+        recs = self.store.load(party=pid, as_of=day, parse=self._parse_stored)
         out = [c for c in fold(recs, day).values() if pid is None or _involves(c, pid)]
         return sorted(out, key=lambda c: (c.due, c.id))
 
@@ -248,12 +256,12 @@ class Tracker:
             why = "no such case" if not found else "ambiguous prefix"
             raise TrackerError(f"case: {why}: {cid!r}")
         day = as_of or dt.date.max
-        recs = self.store.load(case=found[0], parse=self._parse, as_of=None)
+        recs = self.store.load(case=found[0], parse=self._parse_stored, as_of=None)
         return fold(recs, day)[found[0]]
 
     def log(self) -> list[Record]:
         """The whole log, in recording order."""
-        return self.store.all_records(self._parse)
+        return self.store.all_records(self._parse_stored)
 
     def ics(self, party: str, as_of: dt.date | None = None) -> bytes:
         """An iCalendar feed of the open deadlines ``party`` owes or is owed: one all-day
