@@ -87,72 +87,91 @@ def rows(
     return rec, cases, parties
 
 
-def bare_sqlite(path: Path, prepared: list[NewRecord], batch: int) -> float:
-    import sqlite3
+class Bare:
+    """The baseline: the same rows through the raw driver, one transaction per ``write``
+    call, each table's rows in one ``executemany`` (the cheapest way the driver offers)."""
 
-    Tracker(path).close()  # same schema (migrations), empty
-    conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("busy_timeout = 30000", "journal_mode = WAL", "synchronous = FULL"):
-        conn.execute(f"PRAGMA {pragma}")
-    now = dt.datetime.now(dt.UTC)
-    t0 = time.perf_counter()
-    for seq, new in enumerate(prepared, start=1):
-        rec, cases, parties = rows(new, seq, now)
-        if (seq - 1) % batch == 0:
-            conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO tracker_records VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                     (*rec[:5], rec[5].isoformat(), *rec[6:10], rec[10].isoformat()))  # fmt: skip
-        conn.executemany(
-            "INSERT INTO tracker_cases VALUES (?,?,?,?,?)",
-            [(*c[:4], c[4].isoformat()) for c in cases],
-        )
-        conn.executemany("INSERT INTO tracker_case_parties VALUES (?,?,?)", parties)
-        if seq % batch == 0 or seq == len(prepared):
-            conn.execute("COMMIT")
-    elapsed = time.perf_counter() - t0
-    conn.close()
-    return elapsed
+    def __init__(self, kind: str, db: str) -> None:
+        Tracker(db).close()  # the same schema (migrations), empty
+        self.kind = kind
+        self.now = dt.datetime.now(dt.UTC)
+        self.seq = 0
+        if kind == "sqlite":
+            import sqlite3
+
+            self.conn: Any = sqlite3.connect(db, isolation_level=None)
+            for pragma in ("busy_timeout = 30000", "journal_mode = WAL", "synchronous = FULL"):
+                self.conn.execute(f"PRAGMA {pragma}")
+            self.mark = "?"
+        else:
+            import psycopg
+
+            self.conn = psycopg.connect(db.replace("postgresql+psycopg://", "postgresql://"))
+            self.mark = "%s"
+
+    def write(self, chunk: list[NewRecord]) -> None:
+        recs, cases, parties = [], [], []
+        for new in chunk:
+            self.seq += 1
+            rec, c, p = rows(new, self.seq, self.now)
+            recs.append(rec)
+            cases += c
+            parties += p
+        m = self.mark
+        sql = [
+            (f"INSERT INTO tracker_records VALUES ({','.join([m] * 11)})", recs),
+            (f"INSERT INTO tracker_cases VALUES ({','.join([m] * 5)})", cases),
+            (f"INSERT INTO tracker_case_parties VALUES ({','.join([m] * 3)})", parties),
+        ]
+        if self.kind == "sqlite":
+            self.conn.execute("BEGIN IMMEDIATE")
+            for q, data in sql:
+                self.conn.executemany(q, [tuple(_lite(v) for v in row) for row in data])
+            self.conn.execute("COMMIT")
+        else:
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                for q, data in sql:
+                    cur.executemany(q, data)
+
+    def close(self) -> None:
+        self.conn.close()
 
 
-def bare_postgres(url: str, prepared: list[NewRecord], batch: int) -> float:
-    import psycopg
-
-    Tracker(url).close()
-    dsn = url.replace("postgresql+psycopg://", "postgresql://")
-    now = dt.datetime.now(dt.UTC)
-    with psycopg.connect(dsn) as conn:
-        t0 = time.perf_counter()
-        for lo in range(0, len(prepared), batch):
-            with conn.transaction(), conn.cursor() as cur:
-                for seq, new in enumerate(prepared[lo : lo + batch], start=lo + 1):
-                    rec, cases, parties = rows(new, seq, now)
-                    cur.execute(
-                        "INSERT INTO tracker_records VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                        rec,
-                    )
-                    cur.executemany("INSERT INTO tracker_cases VALUES (%s,%s,%s,%s,%s)", cases)
-                    cur.executemany("INSERT INTO tracker_case_parties VALUES (%s,%s,%s)", parties)
-        return time.perf_counter() - t0
+def _lite(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, dt.date) else v
 
 
 def measure(
     kind: str, db: str, bare_dbs: tuple[str, str], n: int, live: int, engine: Engine
 ) -> dict[str, Any]:
-    bare = bare_sqlite if kind == "sqlite" else bare_postgres
+    """Tracker and baseline alternate chunk by chunk (100 events live, 1000 import), so a
+    change of load on this shared machine hits both alike."""
     evs = events(n, "b")
     t = Tracker(db, engine=engine)
     prepared = [t.prepare(e) for e in evs]  # for the baseline only, outside any timing
-    bare_live = bare(bare_dbs[0], prepared[:live], 1)  # type: ignore[arg-type]
-    bare_import = bare(bare_dbs[1], prepared, 1000)  # type: ignore[arg-type]
-    del prepared
-    t0 = time.perf_counter()
-    for e in evs[:live]:
-        t.record(e)
-    tracked_live = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    timing = {"live_t": 0.0, "live_b": 0.0, "import_t": 0.0, "import_b": 0.0}
+    bare_live, bare_import = Bare(kind, bare_dbs[0]), Bare(kind, bare_dbs[1])
+    for lo in range(0, live, 100):
+        t0 = time.perf_counter()
+        for e in evs[lo : lo + 100]:
+            t.record(e)
+        t1 = time.perf_counter()
+        for new in prepared[lo : lo + 100]:
+            bare_live.write([new])
+        t2 = time.perf_counter()
+        timing["live_t"] += t1 - t0
+        timing["live_b"] += t2 - t1
     for lo in range(live, n, 1000):
+        t0 = time.perf_counter()
         t.record_many(evs[lo : lo + 1000])
-    tracked_import = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        bare_import.write(prepared[lo : lo + 1000])
+        t2 = time.perf_counter()
+        timing["import_t"] += t1 - t0
+        timing["import_b"] += t2 - t1
+    bare_live.close()
+    bare_import.close()
+    del prepared
     t0 = time.perf_counter()
     for e in evs[:200]:
         t.record(e)  # idempotent re-record: a lookup, no write
@@ -160,12 +179,12 @@ def measure(
     out: dict[str, Any] = {
         "kind": kind,
         "n": n,
-        "live_tracker_records_per_s": live / tracked_live,
-        "live_bare_per_s": live / bare_live,
-        "live_ratio": tracked_live / bare_live,
-        "import_tracker_records_per_s": (n - live) / tracked_import,
-        "import_bare_per_s": n / bare_import,
-        "import_ratio": (tracked_import / (n - live)) / (bare_import / n),
+        "live_tracker_records_per_s": live / timing["live_t"],
+        "live_bare_per_s": live / timing["live_b"],
+        "live_ratio": timing["live_t"] / timing["live_b"],
+        "import_tracker_records_per_s": (n - live) / timing["import_t"],
+        "import_bare_per_s": (n - live) / timing["import_b"],
+        "import_ratio": timing["import_t"] / timing["import_b"],
         "re_record_ms": again * 1000,
     }
     as_of = START + dt.timedelta(days=400)

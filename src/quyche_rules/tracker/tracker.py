@@ -167,8 +167,9 @@ class Tracker:
             )
         if ev.type == "coordination_extension_needed" and ev.reply_by and not ev.in_reply_to:
             raise TrackerError("in_reply_to: required to move the due date of a request")
-        payload = ev.model_dump(mode="json", exclude_none=True)
-        event_json = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+        # canonical: the model's field order, no absent fields (the same event always gives
+        # the same bytes, which is what the idempotency check compares)
+        event_json = ev.model_dump_json(exclude_none=True)
         if ev.reference is not None:
             doc_key = request_key(sender, ev.reference)
         else:
