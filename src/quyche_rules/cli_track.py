@@ -106,7 +106,7 @@ def record(
         verb = "recorded" if r.created else "already recorded"
         typer.echo(f"{verb} #{r.seq} {r.event_type}")
         for cid in r.opened:
-            c = t.case(cid)
+            c = t.case(cid, r.event_date)
             typer.echo(
                 f"case {cid}: {t.name(c.obligated)} answers {t.name(c.requester)} "
                 f"by {c.due.isoformat()} ({c.rule_id})"

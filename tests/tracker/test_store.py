@@ -24,6 +24,7 @@ from quyche_rules.errors import EventError
 from quyche_rules.tracker import Tracker, TrackerError, metadata, migrate, rulebook_hash
 from quyche_rules.tracker.store import VERSION_TABLE, cases, records
 
+from .events import REQUESTED as REQUESTED_PARTY
 from .events import extension, request
 from .writer import event
 
@@ -252,3 +253,21 @@ def test_an_in_memory_database_is_one_database_for_all_connections(py_engine: En
         time.sleep(0.2)
         assert {c.reference for c in t.cases(as_of=None)} == {"R", "S"}
     assert not Path(":memory:").exists()
+
+
+def test_the_default_date_is_today_in_vietnam_from_the_injected_clock(
+    tmp_path: Path, py_engine: Engine
+) -> None:
+    import datetime as dt
+
+    now = dt.datetime(2025, 2, 11, 16, 59, tzinfo=dt.UTC)  # 23:59 on 11/02 in Hà Nội
+    t = Tracker(tmp_path / "t.db", engine=py_engine, clock=lambda: now)
+    with t:
+        cid = t.record(request("R", "2025-01-24")).opened[0]
+        assert t.today() == dt.date(2025, 2, 11)
+        assert t.case(cid).state.value == "awaiting"  # the due day itself: still in time
+        assert t.status(REQUESTED_PARTY).owes[0].id == cid
+        now = dt.datetime(2025, 2, 11, 17, 0, tzinfo=dt.UTC)  # 00:00 on 12/02 in Hà Nội
+        assert t.case(cid).state.value == "consent"
+        with pytest.raises(TrackerError, match="does not exist yet"):
+            t.case(cid, dt.date(2025, 1, 23))

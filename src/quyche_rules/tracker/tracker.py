@@ -105,6 +105,7 @@ class Recorded:
     seq: int
     created: bool
     event_type: str
+    event_date: dt.date
     opened: tuple[str, ...]
     acts_on: tuple[str, ...]
     no_due: tuple[str, ...]  # rule ids whose due date could not be computed
@@ -199,6 +200,7 @@ class Tracker:
             seq=seq,
             created=created,
             event_type=new.event_type,
+            event_date=new.event_date,
             opened=tuple(cid for cid, _ in new.cases),
             acts_on=acts_on,
             no_due=tuple(
@@ -224,6 +226,7 @@ class Tracker:
                 seq=seq,
                 created=created,
                 event_type=new.event_type,
+                event_date=new.event_date,
                 opened=tuple(cid for cid, _ in new.cases),
                 acts_on=(),
                 no_due=tuple(
@@ -256,9 +259,12 @@ class Tracker:
         if len(found) != 1:
             why = "no such case" if not found else "ambiguous prefix"
             raise TrackerError(f"case: {why}: {cid!r}")
-        day = as_of or dt.date.max
+        day = as_of or self.today()
         recs = self.store.load(case=found[0], parse=self._parse_stored, as_of=None)
-        return fold(recs, day)[found[0]]
+        cases = fold(recs, day)
+        if found[0] not in cases:
+            raise TrackerError(f"case: {found[0]} does not exist yet on {day.isoformat()}")
+        return cases[found[0]]
 
     def log(self) -> list[Record]:
         """The whole log, in recording order."""
