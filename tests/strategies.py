@@ -40,6 +40,12 @@ def events(draw: st.DrawFn, event_type: str | None = None) -> dict[str, Any]:
     if "received_on" in model.model_fields and draw(st.booleans()):
         # received_on is never before date (parse_event refuses that pair)
         data["received_on"] = draw(st.dates(day, dt.date(2026, 12, 31))).isoformat()
+    # lifecycle events (answers, withdrawals) must name the document they answer: a
+    # required text field no rule tests, so it is not among the condition fields
+    if "in_reply_to" in model.model_fields and (
+        model.model_fields["in_reply_to"].is_required() or draw(st.booleans())
+    ):
+        data["in_reply_to"] = draw(st.sampled_from(["CV-1/DUK", "123-CV/BNC"]))
     return data
 
 

@@ -1,5 +1,6 @@
-"""Engine lifecycle: durable rulesets are freed (close, context manager, collection) and
-engines survive fork() while other threads query them.
+"""Engine lifecycle: durable rulesets are released (close, context manager, collection) to a
+pool the next engine reuses, so memory stays flat; engines survive fork() while other threads
+query them.
 
 RSS figures are printed (run with ``-s``); the bound asserted is generous on purpose (a
 leak of the old size, ~1-2 MB per engine, exceeds it many times over).
@@ -9,8 +10,11 @@ from __future__ import annotations
 
 import gc
 import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +29,13 @@ EVENT = {
     "requester": "Đảng ủy Khối",
     "requested": "Ban Nội chính Tỉnh ủy",
     "received_on": "2025-01-24",
+}
+UNHANDLED = {
+    "type": "coordination_answered",
+    "date": "2025-01-30",
+    "requester": "Đảng ủy Khối",
+    "requested": "Ban Nội chính Tỉnh ủy",
+    "in_reply_to": "15-CV/ĐUK",
 }
 CHURN = {"close": 1000, "with": 200, "drop": 200}
 LEAK_BOUND_MB = 0.1  # per engine; the old leak was ~1-2 MB per engine
@@ -135,3 +146,52 @@ def test_a_closed_engine_stays_closed_in_a_child(book: Rulebook) -> None:
             os._exit(0 if "closed" in str(exc) else 2)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_reused_ruleset_answers_as_a_new_one(book: Rulebook) -> None:
+    """A closed engine's ruleset goes back to the pool and the next engine with the same
+    rules takes it: the answers must be those of a fresh engine, on handled and unhandled
+    events alike, and the closed engine must stay closed."""
+    from quyche_rules.errors import QuycheError
+
+    first = Engine(book, backend="durable")
+    expected = first.who_must_be_notified(EVENT)
+    assert first.who_must_be_notified(UNHANDLED) == []
+    first.close()
+    second = Engine(book, backend="durable")  # takes the pooled ruleset
+    for _ in range(3):
+        assert second.who_must_be_notified(EVENT) == expected
+        assert second.who_must_be_notified(UNHANDLED) == []
+    with pytest.raises(QuycheError, match="closed"):
+        first.who_must_be_notified(EVENT)
+    second.close()
+
+
+def test_churn_with_unhandled_events_does_not_abort_the_process(tmp_path: Path) -> None:
+    """Regression: freeing a queried durable ruleset (``delete_state``) free()d
+    uninitialised C pointers and aborted the process (SIGABRT) once the heap was reused.
+    Run in a child process: an abort would otherwise kill the test runner."""
+    script = tmp_path / "churn.py"
+    script.write_text(
+        "import gc\n"
+        "from quyche_rules import Engine\n"
+        f"EVENT = {EVENT!r}\n"
+        f"UNHANDLED = {UNHANDLED!r}\n"
+        "engines = []\n"
+        "for i in range(300):\n"
+        "    e = Engine(backend='durable')\n"
+        "    e.who_must_be_notified(UNHANDLED if i % 2 else EVENT)\n"
+        "    if i % 3 == 0:\n"
+        "        e.close()\n"
+        "    elif i % 3 == 1:\n"
+        "        engines.append(e)\n"
+        "    if i % 7 == 0:\n"
+        "        engines.clear()\n"
+        "        gc.collect()\n"
+        "print('ok')\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-500:]

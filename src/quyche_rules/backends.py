@@ -26,7 +26,9 @@ How durable-rules is driven, and why (each point is a trap of the library, teste
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import os
 import threading
 import weakref
@@ -154,37 +156,49 @@ class _NoHost:
 
 
 _ruleset_names = itertools.count()
-_SID = "0"  # every query runs in one durable-rules session, cleared after each query
+_SID = "0"  # every query runs in one durable-rules session; each fact is retracted after use
+
+# --- the C rulesets: pooled and reused, never deleted ----------------------------------------
+#
+# durable-rules cannot free a ruleset that has answered a query: its C ``createStateNode``
+# leaves ``context.messages`` and ``context.stateFact`` uninitialised, and ``deleteState``
+# then ``free()``s whatever the heap held there (``munmap_chunk(): invalid pointer``, SIGABRT,
+# seen in the tracker's CLI tests once the heap was reused); deleting the ruleset without its
+# state leaks the state (~1 MB). So a closed or collected engine gives its ruleset back to a
+# pool keyed by the ruleset's definition, and the next engine with the same rules takes it:
+# the memory held is bounded by the number of engines alive at once, not by how many were
+# ever made (flat RSS under churn), and nothing is ever freed that C might still misuse.
+# Every call into the C engine runs under ``_C_LOCK``: its handle table is process-wide.
+
+_C_LOCK = threading.RLock()
 
 
-def _delete_ruleset(box: list[Any]) -> None:
-    """Free the C ruleset held in ``box`` (once). Called by ``close`` or by the finalizer
-    when the backend is collected; never raises (it may run at interpreter exit)."""
-    ruleset = box.pop() if box else None
-    if ruleset is None:
-        return
-    try:
-        import durable_rules_engine
-    except ImportError:  # pragma: no cover - interpreter shutting down
-        return
-    # the session state of sid "0" (created by the first query) is not freed with the
-    # ruleset: ~1 MB per engine leaked until it was deleted first
-    for free in (durable_rules_engine.delete_state, durable_rules_engine.delete_ruleset):
-        try:
-            if free is durable_rules_engine.delete_state:
-                free(ruleset._handle, _SID)
-            else:
-                free(ruleset._handle)
-        except Exception:  # a finalizer must not raise; nothing to free is fine
-            pass
+class _Slot:
+    """One C ruleset with what its actions write to: reused whole by the next owner."""
+
+    def __init__(self, ruleset: Any, fired: set[str]) -> None:
+        self.ruleset = ruleset
+        self.fired = fired
+        self.ids = itertools.count()  # fact ids stay fresh across owners
+
+
+_POOL: dict[str, list[_Slot]] = {}  # idle slots by definition hash
+
+
+def _release(key: str, box: list[_Slot]) -> None:
+    """Give the slot in ``box`` back to the pool (once). Pure Python, no C call, so it is
+    safe in a finalizer, whatever thread or C call the collector interrupts."""
+    if box:
+        _POOL.setdefault(key, []).append(box.pop())
 
 
 class DurableBackend:
     """The durable-rules matcher. Its C ruleset (about 2.25 MB) lives outside Python's
-    heap: it is deleted by ``close()``, or by a ``weakref.finalize`` when the backend is
-    collected (the actions capture a set, not ``self``, so no cycle delays that).
+    heap: ``close()``, the context manager of the engine, or collection (a
+    ``weakref.finalize``) return it to a pool where the next engine with the same rules
+    finds it (see above: durable-rules cannot safely free it).
 
-    Fork-safe: in a child process the lock is replaced (another thread may have held it
+    Fork-safe: in a child process the locks are replaced (another thread may have held them
     at the fork) and the ruleset is rebuilt on first use (another thread may have been
     inside it), see ``_after_fork_in_child``."""
 
@@ -195,36 +209,40 @@ class DurableBackend:
 
         self._dr = dr
         self._lock = threading.Lock()
-        self._fired: set[str] = set()
-        self._ids = itertools.count()
         self._triggers = triggers
+        self._key = hashlib.sha256(
+            json.dumps(durable_definition(triggers), sort_keys=True).encode()
+        ).hexdigest()
         self._closed = False
         self._stale = False  # set in a forked child: rebuild before use
-        self._box: list[Any] = [self._build()]
-        self._finalizer = weakref.finalize(self, _delete_ruleset, self._box)
+        with _C_LOCK:
+            idle = _POOL.get(self._key)
+            self._box: list[_Slot] = [idle.pop() if idle else self._build()]
+        self._finalizer = weakref.finalize(self, _release, self._key, self._box)
         _LIVE.add(self)
 
-    def _build(self) -> Any:
+    def _build(self) -> _Slot:
+        fired: set[str] = set()
         definition: dict[str, dict[str, Any]] = {}
         for key, rule in durable_definition(self._triggers).items():
-            definition[key] = {**rule, "run": _action(self._fired, key)}
+            definition[key] = {**rule, "run": _action(fired, key)}
         # a process-unique name: several engines may coexist in one process
-        return self._dr.Ruleset(f"quyche_{next(_ruleset_names)}", _NoHost(), definition)
+        name = f"quyche_{next(_ruleset_names)}"
+        return _Slot(self._dr.Ruleset(name, _NoHost(), definition), fired)
 
     @property
-    def _ruleset(self) -> Any:
+    def _slot(self) -> _Slot:
         if self._closed:
             raise QuycheError("engine: closed; create a new Engine")
         if self._stale:
-            # the parent's copy may be mid-update: leave it (do not free what another
-            # process's thread was using) and build a fresh one
+            # the parent's copy may be mid-update: leave it and build a fresh one
             self._box.clear()
             self._box.append(self._build())
             self._stale = False
         return self._box[0]
 
     def close(self) -> None:
-        with self._lock:
+        with _C_LOCK, self._lock:
             self._closed = True
             self._finalizer()
 
@@ -233,19 +251,20 @@ class DurableBackend:
         self._stale = not self._closed
 
     def match(self, fact: Fact) -> frozenset[str]:
-        with self._lock:
-            message = {**fact, "id": f"q{next(self._ids)}", "sid": _SID}
-            self._fired.clear()
+        with _C_LOCK, self._lock:
+            slot = self._slot
+            message = {**fact, "id": f"q{next(slot.ids)}", "sid": _SID}
+            slot.fired.clear()
             try:
-                handle = self._ruleset.assert_fact(message)
+                handle = slot.ruleset.assert_fact(message)
             except self._dr.MessageNotHandledException:
                 return frozenset()
             errors: list[Any] = []
-            self._ruleset.do_actions(handle, lambda e, _state: errors.append(e))
-            self._ruleset.retract_fact(message)
+            slot.ruleset.do_actions(handle, lambda e, _state: errors.append(e))
+            slot.ruleset.retract_fact(message)
             if errors and errors[0] is not None:
                 raise RuntimeError(f"durable-rules failed on {fact['type']}: {errors[0]}")
-            return frozenset(self._fired)
+            return frozenset(slot.fired)
 
 
 def _action(fired: set[str], key: str) -> Callable[[Any], None]:
@@ -259,6 +278,9 @@ _LIVE: weakref.WeakSet[DurableBackend] = weakref.WeakSet()
 
 
 def _reinit_in_child() -> None:
+    global _C_LOCK
+    _C_LOCK = threading.RLock()  # another thread may have held it at the fork
+    _POOL.clear()  # idle rulesets may be mid-update by a parent thread: never reuse them
     for backend in list(_LIVE):
         backend._after_fork_in_child()
 

@@ -279,11 +279,18 @@ class CoordinationRequested(_Event):
 
 
 class CoordinationExtensionNeeded(_Event):
-    """Art. 3.1: the requested body needs more time than the deadline gives."""
+    """Art. 3.1: the requested body needs more time than the deadline gives.
+
+    ``reply_by`` is the reply date it fixes ("xác định thời gian phản hồi") and
+    ``in_reply_to`` the reference of the request it concerns; both optional for the engine
+    (the duty to notify does not depend on them), both read by the tracker to move the
+    request's due date."""
 
     type: Literal["coordination_extension_needed"]
     requester: PartyId
     requested: PartyId
+    reply_by: IsoDate | None = None
+    in_reply_to: Text | None = None
 
 
 class IssueArose(_Event):
@@ -299,6 +306,9 @@ class CoordinationDisagreement(_Event):
     type: Literal["coordination_disagreement"]
     lead_party: PartyId
     other_parties: list[PartyId] = Field(min_length=1)
+    # the reference of the request the parties disagree on: the tracker marks its case
+    # escalated (Art. 2.2: the lead body reports up); no rule tests it
+    in_reply_to: Text | None = None
 
 
 class ImportantIssueRaised(_Event):
@@ -459,6 +469,32 @@ class PeriodStarted(_Event):
     period: PeriodKind
 
 
+class CoordinationAnswered(_Event):
+    """Art. 3.1: the requested body answered in writing; ``date`` is the answer's date, the
+    one compared with the due date. ``requester`` is the body that sent the request (or
+    other document) being answered, ``in_reply_to`` that document's reference.
+
+    A lifecycle event for the tracker: it closes a duty and gives rise to none, so no rule
+    listens to it (inventing one would invent a duty the text does not state)."""
+
+    type: Literal["coordination_answered"]
+    requester: PartyId
+    requested: PartyId
+    in_reply_to: Text
+
+
+class CoordinationWithdrawn(_Event):
+    """The requester withdrew its request ``in_reply_to``: nothing is owed on it any more.
+
+    A lifecycle event for the tracker, no duty of its own (the text is silent on
+    withdrawal, so no rule listens to it)."""
+
+    type: Literal["coordination_withdrawn"]
+    requester: PartyId
+    requested: PartyId
+    in_reply_to: Text
+
+
 EVENT_MODELS: tuple[type[_Event], ...] = (
     CoordinationNeeded,
     CoordinationRequested,
@@ -482,6 +518,8 @@ EVENT_MODELS: tuple[type[_Event], ...] = (
     TravelAbroad,
     ImproperStatementOrLeak,
     PeriodStarted,
+    CoordinationAnswered,
+    CoordinationWithdrawn,
 )
 
 Event = Annotated[
@@ -506,7 +544,9 @@ Event = Annotated[
     | RecommendationMade
     | TravelAbroad
     | ImproperStatementOrLeak
-    | PeriodStarted,
+    | PeriodStarted
+    | CoordinationAnswered
+    | CoordinationWithdrawn,
     Field(discriminator="type"),
 ]
 

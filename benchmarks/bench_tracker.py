@@ -1,0 +1,260 @@
+"""Tracker speed: records/s and status-query latency for N cases (default 100k) on SQLite
+and PostgreSQL, against a bare INSERT loop of the same rows in the same run.
+
+    python benchmarks/bench_tracker.py [--n 100000] [--live 2000] [--only sqlite|postgresql]
+
+The baseline writes, through the raw DB-API driver (sqlite3 / psycopg), exactly the rows
+the tracker writes for each event (log row, case rows, case-party rows), with the same
+durability settings (SQLite: WAL, synchronous=FULL; PostgreSQL: fsync on). Two modes:
+
+- live: one committed transaction per event (``Tracker.record``), as a document system
+  records one document at a time; measured on the first ``--live`` events, because a
+  durable commit per event makes both sides fsync-bound (the bare loop as much as the
+  tracker), so 100k of them would only measure the disk for half an hour;
+- import: all N events in transactions of 1000 (``Tracker.record_many``) against the bare
+  rows in transactions of 1000: here the tracker's own cost — validating the event,
+  running the engine, the idempotency check, SQLAlchemy — is what the ratio shows.
+
+Target: within 3x. Then the status query for one body over the N cases, as of a date.
+PostgreSQL runs on a throw-away server started for the run (as in the tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from quyche_rules.engine import Engine  # noqa: E402
+from quyche_rules.tracker import Tracker  # noqa: E402
+from quyche_rules.tracker.store import NewRecord, _decision_json  # noqa: E402
+
+PAIRS = [
+    (a, b)
+    for a in ("dang_uy_khoi", "ban_to_chuc_tinh_uy", "ubkt_tinh_uy", "ban_noi_chinh_tinh_uy")
+    for b in (
+        "ban_noi_chinh_tinh_uy",
+        "dang_uy_khoi",
+        "van_phong_tinh_uy",
+        "ubnd_tinh",
+        "hdnd_tinh",
+    )
+    if a != b
+]
+START = dt.date(2025, 1, 2)
+
+
+def events(n: int, prefix: str) -> list[dict[str, Any]]:
+    out = []
+    for i in range(n):
+        rq, rd = PAIRS[i % len(PAIRS)]
+        day = START + dt.timedelta(days=i % 700)
+        out.append(
+            {
+                "type": "coordination_requested",
+                "date": day.isoformat(),
+                "reference": f"{prefix}{i}-CV",
+                "requester": rq,
+                "requested": rd,
+                "received_on": day.isoformat(),
+            }
+        )
+    return out
+
+
+def rows(
+    new: NewRecord, seq: int, now: dt.datetime
+) -> tuple[tuple[Any, ...], list[Any], list[Any]]:
+    rec = (seq, new.doc_key, new.event_type, new.sender, new.reference, new.event_date,
+           new.event_json, _decision_json(new.decision), new.decision.rulebook_hash,
+           new.decision.engine_version, now)  # fmt: skip
+    cases = [(cid, seq, new.doc_key, d.rule_id, d.due) for cid, d in new.cases]
+    parties = [
+        (cid, p, role)
+        for cid, d in new.cases
+        for role, ps in (("obligated", (d.obligated,)), ("counterparty", d.counterparties))
+        for p in dict.fromkeys(ps)
+    ]
+    return rec, cases, parties
+
+
+class Bare:
+    """The baseline: the same rows through the raw driver, one transaction per ``write``
+    call, each table's rows in one ``executemany`` (the cheapest way the driver offers)."""
+
+    def __init__(self, kind: str, db: str) -> None:
+        Tracker(db).close()  # the same schema (migrations), empty
+        self.kind = kind
+        self.now = dt.datetime.now(dt.UTC)
+        self.seq = 0
+        if kind == "sqlite":
+            import sqlite3
+
+            self.conn: Any = sqlite3.connect(db, isolation_level=None)
+            for pragma in ("busy_timeout = 30000", "journal_mode = WAL", "synchronous = FULL"):
+                self.conn.execute(f"PRAGMA {pragma}")
+            self.mark = "?"
+        else:
+            import psycopg
+
+            self.conn = psycopg.connect(db.replace("postgresql+psycopg://", "postgresql://"))
+            self.mark = "%s"
+
+    def write(self, chunk: list[NewRecord]) -> None:
+        recs, cases, parties = [], [], []
+        for new in chunk:
+            self.seq += 1
+            rec, c, p = rows(new, self.seq, self.now)
+            recs.append(rec)
+            cases += c
+            parties += p
+        m = self.mark
+        sql = [
+            (f"INSERT INTO tracker_records VALUES ({','.join([m] * 11)})", recs),
+            (f"INSERT INTO tracker_cases VALUES ({','.join([m] * 5)})", cases),
+            (f"INSERT INTO tracker_case_parties VALUES ({','.join([m] * 3)})", parties),
+        ]
+        if self.kind == "sqlite":
+            self.conn.execute("BEGIN IMMEDIATE")
+            for q, data in sql:
+                self.conn.executemany(q, [tuple(_lite(v) for v in row) for row in data])
+            self.conn.execute("COMMIT")
+        else:
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                for q, data in sql:
+                    cur.executemany(q, data)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _lite(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, dt.date) else v
+
+
+def measure(
+    kind: str, db: str, bare_dbs: tuple[str, str], n: int, live: int, engine: Engine
+) -> dict[str, Any]:
+    """Tracker and baseline alternate chunk by chunk (100 events live, 1000 import), so a
+    change of load on this shared machine hits both alike."""
+    evs = events(n, "b")
+    t = Tracker(db, engine=engine)
+    prepared = [t.prepare(e) for e in evs]  # for the baseline only, outside any timing
+    timing = {"live_t": 0.0, "live_b": 0.0, "import_t": 0.0, "import_b": 0.0}
+    bare_live, bare_import = Bare(kind, bare_dbs[0]), Bare(kind, bare_dbs[1])
+    for lo in range(0, live, 100):
+        t0 = time.perf_counter()
+        for e in evs[lo : lo + 100]:
+            t.record(e)
+        t1 = time.perf_counter()
+        for new in prepared[lo : lo + 100]:
+            bare_live.write([new])
+        t2 = time.perf_counter()
+        timing["live_t"] += t1 - t0
+        timing["live_b"] += t2 - t1
+    for lo in range(live, n, 1000):
+        t0 = time.perf_counter()
+        t.record_many(evs[lo : lo + 1000])
+        t1 = time.perf_counter()
+        bare_import.write(prepared[lo : lo + 1000])
+        t2 = time.perf_counter()
+        timing["import_t"] += t1 - t0
+        timing["import_b"] += t2 - t1
+    bare_live.close()
+    bare_import.close()
+    del prepared
+    t0 = time.perf_counter()
+    for e in evs[:200]:
+        t.record(e)  # idempotent re-record: a lookup, no write
+    again = (time.perf_counter() - t0) / 200
+    out: dict[str, Any] = {
+        "kind": kind,
+        "n": n,
+        "live_tracker_records_per_s": live / timing["live_t"],
+        "live_bare_per_s": live / timing["live_b"],
+        "live_ratio": timing["live_t"] / timing["live_b"],
+        "import_tracker_records_per_s": (n - live) / timing["import_t"],
+        "import_bare_per_s": (n - live) / timing["import_b"],
+        "import_ratio": timing["import_t"] / timing["import_b"],
+        "re_record_ms": again * 1000,
+    }
+    as_of = START + dt.timedelta(days=400)
+    for party in ("ban_noi_chinh_tinh_uy", "ubnd_tinh"):
+        lat = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            st = t.status(party, as_of)
+            lat.append(time.perf_counter() - t0)
+        cases = len(t.cases(party=party, as_of=as_of))
+        out[f"status_{party}_ms"] = statistics.median(lat) * 1000
+        out[f"status_{party}_cases"] = cases
+        out[f"status_{party}_open"] = len(st.owes)
+    some = t.cases(party="ubnd_tinh", as_of=as_of)[0].id
+    t0 = time.perf_counter()
+    for _ in range(20):
+        t.case(some)
+    out["show_case_ms"] = (time.perf_counter() - t0) / 20 * 1000
+    t.close()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--live", type=int, default=2000)
+    ap.add_argument("--backend", choices=("auto", "durable", "python"), default="auto")
+    ap.add_argument("--only", choices=("sqlite", "postgresql"))
+    args = ap.parse_args()
+    engine = Engine(backend=args.backend)
+    print(f"engine backend: {type(engine.backend).__name__}; N = {args.n}")
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.only in (None, "sqlite"):
+            bare = (f"{tmp}/bare1.db", f"{tmp}/bare2.db")
+            results.append(measure("sqlite", f"{tmp}/t.db", bare, args.n, args.live, engine))
+            print(json.dumps(results[-1], indent=1), flush=True)
+        if args.only in (None, "postgresql"):
+            from tests.tracker.pgserver import PgServer, find_bindir
+
+            bindir = find_bindir()
+            if bindir is None:
+                print("postgresql: skipped, no initdb/pg_ctl on this machine")
+            else:
+                server = PgServer(bindir, fsync=True)
+                try:
+                    results.append(
+                        measure(
+                            "postgresql",
+                            server.new_database(),
+                            (server.new_database(), server.new_database()),
+                            args.n,
+                            args.live,
+                            engine,
+                        )
+                    )
+                    print(json.dumps(results[-1], indent=1), flush=True)
+                finally:
+                    server.stop()
+    for r in results:
+        print(
+            f"{r['kind']:>10}: live {r['live_tracker_records_per_s']:.0f} records/s vs bare "
+            f"{r['live_bare_per_s']:.0f}/s = {r['live_ratio']:.2f}x; import "
+            f"{r['import_tracker_records_per_s']:.0f} records/s vs bare "
+            f"{r['import_bare_per_s']:.0f}/s = {r['import_ratio']:.2f}x (target <= 3x); "
+            f"status of one body {r['status_ban_noi_chinh_tinh_uy_ms']:.0f} ms over "
+            f"{r['status_ban_noi_chinh_tinh_uy_cases']} cases; show case "
+            f"{r['show_case_ms']:.1f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,462 @@
+"""The tracker's state machine: recorded events and a date in, cases out. No I/O, no clock.
+
+A *case* is one obligation with a due date (Art. 3.1's answer, and every rule that borrows
+its deadline: 5.2.a, 5.2.c, 15.2, 15.4) followed to its end. Its state is a pure fold of
+the log: the records whose event is dated on or before the "as of" date, in the order of
+(event date, sequence number). Nothing here reads a clock, so any date — past or future —
+gives the state the regulation assigns to it on that day, and the same log always gives
+the same answer (the store relies on this: it keeps only the log, never a state).
+
+Readings of the text (Art. 3.1), each tested:
+
+- Silence becomes consent the day after the due date, never before: the answer is owed
+  "trong thời gian 7 ngày làm việc", so the whole due day is still in time.
+- An answer dated on or before the due date is on time; one dated later is late, and the
+  case keeps the date consent by silence arose (a late answer does not erase that it did).
+- An extension ("cần có thêm thời gian ... xác định thời gian phản hồi") moves the due date
+  to the reply date it fixes, never earlier: the text lets the requested body ask for
+  *more* time, nothing lets it shorten the time the regulation gives. An extension dated
+  after the due date changes nothing: consent by silence had already arisen (see the note
+  of rule ``art3.1.notify-extension``). One without a reply date changes nothing either.
+- A disagreement on the request (Art. 2.2) makes the case escalated: the lead body reports
+  up, and silence can no longer be read as consent once the parties said they disagree.
+- A withdrawal by the requester ends the case whatever its state, unless already answered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from ..errors import QuycheError
+from ..events import (
+    CoordinationAnswered,
+    CoordinationDisagreement,
+    CoordinationExtensionNeeded,
+    CoordinationWithdrawn,
+    PartyField,
+)
+from ..obligations import Obligation
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+class TrackerError(QuycheError):
+    """A record the tracker refuses (conflicting duplicate, missing reference, bad
+    database URL): nothing was written."""
+
+
+class CaseState(StrEnum):
+    AWAITING = "awaiting"  # chờ trả lời
+    EXTENDED = "extended"  # đã xin thêm thời gian, chờ trả lời đến hạn mới
+    ANSWERED_ON_TIME = "answered_on_time"  # đã trả lời đúng hạn
+    ANSWERED_LATE = "answered_late"  # đã trả lời quá hạn
+    CONSENT = "consent"  # quá hạn không phản hồi: được xem là đồng ý (Điều 3.1)
+    OVERDUE = "overdue"  # quá hạn, where silence means nothing (no such rule today)
+    ESCALATED = "escalated"  # không thống nhất, báo cáo lên (Điều 2.2)
+    WITHDRAWN = "withdrawn"  # bên đề nghị rút văn bản
+
+
+OPEN_STATES = frozenset({CaseState.AWAITING, CaseState.EXTENDED, CaseState.OVERDUE})
+
+STATE_VI: Mapping[CaseState, str] = {
+    CaseState.AWAITING: "chờ trả lời",
+    CaseState.EXTENDED: "đã gia hạn, chờ trả lời",
+    CaseState.ANSWERED_ON_TIME: "đã trả lời đúng hạn",
+    CaseState.ANSWERED_LATE: "đã trả lời quá hạn",
+    CaseState.CONSENT: "quá hạn không phản hồi: xem là đồng ý",
+    CaseState.OVERDUE: "quá hạn",
+    CaseState.ESCALATED: "không thống nhất, báo cáo cấp trên",
+    CaseState.WITHDRAWN: "đã rút đề nghị",
+}
+
+
+@dataclass(frozen=True)
+class DecidedDuty:
+    """The part of an obligation the log keeps: enough to follow it, and its rule id to
+    explain it again later (the rulebook hash says which rulebook decided it)."""
+
+    rule_id: str
+    obligated: str
+    counterparties: tuple[str, ...]
+    duty: str
+    due: dt.date | None
+    due_provisional: bool
+    silence_means: str | None
+
+    @classmethod
+    def of(cls, ob: Obligation) -> DecidedDuty:
+        return cls(
+            rule_id=ob.rule_id,
+            obligated=ob.obligated.id,
+            counterparties=tuple(c.id for c in ob.counterparties),
+            duty=str(ob.duty.value if hasattr(ob.duty, "value") else ob.duty),
+            due=ob.due,
+            due_provisional=ob.due_provisional,
+            silence_means=ob.silence_means,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "obligated": self.obligated,
+            "counterparties": list(self.counterparties),
+            "duty": self.duty,
+            "due": self.due.isoformat() if self.due else None,
+            "due_provisional": self.due_provisional,
+            "silence_means": self.silence_means,
+        }
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> DecidedDuty:
+        return cls(
+            rule_id=d["rule_id"],
+            obligated=d["obligated"],
+            counterparties=tuple(d["counterparties"]),
+            duty=d["duty"],
+            due=dt.date.fromisoformat(d["due"]) if d["due"] else None,
+            due_provisional=bool(d["due_provisional"]),
+            silence_means=d["silence_means"],
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the engine decided for one event, and which rulebook and engine decided it."""
+
+    duties: tuple[DecidedDuty, ...]
+    rulebook_hash: str
+    engine_version: str
+
+
+@dataclass(frozen=True)
+class Record:
+    """One entry of the append-only log: a validated event and the decision taken for it.
+    ``sender`` is the body that sent the event's document (None when no party sends it)."""
+
+    seq: int
+    event: Any
+    decision: Decision
+    sender: str | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    seq: int
+    date: dt.date
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Case:
+    """One duty with a deadline, as of a date."""
+
+    id: str
+    rule_id: str
+    obligated: str
+    counterparties: tuple[str, ...]
+    requester: str
+    reference: str
+    opened_seq: int
+    opened_on: dt.date
+    original_due: dt.date
+    due: dt.date
+    due_provisional: bool
+    silence_means: str | None
+    state: CaseState
+    consent_since: dt.date | None = None
+    closed_on: dt.date | None = None
+    history: tuple[HistoryEntry, ...] = field(default=())
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+# --- identities -----------------------------------------------------------------------------
+
+
+def _h(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def request_key(sender: str | None, reference: str) -> str:
+    """The identity of a document: its reference and the body that sent it."""
+    return _h("doc", sender or "-", reference)
+
+
+def case_id(sender: str | None, reference: str, rule_id: str, obligated: str) -> str:
+    """Stable id of a case, the same in every database and every run (iCalendar UIDs)."""
+    return "c" + _h("case", sender or "-", reference, rule_id, obligated)[:15]
+
+
+# Who sends the document an event reports. The first party field is the sender for every
+# event type but these (declared requester first, sent by the requested body).
+SENDER_FIELD: Mapping[str, str] = {
+    "coordination_extension_needed": "requested",
+    "coordination_answered": "requested",
+}
+
+
+def sender_of(event: Any) -> str | None:
+    """The body that sent the document the event reports, or None if no party field."""
+    name = SENDER_FIELD.get(event.type)
+    if name is not None:
+        return str(getattr(event, name))
+    for fname, info in type(event).model_fields.items():
+        if fname != "type" and any(isinstance(m, PartyField) for m in info.metadata):
+            value = getattr(event, fname)
+            if isinstance(value, str):
+                return value
+    return None
+
+
+def targets_of(event: Any) -> list[str]:
+    """Request keys of the documents a lifecycle event acts on (answers, extensions,
+    disagreements, withdrawals); empty for any other event."""
+    ref = getattr(event, "in_reply_to", None)
+    if ref is None:
+        return []
+    if isinstance(event, CoordinationDisagreement):
+        parties = [event.lead_party, *event.other_parties]
+        return [request_key(p, ref) for p in dict.fromkeys(parties)]
+    return [request_key(event.requester, ref)]
+
+
+def cases_opened(record: Record) -> list[Case]:
+    """The cases a record opens: one per decided duty with a due date."""
+    ev = record.event
+    if ev.reference is None:
+        return []
+    out = []
+    for d in record.decision.duties:
+        if d.due is None:
+            continue
+        out.append(
+            Case(
+                id=case_id(record.sender, ev.reference, d.rule_id, d.obligated),
+                rule_id=d.rule_id,
+                obligated=d.obligated,
+                counterparties=d.counterparties,
+                requester=record.sender or "-",
+                reference=ev.reference,
+                opened_seq=record.seq,
+                opened_on=ev.date,
+                original_due=d.due,
+                due=d.due,
+                due_provisional=d.due_provisional,
+                silence_means=d.silence_means,
+                state=CaseState.AWAITING,
+                history=(
+                    HistoryEntry(
+                        record.seq,
+                        ev.date,
+                        "opened",
+                        f"{ev.type} {ev.reference}: {d.rule_id}, due {d.due.isoformat()}",
+                    ),
+                ),
+            )
+        )
+    return out
+
+
+# --- the fold -------------------------------------------------------------------------------
+
+
+def _lapse(case: Case, today: dt.date) -> Case:
+    """Apply the passing of time: past the due date an open case lapses (Art. 3.1)."""
+    if case.state not in (CaseState.AWAITING, CaseState.EXTENDED) or today <= case.due:
+        return case
+    since = case.due + ONE_DAY
+    if case.silence_means == "consent":
+        note = HistoryEntry(
+            -1, since, "consent", f"no answer by {case.due.isoformat()}: deemed consent"
+        )
+        return replace(
+            case,
+            state=CaseState.CONSENT,
+            consent_since=since,
+            history=(*case.history, note),
+        )
+    note = HistoryEntry(-1, since, "overdue", f"no answer by {case.due.isoformat()}")
+    return replace(case, state=CaseState.OVERDUE, history=(*case.history, note))
+
+
+def _applies(case: Case, event: Any) -> bool:
+    if isinstance(event, CoordinationDisagreement):
+        parties = {event.lead_party, *event.other_parties}
+        return case.obligated in parties or bool(parties & set(case.counterparties))
+    return bool(case.obligated == event.requested)
+
+
+def _step(case: Case, rec: Record) -> Case:
+    ev = rec.event
+    case = _lapse(case, ev.date)
+    s = case.state
+
+    def note(kind: str, text: str, **changes: Any) -> Case:
+        entry = HistoryEntry(rec.seq, ev.date, kind, text)
+        return replace(case, history=(*case.history, entry), **changes)
+
+    if isinstance(ev, CoordinationAnswered):
+        if s in (CaseState.AWAITING, CaseState.EXTENDED):
+            return note("answered", "answered on time", state=CaseState.ANSWERED_ON_TIME,
+                        closed_on=ev.date)  # fmt: skip
+        if s in (CaseState.CONSENT, CaseState.OVERDUE):
+            return note("answered", f"answered late (due {case.due.isoformat()})",
+                        state=CaseState.ANSWERED_LATE, closed_on=ev.date)  # fmt: skip
+        return note("answered", f"answer received; case already {s.value}")
+    if isinstance(ev, CoordinationExtensionNeeded):
+        if s not in (CaseState.AWAITING, CaseState.EXTENDED):
+            return note("extension", f"extension ignored: case already {s.value}")
+        if ev.reply_by is None:
+            return note("extension", "extension without a reply date: due unchanged")
+        if ev.reply_by <= case.due:
+            return note(
+                "extension",
+                f"reply date {ev.reply_by.isoformat()} not after due "
+                f"{case.due.isoformat()}: due unchanged (an extension never shortens)",
+            )
+        return note(
+            "extension",
+            f"extended: due {case.due.isoformat()} → {ev.reply_by.isoformat()}",
+            state=CaseState.EXTENDED,
+            due=ev.reply_by,
+        )
+    if isinstance(ev, CoordinationDisagreement):
+        if s is CaseState.WITHDRAWN:
+            return note("disagreement", "disagreement noted; request already withdrawn")
+        return note(
+            "escalated",
+            f"parties disagree: {ev.lead_party} reports up (Điều 2.2)",
+            state=CaseState.ESCALATED,
+            closed_on=ev.date,
+        )
+    if isinstance(ev, CoordinationWithdrawn):
+        if s in (CaseState.ANSWERED_ON_TIME, CaseState.ANSWERED_LATE):
+            return note("withdrawn", f"withdrawal noted; case already {s.value}")
+        return note("withdrawn", "request withdrawn", state=CaseState.WITHDRAWN, closed_on=ev.date)
+    return case
+
+
+def order(records: Iterable[Record]) -> list[Record]:
+    """The order the fold applies records in: event date, then recording order."""
+    return sorted(records, key=lambda r: (r.event.date, r.seq))
+
+
+def fold(records: Iterable[Record], as_of: dt.date) -> dict[str, Case]:
+    """Every case as of ``as_of``: the pure function of the log the store relies on."""
+    cases: dict[str, Case] = {}
+    by_request: dict[str, list[str]] = {}
+    for rec in order(records):
+        if rec.event.date > as_of:
+            break
+        for c in cases_opened(rec):
+            if c.id in cases:  # the same request recorded twice is one case
+                continue
+            cases[c.id] = c
+            by_request.setdefault(request_key(rec.sender, c.reference), []).append(c.id)
+        for key in targets_of(rec.event):
+            for cid in by_request.get(key, ()):
+                if _applies(cases[cid], rec.event):
+                    cases[cid] = _step(cases[cid], rec)
+    return {cid: _lapse(c, as_of) for cid, c in cases.items()}
+
+
+# --- views ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartyStatus:
+    """What a body owes and is owed as of a date: the clerk's morning question."""
+
+    party: str | None
+    as_of: dt.date
+    owes: tuple[Case, ...]
+    due_soon: tuple[Case, ...]
+    overdue: tuple[Case, ...]
+    owed_to: tuple[Case, ...]
+    consent: tuple[Case, ...]
+    escalated: tuple[Case, ...]
+
+
+def involves(case: Case, party: str | None) -> bool:
+    return party is None or case.obligated == party or party in case.counterparties
+
+
+def status(
+    cases: Iterable[Case], party: str | None, as_of: dt.date, *, soon_days: int = 3
+) -> PartyStatus:
+    """Group the cases a body is party to. ``due_soon``: open, due within ``soon_days``
+    calendar days; ``overdue``: open past the due date (only where silence is not consent);
+    ``consent``: every case that became consent by silence."""
+
+    def key(c: Case) -> tuple[dt.date, str]:
+        return (c.due, c.id)
+
+    mine = sorted((c for c in cases if involves(c, party)), key=key)
+    owes = [c for c in mine if c.is_open and (party is None or c.obligated == party)]
+    return PartyStatus(
+        party=party,
+        as_of=as_of,
+        owes=tuple(owes),
+        due_soon=tuple(
+            c
+            for c in owes
+            if c.state is not CaseState.OVERDUE and (c.due - as_of).days <= soon_days
+        ),
+        overdue=tuple(c for c in owes if c.state is CaseState.OVERDUE),
+        owed_to=tuple(
+            c for c in mine if c.is_open and (party is None or party in c.counterparties)
+        ),
+        consent=tuple(c for c in mine if c.state is CaseState.CONSENT),
+        escalated=tuple(c for c in mine if c.state is CaseState.ESCALATED),
+    )
+
+
+def case_to_json(c: Case) -> dict[str, Any]:
+    """The JSON form of a case (CLI ``--json`` and the HTTP service share it)."""
+
+    def day(d: dt.date | None) -> str | None:
+        return d.isoformat() if d else None
+
+    return {
+        "id": c.id,
+        "rule_id": c.rule_id,
+        "obligated": c.obligated,
+        "counterparties": list(c.counterparties),
+        "requester": c.requester,
+        "reference": c.reference,
+        "opened_on": day(c.opened_on),
+        "original_due": day(c.original_due),
+        "due": day(c.due),
+        "due_provisional": c.due_provisional,
+        "silence_means": c.silence_means,
+        "state": c.state.value,
+        "state_vi": STATE_VI[c.state],
+        "consent_since": day(c.consent_since),
+        "closed_on": day(c.closed_on),
+        "history": [
+            {
+                "seq": h.seq if h.seq >= 0 else None,
+                "date": day(h.date),
+                "kind": h.kind,
+                "text": h.text,
+            }
+            for h in c.history
+        ],
+    }
+
+
+def status_to_json(s: PartyStatus) -> dict[str, Any]:
+    groups = ("owes", "due_soon", "overdue", "owed_to", "consent", "escalated")
+    return {
+        "party": s.party,
+        "as_of": s.as_of.isoformat(),
+        **{g: [case_to_json(c) for c in getattr(s, g)] for g in groups},
+    }

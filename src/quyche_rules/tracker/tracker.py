@@ -1,0 +1,333 @@
+"""``Tracker``: record events, run each through the engine once, answer "as of" queries.
+
+The engine decides (once, at recording time, and the decision is stored with the rulebook
+hash and engine version that produced it); ``model.fold`` derives every state from the log;
+the store only persists. A clock is injected: it stamps ``recorded_at`` and gives the
+default "as of" date (today in Vietnam, UTC+7, where the bodies work).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.engine import URL, Engine
+
+from ..engine import Engine as RulesEngine
+from ..errors import QuycheError
+from ..events import EVENT_TYPES, parse_event
+from ..rulebook import Rulebook
+from .model import (
+    Case,
+    CaseState,
+    DecidedDuty,
+    Decision,
+    PartyStatus,
+    Record,
+    TrackerError,
+    case_id,
+    fold,
+    request_key,
+    sender_of,
+    status,
+    targets_of,
+)
+from .store import NewRecord, Store
+
+VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _canon(x: Any) -> Any:
+    """A JSON-able form of rulebook objects that does not depend on hash seeds or ids:
+    dataclasses and models by field, enums by value, sets sorted."""
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return {f.name: _canon(getattr(x, f.name)) for f in dataclasses.fields(x)}
+    if isinstance(x, BaseModel):
+        return _canon(x.model_dump())
+    if isinstance(x, Enum):
+        return x.value
+    if isinstance(x, Mapping):
+        return {str(k): _canon(v) for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(x, set | frozenset):
+        return sorted((_canon(v) for v in x), key=repr)
+    if isinstance(x, list | tuple):
+        return [_canon(v) for v in x]
+    if x is None or isinstance(x, str | int | float | bool):
+        return x
+    return str(x)
+
+
+def rulebook_hash(book: Rulebook) -> str:
+    """The content hash of the rulebook that decides: ``Rulebook.content_hash`` when the
+    rulebook has one; else sha256 of a canonical JSON of what the loaded rulebook holds
+    (every rule with its quote, trigger and parties, the deadline policies, the party
+    registry), so any change of a rule, quote, deadline or party changes it."""
+    own = getattr(book, "content_hash", None)
+    if isinstance(own, str):
+        return own
+    content = {
+        "rules": [_canon(book.rules[rid]) for rid in sorted(book.rules)],
+        "deadlines": [_canon(book.deadlines[k]) for k in sorted(book.deadlines)],
+        "parties": sorted((_canon(p) for p in book.parties), key=lambda p: str(p.get("id"))),
+    }
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def engine_version(engine: RulesEngine) -> str:
+    try:
+        version = importlib_metadata.version("quyche-rules")
+    except importlib_metadata.PackageNotFoundError:  # pragma: no cover - source checkout
+        version = "unknown"
+    backend = type(engine.backend).__name__.removesuffix("Backend").lower()
+    return f"quyche-rules {version} ({backend})"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What ``Tracker.record`` acknowledges: the log entry, whether it is new, the cases it
+    opened and the recorded cases it acts on (an answer, extension...)."""
+
+    seq: int
+    created: bool
+    event_type: str
+    event_date: dt.date
+    opened: tuple[str, ...]
+    acts_on: tuple[str, ...]
+    no_due: tuple[str, ...]  # rule ids whose due date could not be computed
+
+
+class Tracker:
+    """Follows every duty with a deadline to its end, in a database (see ``store``)."""
+
+    def __init__(
+        self,
+        db: str | Path | URL | Engine | None = None,
+        *,
+        engine: RulesEngine | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.engine = engine or RulesEngine()
+        self.store = Store(db)
+        self.clock = clock
+        self.rulebook_hash = rulebook_hash(self.engine.rulebook)
+        self.engine_version = engine_version(self.engine)
+        self._parties = self.engine.rulebook.parties
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Tracker:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def today(self) -> dt.date:
+        return self.clock().astimezone(VIETNAM).date()
+
+    def _parse(self, data: Any) -> Any:
+        return parse_event(data, registry=self._parties)
+
+    def _parse_stored(self, data: Any) -> Any:
+        """A stored event: validated when recorded, so its own model validates it directly
+        (no discriminated-union dispatch); a model removed since would fail loudly here."""
+        model = EVENT_TYPES.get(str(data.get("type"))) if isinstance(data, dict) else None
+        if model is None:
+            return self._parse(data)
+        return model.model_validate(data, context={"registry": self._parties})
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def prepare(self, data: Mapping[str, Any] | BaseModel) -> NewRecord:
+        """Validate and decide, without I/O: everything that can refuse the event is here,
+        so a refused event writes nothing."""
+        ev = self._parse(data)
+        duties = tuple(DecidedDuty.of(o) for o in self.engine.who_must_be_notified(ev))
+        decision = Decision(duties, self.rulebook_hash, self.engine_version)
+        sender = sender_of(ev)
+        with_due = [d for d in duties if d.due is not None]
+        if with_due and ev.reference is None:
+            raise TrackerError(
+                "reference: required: this event opens a case with a deadline "
+                f"({with_due[0].rule_id}) and answers find it by its reference"
+            )
+        if ev.type == "coordination_extension_needed" and ev.reply_by and not ev.in_reply_to:
+            raise TrackerError("in_reply_to: required to move the due date of a request")
+        # canonical: the model's field order, no absent fields (the same event always gives
+        # the same bytes, which is what the idempotency check compares)
+        event_json = ev.model_dump_json(exclude_none=True)
+        if ev.reference is not None:
+            doc_key = request_key(sender, ev.reference)
+        else:
+            doc_key = hashlib.sha256(event_json.encode()).hexdigest()
+        return NewRecord(
+            doc_key=doc_key,
+            event_type=ev.type,
+            sender=sender,
+            reference=ev.reference,
+            event_date=ev.date,
+            event_json=event_json,
+            decision=decision,
+            targets=tuple(targets_of(ev)),
+            cases=tuple(
+                (case_id(sender, ev.reference, d.rule_id, d.obligated), d) for d in with_due
+            ),
+        )
+
+    def record(self, data: Mapping[str, Any] | BaseModel) -> Recorded:
+        """Record one event. Idempotent: the same document (sender + reference) again
+        returns the first record; different content under the same reference is refused.
+        Returns only once the record is committed."""
+        new = self.prepare(data)
+        seq, created = self.store.append(new, self.clock())
+        acts_on = tuple(self.store.cases_of(new.targets)) if new.targets else ()
+        return Recorded(
+            seq=seq,
+            created=created,
+            event_type=new.event_type,
+            event_date=new.event_date,
+            opened=tuple(cid for cid, _ in new.cases),
+            acts_on=acts_on,
+            no_due=tuple(
+                d.rule_id
+                for d in new.decision.duties
+                if d.due is None and d.silence_means is not None
+            ),
+        )
+
+    def record_many(self, batch: Sequence[Mapping[str, Any] | BaseModel]) -> list[Recorded]:
+        """Record a batch (an import of a backlog) in one transaction: every event is
+        validated and decided first, so one bad event records nothing of the batch; the
+        error names its position (``[i] field: ...``)."""
+        prepared = []
+        for i, data in enumerate(batch):
+            try:
+                prepared.append(self.prepare(data))
+            except QuycheError as exc:
+                raise type(exc)(f"[{i}] {exc}") from None
+        done = self.store.append_many(prepared, self.clock())
+        return [
+            Recorded(
+                seq=seq,
+                created=created,
+                event_type=new.event_type,
+                event_date=new.event_date,
+                opened=tuple(cid for cid, _ in new.cases),
+                acts_on=(),
+                no_due=tuple(
+                    d.rule_id
+                    for d in new.decision.duties
+                    if d.due is None and d.silence_means is not None
+                ),
+            )
+            for new, (seq, created) in zip(prepared, done, strict=True)
+        ]
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def cases(self, *, party: str | None = None, as_of: dt.date | None = None) -> list[Case]:
+        """Every case (of ``party``) as of a date, by due date."""
+        day = as_of or self.today()
+        pid = self._party(party)
+        recs = self.store.load(party=pid, as_of=day, parse=self._parse_stored)
+        out = [c for c in fold(recs, day).values() if pid is None or _involves(c, pid)]
+        return sorted(out, key=lambda c: (c.due, c.id))
+
+    def status(self, party: str | None = None, as_of: dt.date | None = None) -> PartyStatus:
+        day = as_of or self.today()
+        pid = self._party(party)
+        return status(self.cases(party=pid, as_of=day), pid, day)
+
+    def case(self, cid: str, as_of: dt.date | None = None) -> Case:
+        """One case with its full history (by id or an unambiguous prefix of it)."""
+        found = self.store.case_ids(cid)
+        if len(found) != 1:
+            why = "no such case" if not found else "ambiguous prefix"
+            raise TrackerError(f"case: {why}: {cid!r}")
+        day = as_of or self.today()
+        recs = self.store.load(case=found[0], parse=self._parse_stored, as_of=None)
+        cases = fold(recs, day)
+        if found[0] not in cases:
+            raise TrackerError(f"case: {found[0]} does not exist yet on {day.isoformat()}")
+        return cases[found[0]]
+
+    def log(self) -> list[Record]:
+        """The whole log, in recording order."""
+        return self.store.all_records(self._parse_stored)
+
+    def ics(self, party: str, as_of: dt.date | None = None) -> bytes:
+        """An iCalendar feed of the open deadlines ``party`` owes or is owed: one all-day
+        event per case on its due date, UID stable per case (an extension moves the event
+        in the subscriber's calendar instead of adding one)."""
+        from icalendar import Calendar
+        from icalendar import Event as VEvent
+
+        day = as_of or self.today()
+        st = self.status(party, day)
+        cal = Calendar()
+        cal.add("prodid", "-//quyche-rules//tracker//VI")
+        cal.add("version", "2.0")
+        cal.add("x-wr-calname", f"Hạn phối hợp: {self.name(st.party)}")
+        stamp = self.clock().astimezone(dt.UTC)
+        seen: set[str] = set()
+        for c in (*st.owes, *st.owed_to):
+            if c.id in seen:
+                continue
+            seen.add(c.id)
+            ve = VEvent()
+            ve.add("uid", f"{c.id}@quyche-rules")
+            ve.add("dtstamp", stamp)
+            ve.add("dtstart", c.due)
+            ve.add("dtend", c.due + dt.timedelta(days=1))
+            ve.add(
+                "summary",
+                f"Hạn trả lời {c.reference}: {self.name(c.obligated)} → {self.name(c.requester)}",
+            )
+            ve.add(
+                "description",
+                f"{c.rule_id}; trạng thái: {c.state.value}; hạn ban đầu "
+                f"{c.original_due.isoformat()}" + ("; hạn tạm tính" if c.due_provisional else ""),
+            )
+            ve.add("status", "TENTATIVE" if c.due_provisional else "CONFIRMED")
+            cal.add_component(ve)
+        return bytes(cal.to_ical())
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _party(self, party: str | None) -> str | None:
+        if party is None:
+            return None
+        try:
+            return self._parties.resolve(party).id
+        except KeyError:
+            raise TrackerError(f"party: unknown party {party!r}") from None
+
+    def name(self, pid: str | None) -> str:
+        if pid is None:
+            return "mọi cơ quan"
+        try:
+            return self._parties.resolve(pid).name_vi
+        except KeyError:
+            return pid
+
+
+def _involves(c: Case, pid: str) -> bool:
+    return c.obligated == pid or pid in c.counterparties
+
+
+__all__ = ["CaseState", "Recorded", "Tracker", "TrackerError", "rulebook_hash"]

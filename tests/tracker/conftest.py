@@ -1,0 +1,43 @@
+"""Fixtures of the tracker tests: every store test runs on SQLite and on a real,
+throw-away PostgreSQL server (skipped, with the reason shown, only if no server binary
+exists on the machine)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from quyche_rules.engine import Engine
+from quyche_rules.rulebook import Rulebook
+
+from .pgserver import PgServer, find_bindir
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL tests skipped: no initdb/pg_ctl (apt-get install postgresql-15)")
+    server = PgServer(bindir)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def py_engine(book: Rulebook) -> Engine:
+    """The pure-Python backend: same answers as durable-rules (differential tests), and
+    cheap to build in the subprocesses of the crash and concurrency tests."""
+    return Engine(book, backend="python")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh empty database of each kind."""
+    if request.param == "sqlite":
+        return str(tmp_path / "tracker.db")
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.new_database()

@@ -1,0 +1,273 @@
+"""The store on SQLite and PostgreSQL: idempotency, refusals that write nothing, the
+schema the migrations build, the decision kept with each record, concurrent writers, and
+writers killed with SIGKILL mid-stream."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from quyche_rules.engine import Engine
+from quyche_rules.errors import EventError
+from quyche_rules.tracker import Tracker, TrackerError, metadata, migrate, rulebook_hash
+from quyche_rules.tracker.store import VERSION_TABLE, cases, records
+
+from .events import REQUESTED as REQUESTED_PARTY
+from .events import extension, request
+from .writer import event
+
+KILLS = 12
+
+
+def counts(t: Tracker) -> dict[str, int]:
+    return t.store.counts()
+
+
+def test_the_same_document_twice_is_one_record_and_one_case(db_url: str, py_engine: Engine) -> None:
+    with Tracker(db_url, engine=py_engine) as t:
+        first = t.record(request("15-CV/ĐUK", "2025-01-24"))
+        again = t.record(request("15-CV/ĐUK", "2025-01-24"))
+        assert first.created and not again.created and again.seq == first.seq
+        assert again.opened == first.opened
+        assert counts(t)["tracker_records"] == 1 and counts(t)["tracker_cases"] == 1
+        # the same number from another sender is another document
+        t.record(request("15-CV/ĐUK", "2025-01-24", requester="ban_to_chuc_tinh_uy"))
+        assert counts(t)["tracker_records"] == 2
+
+
+def test_refused_input_writes_nothing(db_url: str, py_engine: Engine) -> None:
+    with Tracker(db_url, engine=py_engine) as t:
+        t.record(request("R", "2025-01-24"))
+        before = counts(t)
+        changed = {**request("R", "2025-01-24"), "received_on": "2025-01-27"}
+        with pytest.raises(TrackerError, match="already recorded"):
+            t.record(changed)  # the same document with other content: never overwritten
+        no_ref = request("R", "2025-01-24")
+        del no_ref["reference"]
+        with pytest.raises(TrackerError, match=r"^reference: required"):
+            t.record(no_ref)  # a case no answer could ever find
+        with pytest.raises(TrackerError, match=r"^in_reply_to"):
+            t.record({**extension("R", "2025-02-03", "2025-02-20"), "in_reply_to": None})
+        with pytest.raises(EventError, match=r"^requested"):
+            t.record({**request("S", "2025-01-24"), "requested": "nobody"})
+        assert counts(t) == before
+        assert t.case(t.record(request("R", "2025-01-24")).opened[0]).due.isoformat() == (
+            "2025-02-11"
+        )
+
+
+def test_migrations_build_exactly_the_schema_of_the_code(db_url: str, py_engine: Engine) -> None:
+    with Tracker(db_url, engine=py_engine) as t:
+        migrate(t.store.engine)  # a second run is a no-op
+        with t.store.engine.connect() as conn:
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}), metadata
+            )
+        assert diff == []
+
+
+def test_each_record_keeps_the_decision_and_who_took_it(
+    db_url: str, py_engine: Engine, book: object
+) -> None:
+    with Tracker(db_url, engine=py_engine) as t:
+        t.record(request("R", "2025-01-24"))
+        with t.store.engine.connect() as conn:
+            row = conn.execute(sa.select(records)).one()
+    assert row.rulebook_hash == rulebook_hash(book) and len(row.rulebook_hash) == 64  # type: ignore[arg-type]
+    assert row.engine_version.startswith("quyche-rules ") and "(python)" in row.engine_version
+    decided = json.loads(row.decision_json)
+    expected = py_engine.who_must_be_notified(request("R", "2025-01-24"))
+    assert [(d["rule_id"], d["obligated"], d["due"]) for d in decided] == [
+        (o.rule_id, o.obligated.id, o.due.isoformat() if o.due else None) for o in expected
+    ]
+
+
+def test_the_rulebook_hash_changes_with_any_rule_file(rules_copy: Path, book: object) -> None:
+    from quyche_rules.rulebook import load_rulebook
+
+    assert rulebook_hash(load_rulebook(rules_copy)) == rulebook_hash(book)  # type: ignore[arg-type]
+    f = rules_copy / "articles" / "dieu-03.yaml"
+    f.write_text(
+        f.read_text(encoding="utf-8").replace("The body that needs", "The body needing", 1),
+        encoding="utf-8",
+    )
+    g = rules_copy / "deadlines.yaml"
+    g.write_text(g.read_text(encoding="utf-8").replace("working_days: 7", "working_days: 8"))
+    assert rulebook_hash(load_rulebook(rules_copy)) != rulebook_hash(book)  # type: ignore[arg-type]
+
+
+def test_the_rulebook_hash_does_not_depend_on_the_process() -> None:
+    code = (
+        "from quyche_rules.tracker import rulebook_hash as h; "
+        "from quyche_rules import load_rulebook as l; print(h(l()))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outs) == 1
+
+
+class Writer:
+    """A writer process forked from the test (it inherits the loaded engine, so it starts
+    in milliseconds, not seconds): it opens its own Tracker — its own connections — and
+    records ``<prefix>-<i>``, writing ``ack <reference>`` to a pipe after each commit."""
+
+    def __init__(self, db: str, engine: Engine, prefix: str, start: int, stop: int) -> None:
+        r, w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # pragma: no cover - the child
+            code = 1
+            try:
+                os.close(r)
+                with Tracker(db, engine=engine) as t:
+                    os.write(w, b"ready\n")
+                    for i in range(start, stop):
+                        t.record(event(prefix, i))
+                        os.write(w, f"ack {prefix}-{i}\n".encode())
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(w)
+        self.out = os.fdopen(r, "r")
+
+    def wait_ready(self) -> None:
+        assert self.out.readline().strip() == "ready"
+
+    def kill(self) -> None:
+        os.kill(self.pid, signal.SIGKILL)
+
+    def finish(self) -> tuple[int, set[str]]:
+        """Wait for the end; the exit status and every acknowledged reference."""
+        text = self.out.read()
+        self.out.close()
+        _, status = os.waitpid(self.pid, 0)
+        acks = {line.split()[1] for line in text.splitlines() if line.startswith("ack ")}
+        return status, acks
+
+
+def _consistent(t: Tracker) -> None:
+    """Every record has exactly the cases its stored decision says it opened."""
+    with t.store.engine.connect() as conn:
+        rows = conn.execute(sa.select(records.c.seq, records.c.decision_json)).all()
+        opened = dict(
+            conn.execute(
+                sa.select(cases.c.record_seq, sa.func.count()).group_by(cases.c.record_seq)
+            ).all()
+        )
+    for seq, decision in rows:
+        want = sum(1 for d in json.loads(decision) if d["due"] is not None)
+        assert opened.get(seq, 0) == want, seq
+
+
+def test_concurrent_writers_lose_nothing_and_duplicate_nothing(
+    db_url: str, py_engine: Engine
+) -> None:
+    """Two processes and two threads (four connections) record overlapping ranges of the
+    same documents at once: every document is recorded exactly once."""
+    with Tracker(db_url, engine=py_engine) as t:  # schema first, as a deployment would
+        procs = [Writer(db_url, py_engine, "w", 0, 60), Writer(db_url, py_engine, "w", 30, 90)]
+        errors: list[BaseException] = []
+
+        def run(lo: int, hi: int) -> None:
+            try:
+                for i in range(lo, hi):
+                    t.record(event("w", i))
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=r) for r in ((10, 50), (40, 80))]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        results = [p.finish() for p in procs]
+        assert [status for status, _ in results] == [0, 0]
+        assert not errors
+        assert len(set().union(*(acks for _, acks in results))) == 90
+        refs = {r.event.reference for r in t.log()}
+        assert refs == {f"w-{i}" for i in range(90)}
+        _consistent(t)
+
+
+def test_sigkill_mid_stream_loses_no_acknowledged_record(db_url: str, py_engine: Engine) -> None:
+    """A writer is killed with SIGKILL at a random moment, many times: every record it
+    acknowledged is there, none is half-written, and the database takes new records."""
+    rng = random.Random(13)
+    acked: set[str] = set()
+    with Tracker(db_url, engine=py_engine) as t:
+        for n in range(KILLS):
+            w = Writer(db_url, py_engine, f"k{n}", 0, 100_000)
+            w.wait_ready()
+            time.sleep(rng.uniform(0.0, 0.15))
+            w.kill()
+            status, acks = w.finish()
+            assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+            acked |= acks
+        refs = {r.event.reference for r in t.log()}
+        assert acked <= refs
+        assert len(refs - acked) <= KILLS  # at most one committed but unacknowledged per kill
+        _consistent(t)
+        assert t.record(request("after", "2025-03-03")).created
+        if t.store.engine.dialect.name == "sqlite":
+            with t.store.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    assert len(acked) > 0
+
+
+def test_a_batch_is_all_or_nothing_and_idempotent(db_url: str, py_engine: Engine) -> None:
+    with Tracker(db_url, engine=py_engine) as t:
+        t.record(event("b", 0))
+        bad = {**event("b", 5), "requested": "nobody"}
+        with pytest.raises(EventError, match=r"^\[3\] requested"):
+            t.record_many([event("b", 1), event("b", 2), event("b", 1), bad])
+        assert counts(t)["tracker_records"] == 1
+        done = t.record_many([event("b", i) for i in (0, 1, 2, 1)])
+        assert [d.created for d in done] == [False, True, True, False]
+        assert done[1].seq == done[3].seq and counts(t)["tracker_records"] == 3
+        _consistent(t)
+
+
+def test_an_in_memory_database_is_one_database_for_all_connections(py_engine: Engine) -> None:
+    with Tracker(":memory:", engine=py_engine) as t:
+        t.record(request("R", "2025-01-24"))
+        threading.Thread(target=t.record, args=(request("S", "2025-01-24"),)).start()
+        time.sleep(0.2)
+        assert {c.reference for c in t.cases(as_of=None)} == {"R", "S"}
+    assert not Path(":memory:").exists()
+
+
+def test_the_default_date_is_today_in_vietnam_from_the_injected_clock(
+    tmp_path: Path, py_engine: Engine
+) -> None:
+    import datetime as dt
+
+    now = dt.datetime(2025, 2, 11, 16, 59, tzinfo=dt.UTC)  # 23:59 on 11/02 in Hà Nội
+    t = Tracker(tmp_path / "t.db", engine=py_engine, clock=lambda: now)
+    with t:
+        cid = t.record(request("R", "2025-01-24")).opened[0]
+        assert t.today() == dt.date(2025, 2, 11)
+        assert t.case(cid).state.value == "awaiting"  # the due day itself: still in time
+        assert t.status(REQUESTED_PARTY).owes[0].id == cid
+        now = dt.datetime(2025, 2, 11, 17, 0, tzinfo=dt.UTC)  # 00:00 on 12/02 in Hà Nội
+        assert t.case(cid).state.value == "consent"
+        with pytest.raises(TrackerError, match="does not exist yet"):
+            t.case(cid, dt.date(2025, 1, 23))
