@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .cli_serve import keys_app, serve_app
 from .errors import QuycheError
 from .yamlio import parse_yaml
 
@@ -25,6 +26,8 @@ rules_app = typer.Typer(no_args_is_help=True, help="Inspect the rulebook.")
 schema_app = typer.Typer(no_args_is_help=True, help="Machine-readable schemas.")
 app.add_typer(rules_app, name="rules")
 app.add_typer(schema_app, name="schema")
+app.add_typer(serve_app, name="serve")
+app.add_typer(keys_app, name="keys")
 # a pipe or a file gets room for Vietnamese names; a terminal keeps its own width
 out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 140)
 BACKENDS = ("auto", "durable", "python")
