@@ -50,7 +50,7 @@ def deadline(
     received: Annotated[dt.date, Query(description="date of receipt, YYYY-MM-DD")],
     svc: Svc,
     who: Caller,
-    days: Annotated[int, Query(ge=0, le=366, description="working days (Art. 3.1: 7)")] = 7,
+    days: Annotated[int, Query(ge=1, le=366, description="working days (Art. 3.1: 7)")] = 7,
 ) -> Any:
     """The due date ``days`` working days after ``received``: the day of receipt is not
     counted (Civil Code 2015 Art. 147); provisional when a year's holidays are not yet
@@ -58,7 +58,7 @@ def deadline(
     try:
         d = svc.engine.calendar.deadline(received, days)
     except QuycheError as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise HTTPException(422, f"days: {exc}") from None
     result = {
         "due": d.due.isoformat(),
         "provisional": d.provisional,
