@@ -39,6 +39,7 @@ ROUTERS = (notify.router, queries.router, decisions.router, lookup.router, healt
 
 _ERR = {"model": ErrorOut}
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {**_ERR, "description": "body cannot be read (not UTF-8 JSON)"},
     401: {**_ERR, "description": "no, unknown or revoked API key"},
     404: {**_ERR, "description": "no such thing, or not visible to this key"},
     413: {**_ERR, "description": "body larger than the limit"},
@@ -83,8 +84,11 @@ def _validation_detail(exc: RequestValidationError) -> str:
 def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        detail = str(exc.detail)
+        if detail == "There was an error parsing the body":  # FastAPI's words, no place
+            detail = "body: cannot be read as UTF-8 JSON"
         return JSONResponse(
-            {"detail": one_line(str(exc.detail))},
+            {"detail": one_line(detail)},
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
