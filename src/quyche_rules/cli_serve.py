@@ -61,6 +61,13 @@ def serve(
     ] = 600,
     rate_burst: Annotated[int, typer.Option(min=1, help="requests at once per key")] = 100,
     backend: Annotated[str, typer.Option(help="auto | durable | python")] = "auto",
+    sqlite_sync: Annotated[
+        str,
+        typer.Option(
+            help="full: every decision fsynced (default); normal: faster, may lose "
+            "the last decisions on a power cut"
+        ),
+    ] = "full",
 ) -> None:
     """Serve the JSON API (``/v1/...``, ``/openapi.json``, ``/docs``, ``/healthz``)."""
     import uvicorn
@@ -75,7 +82,10 @@ def serve(
         rate_per_minute=rate_per_minute,
         rate_burst=rate_burst,
         backend=backend,  # type: ignore[arg-type]
+        sqlite_sync=sqlite_sync,
     )
+    if sqlite_sync not in ("full", "normal"):
+        _fail("--sqlite-sync: must be full or normal")
     _store(settings.db_url)  # tables made once here, before workers race to make them
     os.environ.update(settings.to_env())
     try:

@@ -119,7 +119,7 @@ def create_app(
     """Build the app; creates the service tables if missing (idempotent)."""
     settings = settings or Settings()
     engine = engine or Engine(backend=settings.backend)
-    store = Store(settings.db_url)
+    store = Store(settings.db_url, sqlite_sync=settings.sqlite_sync)
     store.create_tables()
     app = FastAPI(
         title="quyche-rules",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..errors import QuycheError
-from .store import DEFAULT_DB_URL
+from .store import DEFAULT_DB_URL, SQLITE_SYNC
 
 BackendChoice = Literal["auto", "durable", "python"]
 
@@ -29,6 +29,7 @@ class Settings:
     rate_burst: int = 100
     backend: BackendChoice = "auto"
     access_log: bool = True
+    sqlite_sync: str = "full"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -55,6 +56,10 @@ class Settings:
             if b not in ("auto", "durable", "python"):
                 raise QuycheError(f"QUYCHE_BACKEND: {b!r} is not auto, durable or python")
             kw["backend"] = b
+        if "QUYCHE_SQLITE_SYNC" in env:
+            if env["QUYCHE_SQLITE_SYNC"] not in SQLITE_SYNC:
+                raise QuycheError(f"QUYCHE_SQLITE_SYNC: must be one of {', '.join(SQLITE_SYNC)}")
+            kw["sqlite_sync"] = env["QUYCHE_SQLITE_SYNC"]
         if "QUYCHE_ACCESS_LOG" in env:
             kw["access_log"] = env["QUYCHE_ACCESS_LOG"] not in ("0", "false", "no")
         return cls(**kw)
@@ -68,4 +73,5 @@ class Settings:
             "QUYCHE_RATE_BURST": str(self.rate_burst),
             "QUYCHE_BACKEND": self.backend,
             "QUYCHE_ACCESS_LOG": "1" if self.access_log else "0",
+            "QUYCHE_SQLITE_SYNC": self.sqlite_sync,
         }
