@@ -121,3 +121,14 @@ def test_decisions_own_and_foreign(client: TestClient, keys: Keys) -> None:
         r = client.get(f"/v1/decisions/{ids['A asks about A']}", headers=keys.h(key))
         assert r.status_code == 401
     assert client.get("/v1/decisions/not-a-uuid", headers=keys.h(keys.admin)).status_code == 404
+
+
+def test_who_may_act_as_a_body(keys: Keys, client: TestClient) -> None:
+    """The rule the tracker's POST /v1/track will apply: admin, or the key's own body."""
+    from quyche_rules.service.auth import authenticate, may_act_as
+
+    store = client.app.state.services.store  # type: ignore[attr-defined]
+    admin, a = authenticate(store, keys.admin), authenticate(store, keys.a)
+    assert admin is not None and a is not None
+    assert may_act_as(admin, A) and may_act_as(admin, B)
+    assert may_act_as(a, A) and not may_act_as(a, B)

@@ -101,6 +101,13 @@ def may_read(
     return False
 
 
+def may_act_as(who: Principal, party: str) -> bool:
+    """May ``who`` record an event as ``party`` (``POST /v1/track``)? Administrators, and
+    a key bound to that very body. Acting for another body (a profile's delegation) is
+    not in the registry yet, so it is refused rather than guessed."""
+    return who.admin or who.party == party
+
+
 class RateLimiter:
     """Token bucket per key id, in this process: ``rate`` requests per minute sustained,
     ``burst`` at once. With several workers each keeps its own buckets (documented: the
