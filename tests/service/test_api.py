@@ -171,6 +171,11 @@ def test_rule_clause_coverage_schema_lookups(
         }
     assert client.get("/v1/clauses/99.9", headers=h).status_code == 404
     assert client.get("/v1/clauses/bogus", headers=h).status_code == 404
+    parties = client.get("/v1/parties", headers=h).json()
+    assert [p["id"] for p in parties] == [p.id for p in engine.rulebook.parties]
+    by_id = {p["id"]: p for p in parties}
+    assert "ban_to_chuc_tinh_uy" in by_id["cac_co_quan"]["members"]
+    assert by_id["dang_uy_khoi"]["name_vi"] == "Đảng ủy Khối các cơ quan tỉnh"
     cov = client.get("/v1/coverage", headers=h).json()
     assert cov["units"] == len(engine.rulebook.regulation.units)
     assert cov["not_accounted_for"] == 0

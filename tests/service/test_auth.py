@@ -27,6 +27,7 @@ ENDPOINTS: list[tuple[str, str, Any]] = [
     ("GET", "/v1/rules/art3.1.respond", None),
     ("GET", "/v1/clauses/3.1", None),
     ("GET", "/v1/coverage", None),
+    ("GET", "/v1/parties", None),
     ("GET", "/v1/schemas/events", None),
     ("GET", f"/v1/decisions/{uuid.uuid4()}", None),  # 404 for all valid keys: none such
 ]

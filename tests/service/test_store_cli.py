@@ -38,10 +38,11 @@ def test_keys_are_stored_hashed_and_tables_prefixed(tmp_path: Path) -> None:
     assert authenticate(store, key[:-1] + ("a" if key[-1] != "a" else "b")) is None
 
 
-def test_bad_database_url_is_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["keys", "list"], ["serve"]])
+def test_bad_database_url_is_one_line(command: list[str]) -> None:
     with pytest.raises(QuycheError, match="database URL"):
         Store("nonsense://")
-    r = runner.invoke(cli, ["keys", "list", "--db", "nonsense://"])
+    r = runner.invoke(cli, [*command, "--db", "nonsense://"])
     assert r.exit_code == 2 and r.stderr.startswith("error: --db: database URL")
     assert r.stderr.count("\n") == 1
 

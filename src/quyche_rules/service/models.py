@@ -99,6 +99,15 @@ class RuleOut(BaseModel):
     file: str
 
 
+class PartyInfo(BaseModel):
+    id: str
+    name_vi: str
+    name_en: str
+    kind: str = Field(description="body, or class (a name the text gives to several bodies)")
+    members: list[str]
+    parent: str | None
+
+
 class RuleBrief(BaseModel):
     id: str
     basis: BasisOut

@@ -16,7 +16,7 @@ from ...rulebook import Rule
 from ...text import Basis
 from ...vocabulary import PERIODS
 from ..deps import Caller, Svc
-from ..models import ClauseOut, CoverageOut, CoverageUnit, RuleBrief, RuleOut
+from ..models import ClauseOut, CoverageOut, CoverageUnit, PartyInfo, RuleBrief, RuleOut
 
 router = APIRouter(prefix="/v1", tags=["rulebook"])
 
@@ -118,6 +118,22 @@ def coverage(svc: Svc, who: Caller) -> Any:
         not_accounted_for=sum(not i.covered for i in items),
         items=items,
     )
+
+
+@router.get("/parties", response_model=list[PartyInfo], summary="The party registry")
+def list_parties(svc: Svc, who: Caller) -> Any:
+    """Every body and class the regulation names: the ids events and keys use."""
+    return [
+        PartyInfo(
+            id=p.id,
+            name_vi=p.name_vi,
+            name_en=p.name_en,
+            kind=p.kind.value,
+            members=list(p.members),
+            parent=p.parent,
+        )
+        for p in svc.engine.rulebook.parties
+    ]
 
 
 @router.get("/schemas/events", summary="JSON Schema of every event type")
