@@ -28,7 +28,7 @@ def test_keys_are_stored_hashed_and_tables_prefixed(tmp_path: Path) -> None:
     key, rec = new_key(store, party="ban_to_chuc_tinh_uy", admin=False)
     assert rec.key_sha256 == hashlib.sha256(key.encode()).hexdigest()
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
-    secret = key.rsplit("_", 1)[1]
+    secret = key.split("_", 2)[2]
     assert secret.encode() not in raw, "the key itself is never written"
     tables = set(sa.inspect(store.engine).get_table_names())
     assert tables == {t.name for t in metadata.sorted_tables}
@@ -72,7 +72,7 @@ def test_keys_cli_create_list_revoke(tmp_path: Path) -> None:
         ("ban_to_chuc_tinh_uy", False, None),
         (None, True, "ops"),
     ]
-    assert key not in json.dumps(listed) and key.rsplit("_", 1)[1] not in json.dumps(listed)
+    assert key not in json.dumps(listed) and key.split("_", 2)[2] not in json.dumps(listed)
     store = Store(db[1])
     assert authenticate(store, key) is not None
     r = runner.invoke(cli, ["keys", "revoke", key_id, *db])
