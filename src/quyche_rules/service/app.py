@@ -26,6 +26,7 @@ from ..errors import QuycheError
 from ..events import EVENT_TYPES
 from .auth import RateLimiter
 from .deps import Services
+from .logwriter import DecisionWriter
 from .middleware import AccessLog, BodyLimit
 from .models import ErrorOut
 from .receipts import ReceiptMaker, package_version
@@ -136,6 +137,7 @@ def create_app(
         store=store,
         receipts=ReceiptMaker(engine),
         limiter=RateLimiter(settings.rate_per_minute, settings.rate_burst),
+        log=DecisionWriter(store),
     )
     for router in (*ROUTERS, *extra_routers):
         app.include_router(router)

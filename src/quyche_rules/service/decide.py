@@ -58,8 +58,9 @@ def prepare(
 
 
 def commit(svc: Services, who: Principal, pending: list[Pending]) -> None:
-    """Append the decisions in one transaction: the answer is sent only once it is logged."""
-    svc.store.append_decisions(
+    """Append the decisions in one transaction (shared with other requests' by the group
+    commit): the answer is sent only once it is logged."""
+    svc.log.append(
         [
             DecisionRecord(
                 decision_id=p.receipt.decision_id,

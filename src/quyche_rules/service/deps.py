@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..engine import Engine
 from .auth import Principal, RateLimiter, authenticate
+from .logwriter import DecisionWriter
 from .receipts import ReceiptMaker
 from .settings import Settings
 from .store import Store
@@ -24,6 +25,7 @@ class Services:
     store: Store
     receipts: ReceiptMaker
     limiter: RateLimiter
+    log: DecisionWriter
 
 
 def services(request: Request) -> Services:
