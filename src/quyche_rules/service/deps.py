@@ -28,7 +28,8 @@ class Services:
     log: DecisionWriter
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    """Async on purpose: it does no I/O, and a sync dependency costs a thread-pool hop."""
     svc: Services = request.app.state.services
     return svc
 

@@ -111,19 +111,20 @@ class AccessLog:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            state = scope.get("state") or {}
-            route = scope.get("route")  # set by the router: the template, not the values
-            access_logger.info(
-                json.dumps(
-                    {
-                        "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                        "method": scope["method"],
-                        "path": getattr(route, "path", None) or "(no route)",
-                        "status": info["status"],
-                        "ms": round((time.perf_counter() - start) * 1000, 2),
-                        "bytes_out": info["bytes_out"],
-                        "key_id": state.get("key_id"),
-                    },
-                    separators=(",", ":"),
-                )
-            )
+            if access_logger.isEnabledFor(logging.INFO):
+                self._log(scope, info, start)
+
+    @staticmethod
+    def _log(scope: Scope, info: dict[str, Any], start: float) -> None:
+        state = scope.get("state") or {}
+        route = scope.get("route")  # set by the router: the template, not the values
+        record = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "method": scope["method"],
+            "path": getattr(route, "path", None) or "(no route)",
+            "status": info["status"],
+            "ms": round((time.perf_counter() - start) * 1000, 2),
+            "bytes_out": info["bytes_out"],
+            "key_id": state.get("key_id"),
+        }
+        access_logger.info(json.dumps(record, separators=(",", ":")))
