@@ -24,6 +24,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .cli_render import render_app
+from .cli_serve import keys_app, serve_app
 from .cli_test import test_app
 from .cli_track import track_app
 from .errors import QuycheError, excerpt, one_line
@@ -44,6 +45,8 @@ app.add_typer(schema_app, name="schema")
 app.add_typer(test_app)  # `quyche test`: scenario files (cli_test.py)
 app.add_typer(render_app, name="render")
 app.add_typer(track_app, name="track")
+app.add_typer(serve_app, name="serve")
+app.add_typer(keys_app, name="keys")
 # a pipe or a file gets room for Vietnamese names; a terminal keeps its own width
 out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 140)
 BACKENDS = ("auto", "durable", "python")

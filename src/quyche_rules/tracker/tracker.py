@@ -8,13 +8,10 @@ default "as of" date (today in Vietnam, UTC+7, where the bodies work).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
@@ -51,41 +48,10 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _canon(x: Any) -> Any:
-    """A JSON-able form of rulebook objects that does not depend on hash seeds or ids:
-    dataclasses and models by field, enums by value, sets sorted."""
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return {f.name: _canon(getattr(x, f.name)) for f in dataclasses.fields(x)}
-    if isinstance(x, BaseModel):
-        return _canon(x.model_dump())
-    if isinstance(x, Enum):
-        return x.value
-    if isinstance(x, Mapping):
-        return {str(k): _canon(v) for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(x, set | frozenset):
-        return sorted((_canon(v) for v in x), key=repr)
-    if isinstance(x, list | tuple):
-        return [_canon(v) for v in x]
-    if x is None or isinstance(x, str | int | float | bool):
-        return x
-    return str(x)
-
-
 def rulebook_hash(book: Rulebook) -> str:
-    """The content hash of the rulebook that decides: ``Rulebook.content_hash`` when the
-    rulebook has one; else sha256 of a canonical JSON of what the loaded rulebook holds
-    (every rule with its quote, trigger and parties, the deadline policies, the party
-    registry), so any change of a rule, quote, deadline or party changes it."""
-    own = getattr(book, "content_hash", None)
-    if isinstance(own, str):
-        return own
-    content = {
-        "rules": [_canon(book.rules[rid]) for rid in sorted(book.rules)],
-        "deadlines": [_canon(book.deadlines[k]) for k in sorted(book.deadlines)],
-        "parties": sorted((_canon(p) for p in book.parties), key=lambda p: str(p.get("id"))),
-    }
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """The content hash of the rulebook that decides (``Rulebook.content_hash``: sha256 of
+    every file it was loaded from), recorded with each decision."""
+    return book.content_hash
 
 
 def engine_version(engine: RulesEngine) -> str:

@@ -1,0 +1,258 @@
+"""Speed of ``POST /v1/notify`` over HTTP on loopback, against baselines in the same run.
+
+Figures printed (never asserted: the machines here are small and shared):
+  * requests/s, p50 and p99 of notify with N concurrent clients, against ``quyche serve``
+    (one uvicorn worker, SQLite decision log, rate limit off), with the default
+    ``--sqlite-sync full`` (every decision fsynced) and with ``normal``;
+  * baseline (a): the library call ``Engine.who_must_be_notified`` on the same events;
+  * baseline (b): a bare FastAPI endpoint returning a constant, on the same uvicorn, same
+    client, same concurrency: the floor of HTTP + ASGI + JSON on this machine;
+  * where the time goes: each step of a notify request timed alone, in process (key
+    look-up, event validation, engine, JSON, receipt, decision log append).
+
+Bounded in count and time: at most ``--requests`` per configuration (default 600) and
+``--seconds`` each (default 15). Run: ``.venv/bin/python benchmarks/bench_service.py``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from quyche_rules.engine import Engine
+from quyche_rules.events import parse_event
+from quyche_rules.service.auth import authenticate, new_key
+from quyche_rules.service.decide import commit, event_parties, prepare
+from quyche_rules.service.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+QUYCHE = str(Path(sys.executable).with_name("quyche"))
+
+BARE_APP = """
+import uvicorn
+from fastapi import FastAPI
+app = FastAPI()
+@app.post("/v1/notify")
+def notify() -> dict:
+    return {"obligations": [], "receipt": None}
+uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning", access_log=False)
+"""
+
+
+def load_events() -> list[dict[str, Any]]:
+    out = []
+    for p in sorted((ROOT / "examples" / "events").glob("*.yaml")):
+        out.append(json.loads(json.dumps(yaml.safe_load(p.read_text("utf-8")), default=str)))
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def server(cmd: list[str], port: int) -> Iterator[str]:
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(base + "/docs", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+
+
+def pct(ns: list[float], q: float) -> float:
+    s = sorted(ns)
+    return s[min(len(s) - 1, int(len(s) * q))]
+
+
+def line(name: str, lat_s: list[float], rate: float) -> None:
+    print(
+        f"  {name:<40} {rate:9,.0f} req/s   p50 {pct(lat_s, 0.5) * 1000:7.2f} ms"
+        f"   p99 {pct(lat_s, 0.99) * 1000:7.2f} ms   (n={len(lat_s)})"
+    )
+
+
+async def load(
+    base: str, key: str, events: list[dict[str, Any]], clients: int, total: int, seconds: float
+) -> tuple[list[float], float]:
+    """``clients`` concurrent connections, each sending events one after another."""
+    lat: list[float] = []
+    stop = time.perf_counter() + seconds
+    counter = iter(range(total))
+    headers = {"Authorization": f"Bearer {key}"}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits) as client:
+
+        async def worker() -> None:
+            for i in counter:
+                if time.perf_counter() > stop:
+                    return
+                t = time.perf_counter()
+                r = await client.post("/v1/notify", json=events[i % len(events)])
+                lat.append(time.perf_counter() - t)
+                if r.status_code != 200:
+                    raise RuntimeError(f"HTTP {r.status_code}: {r.text}")
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        elapsed = time.perf_counter() - start
+    return lat, len(lat) / elapsed
+
+
+def timed(fn: Callable[[], Any], n: int) -> float:
+    """Mean seconds per call of ``fn`` over ``n`` calls."""
+    t = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t) / n
+
+
+def breakdown(db_url: str, events: list[dict[str, Any]], n: int) -> None:
+    from quyche_rules.service.app import create_app
+    from quyche_rules.service.deps import Services
+    from quyche_rules.service.logwriter import DecisionWriter
+    from quyche_rules.service.store import Store
+
+    app = create_app(Settings(db_url=db_url, rate_per_minute=0, access_log=False))
+    svc = app.state.services
+    key, _ = new_key(svc.store, party=None, admin=True)
+    who = authenticate(svc.store, key)
+    assert who is not None
+    parsed = [parse_event(e) for e in events]
+    obs = [svc.engine.who_must_be_notified(p) for p in parsed]
+    i = iter(range(10**9))
+
+    def ev() -> Any:
+        return parsed[next(i) % len(parsed)]
+
+    steps: dict[str, Callable[[], Any]] = {
+        "key look-up (SQLite SELECT + sha256)": lambda: authenticate(svc.store, key),
+        "event validation (Pydantic)": lambda: parse_event(events[next(i) % len(events)]),
+        "engine (match + build obligations)": lambda: svc.engine.who_must_be_notified(ev()),
+        "obligations to JSON": lambda: json.dumps(
+            [o.model_dump(mode="json") for o in obs[next(i) % len(obs)]], default=str
+        ),
+        "receipt (canonical JSON, sha256, uuid)": lambda: prepare(
+            svc, "notify", ev().model_dump(mode="json"), event_parties(ev()), []
+        ),
+        "decision log append (SQLite, WAL, sync FULL)": lambda: commit(
+            svc, who, [prepare(svc, "notify", {"x": 1}, [], [])]
+        ),
+    }
+    normal_store = Store(db_url + "-normal", sqlite_sync="normal")
+    normal_store.create_tables()
+    normal = Services(**{**vars(svc), "store": normal_store, "log": DecisionWriter(normal_store)})
+    total = 0.0
+    for name, fn in steps.items():
+        per = timed(fn, n)
+        total += per
+        print(f"  {name:<46} {per * 1e6:9.1f} µs")
+    print(f"  {'sum of the steps':<46} {total * 1e6:9.1f} µs")
+    per = timed(lambda: commit(normal, who, [prepare(normal, "notify", {"x": 1}, [], [])]), n)
+    print(f"  {'(decision log append with --sqlite-sync normal)':<46} {per * 1e6:9.1f} µs")
+    # group commit: 8 threads appending at once share transactions (and fsyncs)
+    before, count = svc.log.transactions, 4 * n
+    start = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        list(
+            pool.map(
+                lambda _: commit(svc, who, [prepare(svc, "notify", {"x": 1}, [], [])]),
+                range(count),
+            )
+        )
+    elapsed = time.perf_counter() - start
+    print(
+        f"  group commit, 8 threads, sync FULL: {count / elapsed:,.0f} decisions/s in "
+        f"{svc.log.transactions - before} transactions for {count} decisions"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--requests", type=int, default=600, help="per configuration")
+    ap.add_argument("--seconds", type=float, default=15.0, help="per configuration")
+    ap.add_argument("--clients", type=int, nargs="+", default=[1, 8])
+    args = ap.parse_args()
+    events = load_events()
+    print(f"{len(events)} example events; {os.cpu_count()} CPUs; loopback only")
+
+    engine = Engine()
+    lib = []
+    for _ in range(max(1, args.requests // len(events))):
+        for e in events:
+            t = time.perf_counter()
+            engine.who_must_be_notified(e)
+            lib.append(time.perf_counter() - t)
+    print(f"library, backend {engine.backend.name} (baseline a):")
+    line("who_must_be_notified", lib, len(lib) / sum(lib))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = f"sqlite:///{tmp}/bench.db"
+        made = subprocess.run(
+            [QUYCHE, "keys", "create", "--admin", "--db", db],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        key = made.stdout.strip()
+        port, bare_port = free_port(), free_port()
+        serve = [QUYCHE, "serve", "--port", str(port), "--db", db, "--rate-per-minute", "0"]
+        bare = [sys.executable, "-c", BARE_APP.replace("{port}", str(bare_port))]
+        results: dict[tuple[str, int], float] = {}
+        configs = (
+            ("bare FastAPI constant (b)", bare, bare_port),
+            ("quyche serve", serve, port),
+            ("quyche serve --sqlite-sync normal", [*serve, "--sqlite-sync", "normal"], port),
+        )
+        for name, cmd, p in configs:
+            with server(cmd, p) as base:
+                print(f"{name}:")
+                for c in args.clients:
+                    asyncio.run(load(base, key, events, c, 20, 5))  # warm up
+                    lat, rate = asyncio.run(load(base, key, events, c, args.requests, args.seconds))
+                    results[(name, c)] = rate
+                    line(f"notify, {c} concurrent client(s)", lat, rate)
+        print("ratios:")
+        lib_rate = len(lib) / sum(lib)
+        for c in args.clients:
+            b = results[("bare FastAPI constant (b)", c)]
+            for name in ("quyche serve", "quyche serve --sqlite-sync normal"):
+                s = results[(name, c)]
+                print(
+                    f"  {c} client(s), {name}: {s / b:5.2f} × bare FastAPI, "
+                    f"{s / lib_rate:6.3f} × library calls/s"
+                )
+        print("where the time of one notify goes (in process, mean per call):")
+        breakdown(f"sqlite:///{tmp}/breakdown.db", events, 200)
+
+
+if __name__ == "__main__":
+    main()

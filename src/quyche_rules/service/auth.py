@@ -1,0 +1,138 @@
+"""API keys: who is asking, and what they may see.
+
+A key looks like ``qk_<key id>_<secret>``: the key id (8 hex digits) is public and names
+the key in logs and in the decision log; the secret is 32 random bytes. Only the sha256 of
+the whole key is stored, so a copy of the database does not let anyone call the service.
+Each key is bound to one body of the party registry or is an administrator's.
+
+Authorisation is by body: a key reads a decision (later: a tracker case) only when its
+body is a party to it, or it asked for it; anything else is answered 404, exactly as if it
+did not exist, so a probe learns nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..parties import PartyKind, PartyRegistry
+from .store import KeyRecord, Store
+
+_KEY = re.compile(r"^qk_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller, once its key is checked."""
+
+    key_id: str
+    party: str | None
+    admin: bool
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("ascii")).hexdigest()
+
+
+def new_key(
+    store: Store, *, party: str | None, admin: bool, label: str | None = None
+) -> tuple[str, KeyRecord]:
+    """Create and store a key; the plain key is returned once and never kept."""
+    if admin == (party is not None):
+        raise ValueError("a key is either an administrator's or bound to one party")
+    while True:
+        key_id = secrets.token_hex(4)
+        if store.get_key(key_id) is None:
+            break
+    key = f"qk_{key_id}_{secrets.token_urlsafe(32)}"
+    rec = KeyRecord(
+        key_id=key_id,
+        key_sha256=hash_key(key),
+        party=party,
+        admin=admin,
+        label=label,
+        created_at=dt.datetime.now(dt.UTC),
+        revoked_at=None,
+    )
+    store.add_key(rec)
+    return key, rec
+
+
+def authenticate(store: Store, key: str) -> Principal | None:
+    """The principal for a presented key, or None if it is malformed, unknown or revoked."""
+    m = _KEY.match(key)
+    if m is None:
+        return None
+    rec = store.get_key(m.group(1))
+    if rec is None or rec.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(rec.key_sha256, hash_key(key)):
+        return None
+    return Principal(rec.key_id, rec.party, rec.admin)
+
+
+def may_read(
+    who: Principal,
+    parties: Iterable[str],
+    registry: PartyRegistry,
+    *,
+    asked_by_key: str | None = None,
+) -> bool:
+    """May ``who`` read a record naming ``parties``? Admins always; a body when it is one
+    of the parties or a member of a class among them (a class names its members); a key
+    that asked for the decision itself (it was given the answer already)."""
+    if who.admin or (asked_by_key is not None and asked_by_key == who.key_id):
+        return True
+    if who.party is None:
+        return False
+    for pid in parties:
+        if pid == who.party:
+            return True
+        p = registry.parties.get(pid)
+        if p is not None and p.kind is PartyKind.CLASS and who.party in p.members:
+            return True
+    return False
+
+
+def may_act_as(who: Principal, party: str) -> bool:
+    """May ``who`` record an event as ``party`` (``POST /v1/track``)? Administrators, and
+    a key bound to that very body. Acting for another body (a profile's delegation) is
+    not in the registry yet, so it is refused rather than guessed."""
+    return who.admin or who.party == party
+
+
+class RateLimiter:
+    """Token bucket per key id, in this process: ``rate`` requests per minute sustained,
+    ``burst`` at once. With several workers each keeps its own buckets (documented: the
+    effective limit is per worker)."""
+
+    def __init__(self, per_minute: int, burst: int) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = float(burst)
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self.rate > 0
+
+    def take(self, key_id: str) -> float:
+        """0.0 if the request may go on, else the seconds to wait before the next one."""
+        if not self.enabled:
+            return 0.0
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key_id, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens >= 1.0:
+                self._buckets[key_id] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[key_id] = (tokens, now)
+            return (1.0 - tokens) / self.rate

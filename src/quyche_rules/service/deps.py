@@ -1,0 +1,65 @@
+"""What every request handler needs: the compiled engine, the store, the receipt maker,
+the rate limiter, and the caller (``Principal``) checked from its bearer key."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ..engine import Engine
+from .auth import Principal, RateLimiter, authenticate
+from .logwriter import DecisionWriter
+from .receipts import ReceiptMaker
+from .settings import Settings
+from .store import Store
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    store: Store
+    receipts: ReceiptMaker
+    limiter: RateLimiter
+    log: DecisionWriter
+
+
+async def services(request: Request) -> Services:
+    """Async on purpose: it does no I/O, and a sync dependency costs a thread-pool hop."""
+    svc: Services = request.app.state.services
+    return svc
+
+
+_bearer = HTTPBearer(auto_error=False, description="an API key made by `quyche keys create`")
+
+UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
+
+
+def principal(
+    request: Request,
+    svc: Annotated[Services, Depends(services)],
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller, or 401 (no, malformed, unknown or revoked key), or 429 (over its rate)."""
+    if creds is None:
+        raise HTTPException(401, "Authorization: a bearer API key is required", UNAUTHORIZED)
+    who = authenticate(svc.store, creds.credentials)
+    if who is None:
+        raise HTTPException(401, "Authorization: unknown or revoked API key", UNAUTHORIZED)
+    request.state.key_id = who.key_id  # for the access log: the key id, never the key
+    wait = svc.limiter.take(who.key_id)
+    if wait > 0:
+        raise HTTPException(
+            429,
+            f"rate limit: {svc.settings.rate_per_minute} requests per minute per key",
+            {"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+    return who
+
+
+Svc = Annotated[Services, Depends(services)]
+Caller = Annotated[Principal, Depends(principal)]

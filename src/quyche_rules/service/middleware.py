@@ -1,0 +1,130 @@
+"""Two plain ASGI middlewares: a request-size limit enforced before anything parses the
+body, and a JSON access log that carries no personal data.
+
+The access log records method, route template (``/v1/duties/{party}``, not the values),
+status, duration, bytes and the key
+id (a public 8-hex name, never the key). It never logs bodies, headers or client
+addresses: events can name people (personnel actions), and an IP address is personal data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+access_logger = logging.getLogger("quyche.access")
+
+
+async def _send_error(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimit:
+    """Refuse (413) a body larger than ``limit`` bytes, by its Content-Length or, for a
+    chunked body, as soon as the bytes received pass the limit."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.limit <= 0:
+            await self.app(scope, receive, send)
+            return
+        detail = f"body: larger than the limit of {self.limit} bytes"
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.limit
+                except ValueError:
+                    await _send_error(send, 400, "Content-Length: not a number")
+                    return
+                if too_big:
+                    await _send_error(send, 413, detail)
+                    return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # client went away
+                await self.app(scope, _replay([message]), send)
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await _send_error(send, 413, detail)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        await self.app(
+            scope, _replay([{"type": "http.request", "body": body, "more_body": False}]), send
+        )
+
+
+def _replay(messages: list[Message]) -> Receive:
+    queue = list(messages)
+
+    async def receive() -> Message:
+        if queue:
+            return queue.pop(0)
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+class AccessLog:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        info: dict[str, Any] = {"status": 500, "bytes_out": 0}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                info["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                info["bytes_out"] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            if access_logger.isEnabledFor(logging.INFO):
+                self._log(scope, info, start)
+
+    @staticmethod
+    def _log(scope: Scope, info: dict[str, Any], start: float) -> None:
+        state = scope.get("state") or {}
+        route = scope.get("route")  # set by the router: the template, not the values
+        record = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "method": scope["method"],
+            "path": getattr(route, "path", None) or "(no route)",
+            "status": info["status"],
+            "ms": round((time.perf_counter() - start) * 1000, 2),
+            "bytes_out": info["bytes_out"],
+            "key_id": state.get("key_id"),
+        }
+        access_logger.info(json.dumps(record, separators=(",", ":")))

@@ -1,0 +1,157 @@
+"""Request and response bodies of the HTTP API.
+
+Events and obligations are the library's own Pydantic models (``events.Event``,
+``Obligation``, ``Explanation``): the OpenAPI document is generated from them, so a new
+event field reaches the API without being spelled out again here. Only the envelopes that
+exist because of HTTP (receipts, batches, look-ups) are defined in this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..events import Event
+from ..obligations import BasisOut, Explanation, Obligation, PartyOut
+from .receipts import Receipt
+
+BATCH_MAX = 100
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx (and the rare 5xx) answer: one line saying what is wrong and where."""
+
+    detail: str = Field(examples=["body.requester: unknown party 'x'"])
+
+
+class NotifyOut(BaseModel):
+    obligations: list[Obligation]
+    receipt: Receipt
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    events: list[Event] = Field(min_length=1, max_length=BATCH_MAX)
+
+
+class BatchOut(BaseModel):
+    """One result per event, in the order given; each event is its own decision."""
+
+    results: list[NotifyOut]
+
+
+class DutyOut(BaseModel):
+    rule_id: str
+    basis: BasisOut
+    binds_as: str = Field(description="named, member of <class>, or when the event names it")
+    duty: str
+    form: str
+    counterparties: list[str] = Field(description="party ids, or @field for event-named ones")
+    triggers: list[str]
+    summary_en: str
+
+
+class DutiesOut(BaseModel):
+    party: PartyOut
+    duties: list[DutyOut]
+    receipt: Receipt
+
+
+class DeadlineOut(BaseModel):
+    received: dt.date
+    working_days: int
+    due: dt.date
+    provisional: bool
+    provisional_years: list[int]
+    receipt: Receipt
+
+
+class ExplainIn(BaseModel):
+    """An event and a rule: did the rule fire for the event, and why (or why not)."""
+
+    model_config = ConfigDict(extra="forbid")
+    event: Event
+    rule_id: str = Field(max_length=200)
+
+
+class ExplainOut(BaseModel):
+    rule_id: str
+    fired: bool
+    required: list[str] = Field(description="the triggers under which the rule fires")
+    explanations: list[Explanation] = Field(description="one per obligation the rule gave")
+    receipt: Receipt
+
+
+class RuleOut(BaseModel):
+    id: str
+    basis: BasisOut
+    quote: str
+    obligated: str
+    counterparties: list[str]
+    duty: str
+    form: str
+    triggers: list[str]
+    deadline_working_days: int | None
+    summary_en: str
+    note: str | None
+    file: str
+
+
+class PartyInfo(BaseModel):
+    id: str
+    name_vi: str
+    name_en: str
+    kind: str = Field(description="body, or class (a name the text gives to several bodies)")
+    members: list[str]
+    parent: str | None
+
+
+class RuleBrief(BaseModel):
+    id: str
+    basis: BasisOut
+    summary_en: str
+
+
+class ClauseOut(BaseModel):
+    basis: BasisOut
+    anchor: str = Field(description="anchor of the clause in the literate view, e.g. dieu-5-2-a")
+    text: str
+    rules: list[str]
+    non_actionable: str | None = Field(description="why no rule encodes it, when none does")
+
+
+class CoverageUnit(BaseModel):
+    basis: BasisOut
+    rules: list[str]
+    non_actionable: str | None
+    covered: bool
+
+
+class CoverageOut(BaseModel):
+    rules: int
+    units: int
+    not_accounted_for: int
+    items: list[CoverageUnit]
+
+
+class DecisionOut(BaseModel):
+    """A decision as logged: the receipt, the canonical input and the answer given."""
+
+    receipt: Receipt
+    kind: str
+    asked_by_party: str | None
+    parties: list[str]
+    input: Any
+    result: Any
+
+
+class HealthOut(BaseModel):
+    status: str
+
+
+class ReadyOut(BaseModel):
+    status: str
+    database: bool
+    rules: int

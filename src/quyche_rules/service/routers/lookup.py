@@ -1,0 +1,141 @@
+"""The rulebook itself: rules, clauses of the text, coverage, schemas. Static answers
+(they change only with the rulebook), so no decision is logged; a valid key is needed all
+the same, as for every rule query."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+
+from ...conditions import describe
+from ...events import events_json_schema
+from ...obligations import BasisOut
+from ...rulebook import Rule
+from ...text import Basis
+from ...vocabulary import PERIODS
+from ..deps import Caller, Svc
+from ..models import ClauseOut, CoverageOut, CoverageUnit, PartyInfo, RuleBrief, RuleOut
+
+router = APIRouter(prefix="/v1", tags=["rulebook"])
+
+_CLAUSE = re.compile(r"^(?:dieu-)?(\d{1,3})(?:[.-](\d{1,3}))?(?:[.-]([a-zđ]))?$")
+
+
+def trigger_labels(rule: Rule) -> list[str]:
+    """The triggers of a rule in words, as the CLI shows them."""
+    labels = []
+    for t in rule.event_triggers:
+        if t.period is not None:
+            labels.append(f"period: {t.period.value} ({PERIODS[t.period][0]})")
+        else:
+            cond = f" [{describe(t.condition)}]" if t.condition is not None else ""
+            labels.append(f"event: {t.event_type}{cond}")
+    if rule.standing:
+        labels.append("standing")
+    return labels
+
+
+def anchor(b: Basis) -> str:
+    return "-".join(
+        str(x) for x in ("dieu", b.article, b.clause, b.point) if x is not None
+    ).replace("đ", "d")
+
+
+def rule_out(rule: Rule) -> RuleOut:
+    return RuleOut(
+        id=rule.id,
+        basis=BasisOut.of(rule.basis),
+        quote=rule.quote,
+        obligated=rule.obligated,
+        counterparties=list(rule.counterparties),
+        duty=rule.duty.value,
+        form=rule.form.value,
+        triggers=trigger_labels(rule),
+        deadline_working_days=rule.deadline.working_days if rule.deadline else None,
+        summary_en=rule.summary_en,
+        note=rule.note,
+        file=rule.file,
+    )
+
+
+@router.get("/rules", response_model=list[RuleBrief], summary="Every rule, in text order")
+def list_rules(svc: Svc, who: Caller) -> Any:
+    book = svc.engine.rulebook
+    rules = sorted(book, key=lambda r: (r.basis, r.id))
+    return [RuleBrief(id=r.id, basis=BasisOut.of(r.basis), summary_en=r.summary_en) for r in rules]
+
+
+@router.get("/rules/{rule_id}", response_model=RuleOut, summary="One rule with its quote")
+def get_rule(rule_id: str, svc: Svc, who: Caller) -> Any:
+    rule = svc.engine.rulebook.rules.get(rule_id)
+    if rule is None:
+        raise HTTPException(404, f"rule_id: unknown rule id {rule_id!r}")
+    return rule_out(rule)
+
+
+@router.get("/clauses/{ref}", response_model=ClauseOut, summary="One clause of the text")
+def get_clause(ref: str, svc: Svc, who: Caller) -> Any:
+    """``ref`` is ``5``, ``5.2``, ``5.2.a`` or the anchor ``dieu-5-2-a``."""
+    m = _CLAUSE.match(ref.strip().lower())
+    if m is None:
+        raise HTTPException(404, f"ref: {ref[:40]!r} is not a clause reference like 5.2.a")
+    art, cl, pt = m.groups()
+    basis = Basis(int(art), int(cl) if cl else None, pt)
+    book = svc.engine.rulebook
+    unit = book.regulation.unit(basis)
+    if unit is None:
+        raise HTTPException(404, f"ref: the text has no unit {basis}")
+    na = book.non_actionable.get(basis)
+    return ClauseOut(
+        basis=BasisOut.of(basis),
+        anchor=anchor(basis),
+        text=unit.text,
+        rules=[r.id for r in sorted(book.rules_for(basis), key=lambda r: r.id)],
+        non_actionable=na.reason if na else None,
+    )
+
+
+@router.get("/coverage", response_model=CoverageOut, summary="Every unit of the text and its rules")
+def coverage(svc: Svc, who: Caller) -> Any:
+    book = svc.engine.rulebook
+    items = []
+    for basis in sorted(book.regulation.units):
+        rules = sorted(r.id for r in book.rules_for(basis))
+        na = book.non_actionable.get(basis)
+        items.append(
+            CoverageUnit(
+                basis=BasisOut.of(basis),
+                rules=rules,
+                non_actionable=na.reason if na else None,
+                covered=bool(rules) or na is not None,
+            )
+        )
+    return CoverageOut(
+        rules=len(book.rules),
+        units=len(items),
+        not_accounted_for=sum(not i.covered for i in items),
+        items=items,
+    )
+
+
+@router.get("/parties", response_model=list[PartyInfo], summary="The party registry")
+def list_parties(svc: Svc, who: Caller) -> Any:
+    """Every body and class the regulation names: the ids events and keys use."""
+    return [
+        PartyInfo(
+            id=p.id,
+            name_vi=p.name_vi,
+            name_en=p.name_en,
+            kind=p.kind.value,
+            members=list(p.members),
+            parent=p.parent,
+        )
+        for p in svc.engine.rulebook.parties
+    ]
+
+
+@router.get("/schemas/events", summary="JSON Schema of every event type")
+def schema_events(who: Caller) -> dict[str, Any]:
+    return events_json_schema()

@@ -1,0 +1,68 @@
+"""Who must be notified: one event, a batch, and why a rule did (not) fire."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException
+from pydantic import BaseModel
+
+from ...events import Event
+from ...obligations import Obligation
+from ..decide import Pending, commit, event_parties, prepare
+from ..deps import Caller, Services, Svc
+from ..models import BatchIn, BatchOut, ExplainIn, ExplainOut, NotifyOut
+from .lookup import trigger_labels
+
+router = APIRouter(prefix="/v1", tags=["decisions"])
+
+
+def _decide(svc: Services, event: BaseModel) -> tuple[list[Obligation], Pending]:
+    obligations = svc.engine.who_must_be_notified(event)
+    canonical = event.model_dump(mode="json")
+    result = [o.model_dump(mode="json") for o in obligations]
+    parties = event_parties(event, obligations)
+    return obligations, prepare(svc, "notify", canonical, parties, result)
+
+
+@router.post("/notify", response_model=NotifyOut, summary="Obligations arising from one event")
+def notify(event: Annotated[Event, Body()], svc: Svc, who: Caller) -> Any:
+    """Every obligation the event gives rise to, each citing its clause, with a receipt.
+
+    The event is one of the types in `GET /v1/schemas/events` (a union on `type`); parties
+    may be given by registry id or by name, with or without diacritics."""
+    obligations, pending = _decide(svc, event)
+    commit(svc, who, [pending])
+    return NotifyOut(obligations=obligations, receipt=pending.receipt)
+
+
+@router.post("/notify/batch", response_model=BatchOut, summary="Obligations for many events")
+def notify_batch(batch: BatchIn, svc: Svc, who: Caller) -> Any:
+    """Up to 100 events; each is its own decision with its own receipt. All are logged in
+    one transaction, and one invalid event refuses the whole batch (422 naming its index)."""
+    done = [_decide(svc, ev) for ev in batch.events]
+    commit(svc, who, [p for _, p in done])
+    return BatchOut(results=[NotifyOut(obligations=o, receipt=p.receipt) for o, p in done])
+
+
+@router.post("/explain", response_model=ExplainOut, summary="Why a rule did or did not fire")
+def explain(body: ExplainIn, svc: Svc, who: Caller) -> Any:
+    """For an event and a rule id: whether the rule fired, the triggers under which it
+    fires, and for each obligation it gave the quote, the clause text, the conditions that
+    matched and the jurist's note."""
+    rule = svc.engine.rulebook.rules.get(body.rule_id)
+    if rule is None:
+        raise HTTPException(404, f"rule_id: unknown rule id {body.rule_id!r}")
+    obligations = [o for o in svc.engine.who_must_be_notified(body.event) if o.rule_id == rule.id]
+    explanations = [svc.engine.explain(o) for o in obligations]
+    canonical = {"event": body.event.model_dump(mode="json"), "rule_id": rule.id}
+    result = [e.model_dump(mode="json") for e in explanations]
+    pending = prepare(svc, "explain", canonical, event_parties(body.event, obligations), result)
+    commit(svc, who, [pending])
+    return ExplainOut(
+        rule_id=rule.id,
+        fired=bool(obligations),
+        required=trigger_labels(rule),
+        explanations=explanations,
+        receipt=pending.receipt,
+    )

@@ -1,0 +1,77 @@
+"""How a service instance is configured: one frozen object, built from the command line or
+from ``QUYCHE_*`` environment variables (the only way to reach worker processes)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..errors import QuycheError
+from .store import DEFAULT_DB_URL, SQLITE_SYNC
+
+BackendChoice = Literal["auto", "durable", "python"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Defaults are the documented ones (README, "HTTP service").
+
+    ``max_body_bytes``: 256 KiB fits a full batch of 100 events with long summaries and
+    stops a client from making the server buffer megabytes. ``rate_per_minute`` and
+    ``rate_burst``: a document system asks a few times a minute; 600/min sustained with a
+    burst of 100 leaves room for a morning batch, yet stops a runaway loop. 0 disables.
+    """
+
+    db_url: str = DEFAULT_DB_URL
+    max_body_bytes: int = 256 * 1024
+    rate_per_minute: int = 600
+    rate_burst: int = 100
+    backend: BackendChoice = "auto"
+    access_log: bool = True
+    sqlite_sync: str = "full"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        kw: dict[str, Any] = {}
+        if "QUYCHE_DB" in env:
+            kw["db_url"] = env["QUYCHE_DB"]
+        ints = {
+            "QUYCHE_MAX_BODY_BYTES": "max_body_bytes",
+            "QUYCHE_RATE_PER_MINUTE": "rate_per_minute",
+            "QUYCHE_RATE_BURST": "rate_burst",
+        }
+        for var, attr in ints.items():
+            if var in env:
+                try:
+                    value = int(env[var])
+                except ValueError:
+                    raise QuycheError(f"{var}: {env[var]!r} is not an integer") from None
+                if value < 0:
+                    raise QuycheError(f"{var}: must not be negative")
+                kw[attr] = value
+        if "QUYCHE_BACKEND" in env:
+            b = env["QUYCHE_BACKEND"]
+            if b not in ("auto", "durable", "python"):
+                raise QuycheError(f"QUYCHE_BACKEND: {b!r} is not auto, durable or python")
+            kw["backend"] = b
+        if "QUYCHE_SQLITE_SYNC" in env:
+            if env["QUYCHE_SQLITE_SYNC"] not in SQLITE_SYNC:
+                raise QuycheError(f"QUYCHE_SQLITE_SYNC: must be one of {', '.join(SQLITE_SYNC)}")
+            kw["sqlite_sync"] = env["QUYCHE_SQLITE_SYNC"]
+        if "QUYCHE_ACCESS_LOG" in env:
+            kw["access_log"] = env["QUYCHE_ACCESS_LOG"] not in ("0", "false", "no")
+        return cls(**kw)
+
+    def to_env(self) -> dict[str, str]:
+        """The inverse of ``from_env``: what ``quyche serve`` hands to its workers."""
+        return {
+            "QUYCHE_DB": self.db_url,
+            "QUYCHE_MAX_BODY_BYTES": str(self.max_body_bytes),
+            "QUYCHE_RATE_PER_MINUTE": str(self.rate_per_minute),
+            "QUYCHE_RATE_BURST": str(self.rate_burst),
+            "QUYCHE_BACKEND": self.backend,
+            "QUYCHE_ACCESS_LOG": "1" if self.access_log else "0",
+            "QUYCHE_SQLITE_SYNC": self.sqlite_sync,
+        }

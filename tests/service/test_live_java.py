@@ -1,0 +1,154 @@
+"""`quyche serve` as a real process on 127.0.0.1 (a free port, stopped at teardown), called
+by the Java 17 example client (compiled with javac) and by plain HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from quyche_rules.engine import Engine
+
+from .conftest import ROOT
+
+QUYCHE = str(Path(sys.executable).with_name("quyche"))
+CLIENTS = ROOT / "examples" / "clients"
+
+
+@dataclass
+class Live:
+    base: str
+    key: str
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    tmp = tmp_path_factory.mktemp("live")
+    db = f"sqlite:///{tmp / 'live.db'}"
+    made = subprocess.run(
+        [QUYCHE, "keys", "create", "--party", "Ban Tổ chức Tỉnh ủy", "--db", db],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    port = _free_port()
+    log = tmp / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [QUYCHE, "serve", "--port", str(port), "--db", db],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"quyche serve did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield Live(base, made.stdout.strip(), log)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _library(event_file: Path) -> list[dict[str, object]]:
+    event = json.loads(event_file.read_text(encoding="utf-8"))
+    return [o.model_dump(mode="json") for o in Engine().who_must_be_notified(event)]
+
+
+def test_live_server_answers_and_logs_as_json(live: Live) -> None:
+    event = json.loads((CLIENTS / "event.json").read_text(encoding="utf-8"))
+    r = httpx.post(
+        f"{live.base}/v1/notify", json=event, headers={"Authorization": f"Bearer {live.key}"}
+    )
+    assert r.status_code == 200
+    assert r.json()["obligations"] == _library(CLIENTS / "event.json")
+    assert httpx.get(f"{live.base}/v1/rules").status_code == 401
+    time.sleep(0.3)  # let the log line reach the file
+    lines = [ln for ln in live.log.read_text().splitlines() if ln.startswith("{")]
+    records = [json.loads(ln) for ln in lines]
+    assert {"path": "/v1/notify", "status": 200}.items() <= records[-2].items()
+    assert live.key not in live.log.read_text()
+    assert "Ban Tổ chức" not in live.log.read_text()
+
+
+@pytest.mark.skipif(
+    shutil.which("javac") is None or shutil.which("java") is None,
+    reason="no JDK (javac) on this machine; .ci/run installs openjdk-17-jdk-headless",
+)
+def test_java_client_against_live_server(live: Live, tmp_path: Path) -> None:
+    subprocess.run(
+        ["javac", "-d", str(tmp_path), str(CLIENTS / "QuycheClient.java")],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    run = subprocess.run(
+        [
+            "java",
+            "-cp",
+            str(tmp_path),
+            "QuycheClient",
+            live.base,
+            live.key,
+            str(CLIENTS / "event.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    first, last = run.stdout.strip().splitlines()
+    answer = json.loads(first)
+    assert answer["obligations"] == _library(CLIENTS / "event.json")
+    assert answer["obligations"][0]["due"] == "2026-03-03"  # after Tết 2026
+    assert last == f"decision {answer['receipt']['decision_id']} in the log: HTTP 200"
+    # and a revoked or wrong key makes the client fail with the server's one-line reason
+    bad = subprocess.run(
+        [
+            "java",
+            "-cp",
+            str(tmp_path),
+            "QuycheClient",
+            live.base,
+            "nope",
+            str(CLIENTS / "event.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == (
+        'notify: HTTP 401 {"detail":"Authorization: unknown or revoked API key"}'
+    )
