@@ -361,7 +361,9 @@ class ConclusionIssued(_Event, _Subject):
 
 
 class InspectionDecided(_Event, _Subject):
-    """Art. 13.5: an inspection or supervision was started or decided."""
+    """Arts. 4.2.c, 13.4, 13.5: an inspection, supervision or complaint, denunciation or
+    discipline review was decided (``stage: decided``) or is about to be concluded
+    (``stage: concluding``)."""
 
     type: Literal["inspection_decided"]
     decided_by: PartyId
@@ -473,7 +475,9 @@ class TravelAbroad(_Event):
 
 
 class ImproperStatementOrLeak(_Event):
-    """Art. 15.3: improper statements, leaks of secrets or harmful activity detected."""
+    """Art. 15.3: improper statements, leaks of secrets or harmful activity detected. The
+    same conduct is a breach of Party rules and of law (Arts. 4.2.b, 9.3, 13.4, 14.2, 15.2
+    hear this event too: one fact, every spelling)."""
 
     type: Literal["improper_statement_or_leak"]
     detected_by: PartyId
