@@ -137,14 +137,18 @@ SCENARIOS: list[tuple[str, dict[str, Any], Expected]] = [
         },
     ),
     (
-        "13.4 lãnh đạo Sở Y tế runs a procedure on a cell secretary: asks ĐUK in writing",
+        "13.4 lãnh đạo Sở Y tế runs a procedure on a cell secretary: asks ĐUK in writing, ĐUK"
+        " answers it (3.1)",
         _pm(
             action="appointment",
             stage="process_started",
             conducted_by="Lãnh đạo Sở Y tế",
             person_committee_role="bi_thu",
         ),
-        {("art13.4.request-written-opinion", "lanh_dao_so_y_te", (D,), False)},
+        {
+            ("art13.4.request-written-opinion", "lanh_dao_so_y_te", (D,), False),
+            ("art3.1.respond-art13-4-request", D, ("lanh_dao_so_y_te",), False),
+        },
     ),
     (
         "13.4 Tòa án nhân dân tỉnh detects a violation: the two sides notify and coordinate",
@@ -168,7 +172,8 @@ SCENARIOS: list[tuple[str, dict[str, Any], Expected]] = [
         },
     ),
     (
-        "13.6 ĐUK runs the procedure on a deputy secretary managed by lãnh đạo Sở Nội vụ",
+        "13.6 ĐUK runs the procedure on a deputy secretary managed by lãnh đạo Sở Nội vụ, which"
+        " answers it (3.1)",
         _pm(
             action="appointment",
             stage="process_started",
@@ -176,7 +181,10 @@ SCENARIOS: list[tuple[str, dict[str, Any], Expected]] = [
             person_committee_role="pho_bi_thu",
             cadre_managed_by="Sở Nội vụ",
         ),
-        {("art13.6.request-written-opinion", D, ("lanh_dao_so_noi_vu",), False)},
+        {
+            ("art13.6.request-written-opinion", D, ("lanh_dao_so_noi_vu",), False),
+            ("art3.1.respond-art13-6-request", "lanh_dao_so_noi_vu", (D,), False),
+        },
     ),
     (
         "13.8 lãnh đạo Sở Tài chính holds the conference announcing a Tỉnh ủy-managed appointment",
@@ -258,7 +266,8 @@ def test_profile_scenario(
 
 def test_the_obligation_names_the_concrete_leadership(profile_engines: dict[str, Engine]) -> None:
     """The README example: Vietnamese names as a clerk reads them."""
-    (ob,) = profile_engines["durable"].who_must_be_notified(SCENARIOS[5][1])
+    obs = profile_engines["durable"].who_must_be_notified(SCENARIOS[5][1])
+    (ob,) = [o for o in obs if o.rule_id == "art13.4.request-written-opinion"]
     assert ob.obligated.name_vi == "Lãnh đạo Sở Y tế"
     assert [c.name_vi for c in ob.counterparties] == ["Đảng ủy Khối các cơ quan tỉnh"]
     assert ob.duty == "request_written_opinion" and ob.form == "in_writing"

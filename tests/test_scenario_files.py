@@ -1,5 +1,5 @@
 """The scenario-file format itself: located one-line errors, honest comparisons (each kind
-of difference is reported), the pending directory, and ``quyche test``."""
+of difference is reported), ready files and subdirectories, and ``quyche test``."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from quyche_rules.scenarios import (
 )
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
-PENDING_DIR = SCENARIO_DIR / "pending"
 runner = CliRunner()
 
 GOOD = """\
@@ -50,25 +49,25 @@ def _one(tmp_path: Path, text: str, book: Rulebook, engine: Engine) -> tuple[boo
     return out.passed, [*out.problems, *([out.error] if out.error else [])]
 
 
-# --- the pending directory -------------------------------------------------------------------
+# --- ready files and subdirectories -----------------------------------------------------------
 
 
-def test_pending_scenarios_are_valid_and_each_names_its_defect(book: Rulebook) -> None:
-    pending = load_scenario_files([PENDING_DIR])
-    assert pending
-    check_scenarios(pending, book)
-    assert all(sc.model.defect for sc in pending)
+def test_ready_scenarios_name_no_defect(book: Rulebook) -> None:
+    """Issue 9 emptied ``pending/``: a scenario with a ``defect`` belongs in a pending
+    directory of its own, never among the ready files."""
     ready = load_scenario_files([SCENARIO_DIR])
+    check_scenarios(ready, book)
     assert not [sc.id for sc in ready if sc.model.defect], "a scenario with a defect is pending"
-    assert not {s.id for s in pending} & {s.id for s in ready}
 
 
-def test_a_directory_does_not_reach_into_pending() -> None:
-    ids = {sc.id for sc in load_scenario_files([SCENARIO_DIR])}
-    pending_ids = {sc.id for sc in load_scenario_files([PENDING_DIR])}
-    assert ids and pending_ids
-    assert not ids & pending_ids
-    assert all(i.startswith("pending-") for i in pending_ids)
+def test_a_directory_does_not_reach_into_subdirectories(tmp_path: Path) -> None:
+    """A pending/ subdirectory stays out of a run of its parent."""
+    _write(tmp_path, GOOD)
+    (tmp_path / "pending").mkdir()
+    _write(tmp_path / "pending", GOOD.replace("id: respond", "id: pending-respond"))
+    ids = {sc.id for sc in load_scenario_files([tmp_path])}
+    assert ids == {"respond"}
+    assert {sc.id for sc in load_scenario_files([tmp_path / "pending"])} == {"pending-respond"}
 
 
 # --- located errors --------------------------------------------------------------------------

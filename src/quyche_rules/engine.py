@@ -391,6 +391,15 @@ class Engine:
             how += "; provisional: no official holiday arrangement recorded for " + ", ".join(
                 str(y) for y in d.provisional_years
             )
+        # issue 9, Art. 3.1 "quá thời hạn theo văn bản đề nghị": a request may grant more
+        # time than the text (never less); then its own date is the due date
+        granted = getattr(ev, policy.later_of, None) if policy.later_of else None
+        if granted is not None and granted > d.due:
+            how = (
+                f"{granted.isoformat()}, the reply date the request grants ({policy.later_of}), "
+                f"later than the {how}"
+            )
+            return granted, how, False, policy.silence_means
         return d.due, how, d.provisional, policy.silence_means
 
 

@@ -239,6 +239,37 @@ class PeriodKind(StrEnum):
     HALF_YEAR = "half_year"
 
 
+class InspectionStage(StrEnum):
+    """Issue 9: the moment of an inspection, supervision or review. ``decided`` (the
+    default, today's meaning of the event) is its start; ``concluding`` is the moment before
+    the concluding body adopts its conclusion or decision ("trước khi kết luận, quyết định",
+    Art. 13.4)."""
+
+    DECIDED = "decided"  # quyết định kiểm tra, giám sát; thụ lý, bắt đầu xem xét
+    CONCLUDING = "concluding"  # sắp kết luận, quyết định
+
+
+class FindingKind(StrEnum):
+    """Issue 9: what was found. Art. 14.2 names "biểu hiện vi phạm, khuyết điểm, hạn chế";
+    Arts. 13.4, 9.3 and 15.2 speak of violations only. The default keeps today's answers."""
+
+    VIOLATION = "violation"  # dấu hiệu, biểu hiện vi phạm
+    SHORTCOMING = "shortcoming"  # khuyết điểm, hạn chế (not a violation)
+
+
+class PostList(StrEnum):
+    """Issue 9: whose list the *post* of a personnel action is on ("vào các chức danh lãnh
+    đạo diện Ban Thường vụ Tỉnh ủy quản lý", Art. 5.2.a). ``not_given`` (the default): the
+    person's current category (``cadre_managed_by``) stands for it, as before."""
+
+    NOT_GIVEN = "not_given"
+    TINH_UY = "tinh_uy"  # diện Tỉnh ủy quản lý
+    BAN_THUONG_VU_TINH_UY = "ban_thuong_vu_tinh_uy"  # diện Ban Thường vụ Tỉnh ủy quản lý
+    BAN_THUONG_VU_DANG_UY_KHOI = "ban_thuong_vu_dang_uy_khoi"  # diện BTV Đảng ủy Khối quản lý
+    LANH_DAO_CO_QUAN = "lanh_dao_co_quan"  # diện lãnh đạo cơ quan quản lý
+    OTHER = "other"
+
+
 # --- the events -----------------------------------------------------------------------------
 
 
@@ -276,6 +307,9 @@ class CoordinationRequested(_Event):
     requested: PartyId
     received_on: IsoDate | None = None
     topic: RequestTopic = RequestTopic.GENERAL
+    # issue 9: a reply date the request grants; it can lengthen the 7 working days of Art.
+    # 3.1, never shorten them (the due date is the later of the two)
+    reply_by: IsoDate | None = None
 
 
 class CoordinationExtensionNeeded(_Event):
@@ -348,14 +382,21 @@ class ConclusionIssued(_Event, _Subject):
     type: Literal["conclusion_issued"]
     issued_by: PartyId
     matter: Matter
+    # issue 9: an inspection or discipline conclusion whose content is internal affairs or
+    # anti-corruption (Art. 9.3); false (the default) keeps today's answers
+    concerns_internal_affairs: StrictBool = False
 
 
 class InspectionDecided(_Event, _Subject):
-    """Art. 13.5: an inspection or supervision was started or decided."""
+    """Arts. 4.2.c, 13.4, 13.5: an inspection, supervision or complaint, denunciation or
+    discipline review was decided (``stage: decided``) or is about to be concluded
+    (``stage: concluding``)."""
 
     type: Literal["inspection_decided"]
     decided_by: PartyId
     matter: Matter
+    # issue 9: "decided" (default) at the start; "concluding" just before the conclusion
+    stage: InspectionStage = InspectionStage.DECIDED
 
 
 class ViolationSignsDetected(_Event, _Subject):
@@ -364,6 +405,8 @@ class ViolationSignsDetected(_Event, _Subject):
     type: Literal["violation_signs_detected"]
     detected_by: PartyId
     violation_of: ViolationOf
+    # issue 9: a violation (default) or a shortcoming that is not one (Art. 14.2)
+    finding: FindingKind = FindingKind.VIOLATION
 
 
 class ComplaintReceived(_Event, _Subject):
@@ -387,6 +430,11 @@ class PersonnelActionEvent(_Event):
     person_in_bloc: StrictBool
     person_committee_role: CommitteeRole = CommitteeRole.NONE
     received_on: IsoDate | None = None
+    # issue 9: whose list the post is on (Art. 5.2.a); not_given: cadre_managed_by stands for it
+    post_list: PostList = PostList.NOT_GIVEN
+    # issue 9: a later reply date the request itself grants (Art. 3.1 "thời hạn theo văn bản
+    # đề nghị"); the due date is the later of it and the 7 working days
+    reply_by: IsoDate | None = None
 
 
 class Restructuring(_Event):
@@ -408,6 +456,7 @@ class VerificationRequested(_Event):
     requested_from: PartyId
     kind: VerificationKind
     received_on: IsoDate | None = None
+    reply_by: IsoDate | None = None  # issue 9: see CoordinationRequested.reply_by
 
 
 class MeetingPlanned(_Event):
@@ -453,12 +502,17 @@ class TravelAbroad(_Event):
 
 
 class ImproperStatementOrLeak(_Event):
-    """Art. 15.3: improper statements, leaks of secrets or harmful activity detected."""
+    """Art. 15.3: improper statements, leaks of secrets or harmful activity detected. The
+    same conduct is a breach of Party rules and of law (Arts. 4.2.b, 9.3, 13.4, 14.2, 15.2
+    hear this event too: one fact, every spelling)."""
 
     type: Literal["improper_statement_or_leak"]
     detected_by: PartyId
     kind: StatementKind
     subject_in_bloc: StrictBool
+    # issue 9: the person's management category, for Art. 9.3 ("diện Ban Thường vụ Đảng ủy
+    # Khối quản lý"); such conduct is also a breach of law and Party rules
+    subject_managed_by: PartyId | None = None
 
 
 class PeriodStarted(_Event):

@@ -105,6 +105,8 @@ class DeadlinePolicy(BaseModel):
     quote: str
     working_days: int = Field(ge=1)
     counted_from: str
+    #: issue 9: an event field with a later date the request grants; due = the later of two
+    later_of: str | None = None
     silence_means: str | None = None
     silence_quote: str | None = None
     extension_quote: str | None = None
@@ -251,13 +253,14 @@ def _compile_rule(
         if deadline is None:
             raise _fail(f"unknown deadline policy {m.deadline!r}", file, rid, "deadline")
         for et in triggers:
-            if deadline.counted_from not in EVENT_TYPES[et.event_type].model_fields:
-                raise _fail(
-                    f"event {et.event_type!r} has no {deadline.counted_from!r} to count from",
-                    file,
-                    rid,
-                    "deadline",
-                )
+            for need in filter(None, (deadline.counted_from, deadline.later_of)):
+                if need not in EVENT_TYPES[et.event_type].model_fields:
+                    raise _fail(
+                        f"event {et.event_type!r} has no {need!r} to count from",
+                        file,
+                        rid,
+                        "deadline",
+                    )
     return Rule(
         id=rid,
         basis=basis,
