@@ -133,10 +133,11 @@ def _sender_field(event: Any) -> str:
     value = sender_of(event)
     named = SENDER_FIELD.get(event.type)
     if named is not None:
-        return named
-    for name in type(event).model_fields:
+        return str(named)
+    fields: dict[str, Any] = type(event).model_fields
+    for name in fields:
         if name != "type" and getattr(event, name, None) == value:
-            return name
+            return str(name)
     return "type"
 
 
