@@ -23,7 +23,7 @@ from quyche_rules.tracker import Tracker
 from quyche_rules.tracker.model import status_to_json
 from quyche_rules.yamlio import load_yaml
 
-from .conftest import A, B, ROOT, Keys
+from .conftest import ROOT, A, B, Keys
 
 D = "dang_uy_khoi"
 EXAMPLES = ROOT / "examples" / "tracker"
