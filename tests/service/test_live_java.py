@@ -139,9 +139,9 @@ def test_java_client_against_live_server(live: Live, tmp_path: Path) -> None:
     assert answer["obligations"] == _library(CLIENTS / "event.json")
     assert answer["obligations"][0]["due"] == "2026-03-03"  # after Tết 2026
     assert middle == f"decision {answer['receipt']['decision_id']} in the log: HTTP 200"
+    ask = ["--party", "Ban Tổ chức Tỉnh ủy", "--as-of", "2026-02-20", "--json", "--db", live.db]
     cli = subprocess.run(
-        [QUYCHE, "track", "status", "--party", "Ban Tổ chức Tỉnh ủy", "--as-of", "2026-02-20"]
-        + ["--json", "--db", live.db],
+        [QUYCHE, "track", "status", *ask],
         capture_output=True,
         text=True,
         check=True,
