@@ -92,3 +92,34 @@ def test_the_app_records_and_answers_on_the_database(db_url: str, engine: Engine
         assert [c["state"] for c in status["consent"]] == ["consent"]
     app.state.services.tracker.close()
     app.state.services.store.engine.dispose()
+
+
+def test_one_default_database_for_serve_and_track(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No --db and no QUYCHE_DB: the service opens the tracker's default file."""
+    from quyche_rules.cli_serve import _db_url
+    from quyche_rules.tracker import resolve_url
+
+    monkeypatch.delenv("QUYCHE_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    store = Store(_db_url(None))
+    expected = resolve_url(None)
+    assert store.engine.url.database == expected.database
+    assert expected.database == str(tmp_path / "data" / "quyche-rules" / "tracker.db")
+    store.create_tables()
+    assert Path(expected.database).exists()
+    store.engine.dispose()
+
+
+def test_a_database_of_an_earlier_service_is_adopted(tmp_path: Path) -> None:
+    """Made by the former ``create_all`` (no Alembic version): migrating keeps its keys."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = Store(url)
+    metadata.create_all(old.engine)
+    key, _ = new_key(old, party=None, admin=True)
+    old.create_tables()
+    tables = set(sa.inspect(old.engine).get_table_names())
+    assert {"tracker_records", "service_api_keys"} <= tables
+    assert authenticate(Store(url), key) is not None
+    old.engine.dispose()
