@@ -139,3 +139,17 @@ def test_keys_cli_binds_a_key_to_a_profile_body(tmp_path: Path) -> None:
         cli, ["keys", "create", "--party", "Sở Y tế", *db], env={"QUYCHE_PROFILE": str(PROFILE)}
     )
     assert r.exit_code == 0, r.output
+
+
+def test_serve_refuses_a_bad_profile_in_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("province: X\nbodies: []\n", encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    for args, env in (
+        (["serve", "--profile", str(bad), "--db", db], {"QUYCHE_PROFILE": ""}),
+        (["serve", "--db", db], {"QUYCHE_PROFILE": str(bad)}),
+    ):
+        r = CliRunner().invoke(cli, args, env=env)
+        assert r.exit_code == 2, r.output
+        assert r.stderr.startswith("error: ") and "bad.yaml" in r.stderr
+        assert r.stderr.count("\n") == 1
