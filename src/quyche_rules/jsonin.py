@@ -5,8 +5,9 @@ than answering it).
 It never decides alone what the careful reader (``yamlio.parse_yaml``) would refuse: it
 answers ``None`` for anything outside that flat shape or anything the careful reader checks
 (bytes that are not strict UTF-8, a byte-order mark, duplicate keys, too many items, numbers,
-nested objects, surrogate escapes, raw characters YAML calls non-printable), and the caller then reads the line the careful way, which
-accepts it or names the error. On the flat shape both readers give the same mapping.
+nested objects, surrogate escapes, raw characters YAML calls non-printable), and the caller
+then reads the line the careful way, which accepts it or names the error. On the flat shape
+both readers give the same mapping.
 
 Why not pydantic's ``validate_json``: its JSON parser keeps the last of duplicate keys,
 which our input rules refuse (an event that says two things must not be answered silently).
@@ -23,12 +24,12 @@ import yaml
 
 from .yamlio import Limits
 
-
 #: ``\ud800``-``\udfff`` escapes (JSON's surrogate pairs): the YAML reader refuses them
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 _NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+_YAML_BREAKS = re.compile("[\x85\u2028\u2029]")  # YAML reads them as line breaks
 
 
 class _NotFlat(Exception):
@@ -67,8 +68,8 @@ def flat_json_event(line: bytes, limits: Limits) -> dict[str, Any] | None:
         return None
     try:
         text = line.decode("utf-8")  # strict; json.loads would guess UTF-16/32 from bytes
-        if _NON_PRINTABLE.search(text):  # raw characters the YAML reader refuses
-            return None
+        if _NON_PRINTABLE.search(text) or _YAML_BREAKS.search(text):
+            return None  # raw characters the YAML reader refuses, or reads as line breaks
         data = json.loads(
             text,
             object_pairs_hook=_pairs(limits),
