@@ -5,6 +5,7 @@ durable-rules capacity headroom. No timings here: speed is measured in ``benchma
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import pickle
 import subprocess
@@ -289,3 +290,55 @@ def test_a_recorded_year_needs_neither_holidays_nor_the_next_year() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split()[0] == "False", out.stdout
     assert "2027" not in out.stdout
+
+
+# --- the parse cache --------------------------------------------------------------------------
+
+
+def test_parse_cache_gives_the_parse_and_survives_damage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quyche_rules.parse_cache import _exact
+    from quyche_rules.yamlio import load_yaml
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("QUYCHE_CACHE_DIR", str(cache))
+    monkeypatch.delenv("QUYCHE_NO_CACHE", raising=False)
+    source = ROOT / "rules" / "parties.yaml"
+    rule = tmp_path / "parties.yaml"
+    rule.write_bytes(source.read_bytes())
+    fresh = parse_yaml(rule.read_bytes(), file="parties.yaml")
+    assert load_yaml(rule) == fresh  # miss: parsed and stored
+    (entry,) = cache.glob("*.json")
+    assert load_yaml(rule) == fresh  # hit
+    entry.write_bytes(b'{"key": "not this one", "data": []}')
+    assert load_yaml(rule) == fresh  # an entry for another key is ignored
+    entry.write_bytes(b"\xff garbage")
+    assert load_yaml(rule) == fresh  # an unreadable entry is ignored
+    rule.write_text(rule.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert load_yaml(rule) == fresh and len(list(cache.glob("*.json"))) == 2  # new key
+    monkeypatch.setenv("QUYCHE_NO_CACHE", "1")
+    assert load_yaml(rule) == fresh and len(list(cache.glob("*.json"))) == 2
+    assert not _exact({"d": dt.date(2026, 1, 1)}) and not _exact({1: "x"})
+    assert _exact({"a": [1, True, None, "x", 1.5]})
+
+
+def test_a_cached_parse_never_lets_an_invalid_rule_through(
+    rules_copy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Only parsing is cached: a rule whose quote is not in the text is refused on every
+    load, cache or not."""
+    from quyche_rules.errors import RulebookError
+    from quyche_rules.rulebook import load_rulebook
+
+    monkeypatch.setenv("QUYCHE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("QUYCHE_NO_CACHE", raising=False)
+    path = rules_copy / "articles" / "dieu-02.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    i = next(n for n, ln in enumerate(lines) if ln.strip().startswith("quote:")) + 1
+    indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+    lines[i] = indent + "một câu không có trong văn bản quy chế"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(RulebookError):
+            load_rulebook(rules_copy)

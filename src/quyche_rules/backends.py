@@ -113,39 +113,53 @@ def _required(cond: Condition | None) -> dict[str, frozenset[Any]]:
 class _TypeMatcher:
     """The matcher of one event type: its triggers filed by the value of one discriminating
     field (the one the most triggers require, as OPA indexes rules), so a fact is tested
-    only against the triggers that may match it plus those that do not constrain the
-    field. Match time stays near flat as rules about other values are added."""
+    only against the triggers that may match it; the triggers that do not constrain that
+    field go to a matcher of their own, indexed the same way on another field. Match time
+    stays near flat as rules about other values are added."""
 
     __slots__ = ("every", "field", "index", "rest")
 
-    def __init__(self, entries: list[tuple[str, Condition | None, Predicate]]) -> None:
+    def __init__(
+        self,
+        entries: list[tuple[str, Condition | None, Predicate]],
+        used: frozenset[str] = frozenset(),
+    ) -> None:
         reqs = [_required(c) for _, c, _ in entries]
         counts: dict[str, int] = {}
         for req in reqs:
             for f in req:
-                counts[f] = counts.get(f, 0) + 1
-        self.field: str | None = max(sorted(counts), key=counts.__getitem__) if counts else None
-        index: dict[Any, list[tuple[str, Predicate]]] = {}
-        rest: list[tuple[str, Predicate]] = []
-        for (key, _, pred), req in zip(entries, reqs, strict=True):
-            if self.field is not None and self.field in req:
+                if f not in used:
+                    counts[f] = counts.get(f, 0) + 1
+        best = max(sorted(counts), key=counts.__getitem__) if counts else None
+        self.every = tuple((k, p) for k, _, p in entries)
+        self.field: str | None = best if best is not None and counts[best] > 1 else None
+        self.index: dict[tuple[type, Any], tuple[tuple[str, Predicate], ...]] = {}
+        self.rest: _TypeMatcher | None = None
+        if self.field is None:
+            return
+        index: dict[tuple[type, Any], list[tuple[str, Predicate]]] = {}
+        rest: list[tuple[str, Condition | None, Predicate]] = []
+        for (key, cond, pred), req in zip(entries, reqs, strict=True):
+            if self.field in req:
                 for v in req[self.field]:
                     index.setdefault((type(v), v), []).append((key, pred))
             else:
-                rest.append((key, pred))
+                rest.append((key, cond, pred))
         self.index = {v: tuple(ps) for v, ps in index.items()}
-        self.rest = tuple(rest)
-        self.every = tuple((k, p) for k, _, p in entries)
+        self.rest = _TypeMatcher(rest, used | {self.field}) if rest else None
 
-    def match(self, fact: Fact) -> frozenset[str]:
+    def match(self, fact: Fact) -> list[str]:
         if self.field is None:
-            return frozenset(k for k, p in self.every if p(fact))
+            return [k for k, p in self.every if p(fact)]
         v = fact.get(self.field)
         try:
             bucket = self.index.get((type(v), v), ())
         except TypeError:  # an unhashable value (a list): no index, test them all
-            return frozenset(k for k, p in self.every if p(fact))
-        return frozenset([k for k, p in self.rest if p(fact)] + [k for k, p in bucket if p(fact)])
+            return [k for k, p in self.every if p(fact)]
+        found = [k for k, p in bucket if p(fact)]
+        if self.rest is not None:
+            found += self.rest.match(fact)
+        return found
 
 
 class PythonBackend:
@@ -164,7 +178,7 @@ class PythonBackend:
 
     def match(self, fact: Fact) -> frozenset[str]:
         m = self._matchers.get(fact["type"])
-        return m.match(fact) if m is not None else frozenset()
+        return frozenset(m.match(fact)) if m is not None else frozenset()
 
     def close(self) -> None:
         """Nothing to free: the predicates are ordinary Python objects."""

@@ -85,6 +85,28 @@ def _fact_value(v: Any) -> Any:
     return v
 
 
+_FIELD, _ABSENT, _ATTR = 0, 1, 2
+_access: dict[tuple[type, str], int] = {}
+
+
+def _get(ev: BaseModel, name: str) -> Any:
+    """``getattr(ev, name, None)`` without pydantic's slow ``__getattr__`` for a name the
+    event type lacks (issue 10: ``agency``, ``district``… are absent from most types;
+    events forbid extra fields, so a name that is neither a field nor a class attribute
+    is absent)."""
+    cls = type(ev)
+    how = _access.get((cls, name))
+    if how is None:  # once per (type, name)
+        fields: Any = cls.model_fields
+        how = _FIELD if name in fields else _ATTR if hasattr(cls, name) else _ABSENT
+        _access[(cls, name)] = how
+    if how == _FIELD:
+        return ev.__dict__.get(name)
+    if how == _ABSENT:
+        return None
+    return getattr(ev, name, None)
+
+
 @dataclass(frozen=True)
 class DutyEntry:
     """One rule binding a party, and how: by name, as a member of a class, or when an
@@ -295,12 +317,12 @@ class Engine:
         reg = self.parties
         named: set[str] = set()
         for name in party_fields(ev.type):  # type: ignore[attr-defined]
-            value = getattr(ev, name, None)
+            value = _get(ev, name)
             if value is None:
                 continue
             named.update(value if isinstance(value, list) else [value])
-        agency: str | None = getattr(ev, "agency", None)
-        district: str | None = getattr(ev, "district", None)
+        agency: str | None = _get(ev, "agency")
+        district: str | None = _get(ev, "district")
         agencies = {agency} if agency else {a for n in named if (a := reg.agency_of(n))}
         if district:
             districts = {district}
@@ -430,7 +452,7 @@ class Engine:
         policy = rule.deadline
         if policy is None:
             return None, None, False
-        received = getattr(ev, policy.counted_from, None)
+        received = _get(ev, policy.counted_from)
         if received is None:
             return (
                 None,
@@ -450,7 +472,7 @@ class Engine:
             )
         # issue 9, Art. 3.1 "quá thời hạn theo văn bản đề nghị": a request may grant more
         # time than the text (never less); then its own date is the due date
-        granted = getattr(ev, policy.later_of, None) if policy.later_of else None
+        granted = _get(ev, policy.later_of) if policy.later_of else None
         if granted is not None and granted > d.due:
             how = (
                 f"{granted.isoformat()}, the reply date the request grants ({policy.later_of}), "
