@@ -112,10 +112,11 @@ def _required(cond: Condition | None) -> dict[str, frozenset[Any]]:
 
 class _TypeMatcher:
     """The matcher of one event type: its triggers filed by the value of one discriminating
-    field (the one the most triggers require, as OPA indexes rules), so a fact is tested
-    only against the triggers that may match it; the triggers that do not constrain that
-    field go to a matcher of their own, indexed the same way on another field. Match time
-    stays near flat as rules about other values are added."""
+    field (the one leaving the fewest triggers to test, as OPA indexes rules), so a fact is
+    tested only against the triggers that may match it. Each bucket, and the triggers that
+    do not constrain that field, get a matcher of their own indexed the same way on another
+    field: a decision tree over the fields. Match time stays near flat as rules about other
+    values are added."""
 
     __slots__ = ("every", "field", "index", "rest")
 
@@ -125,38 +126,50 @@ class _TypeMatcher:
         used: frozenset[str] = frozenset(),
     ) -> None:
         reqs = [_required(c) for _, c, _ in entries]
+        # per field: how many triggers it files, and the fullest bucket a fact can open
         counts: dict[str, int] = {}
+        buckets: dict[str, dict[Any, int]] = {}
         for req in reqs:
-            for f in req:
+            for f, vs in req.items():
                 if f not in used:
                     counts[f] = counts.get(f, 0) + 1
-        best = max(sorted(counts), key=counts.__getitem__) if counts else None
+                    per = buckets.setdefault(f, {})
+                    for v in vs:
+                        per[(type(v), v)] = per.get((type(v), v), 0) + 1
+
+        def worst(f: str) -> int:  # triggers tested at most: the fullest bucket + the rest
+            return max(buckets[f].values()) + len(entries) - counts[f]
+
+        best = min(sorted(counts), key=worst) if counts else None
         self.every = tuple((k, p) for k, _, p in entries)
-        self.field: str | None = best if best is not None and counts[best] > 1 else None
-        self.index: dict[tuple[type, Any], tuple[tuple[str, Predicate], ...]] = {}
+        useful = best is not None and counts[best] > 1 and worst(best) < len(entries)
+        self.field: str | None = best if useful else None
+        self.index: dict[tuple[type, Any], _TypeMatcher] = {}
         self.rest: _TypeMatcher | None = None
         if self.field is None:
             return
-        index: dict[tuple[type, Any], list[tuple[str, Predicate]]] = {}
+        index: dict[tuple[type, Any], list[tuple[str, Condition | None, Predicate]]] = {}
         rest: list[tuple[str, Condition | None, Predicate]] = []
-        for (key, cond, pred), req in zip(entries, reqs, strict=True):
+        for entry, req in zip(entries, reqs, strict=True):
             if self.field in req:
                 for v in req[self.field]:
-                    index.setdefault((type(v), v), []).append((key, pred))
+                    index.setdefault((type(v), v), []).append(entry)
             else:
-                rest.append((key, cond, pred))
-        self.index = {v: tuple(ps) for v, ps in index.items()}
-        self.rest = _TypeMatcher(rest, used | {self.field}) if rest else None
+                rest.append(entry)
+        used = used | {self.field}
+        # a bucket is indexed again on another field (a decision tree over the fields)
+        self.index = {v: _TypeMatcher(es, used) for v, es in index.items()}
+        self.rest = _TypeMatcher(rest, used) if rest else None
 
     def match(self, fact: Fact) -> list[str]:
         if self.field is None:
             return [k for k, p in self.every if p(fact)]
         v = fact.get(self.field)
         try:
-            bucket = self.index.get((type(v), v), ())
+            sub = self.index.get((type(v), v))
         except TypeError:  # an unhashable value (a list): no index, test them all
             return [k for k, p in self.every if p(fact)]
-        found = [k for k, p in bucket if p(fact)]
+        found = sub.match(fact) if sub is not None else []
         if self.rest is not None:
             found += self.rest.match(fact)
         return found
