@@ -92,11 +92,13 @@ def mean_ns(fn: Callable[[Any], Any], inputs: list[Any], rounds: int) -> tuple[f
 
 
 def line(name: str, m: tuple[float, float, float]) -> float:
+    """Print one figure; return its p50, what the ratios compare: on a machine shared with
+    other jobs the mean follows the neighbours' bursts (see the p99), the median does not."""
     mean, p50, p99 = m
     print(
         f"  {name:<46} p50 {p50 / 1000:7.1f} µs  p99 {p99 / 1000:7.1f} µs  {1e9 / mean:10,.0f} ev/s"
     )
-    return mean
+    return p50
 
 
 def verdict(name: str, value: float, target: float, unit: str = "×") -> tuple[str, str, str]:
@@ -165,11 +167,35 @@ COLD = (
 )
 
 
-def cold_start() -> float:
-    runs = [
-        float(subprocess.check_output([sys.executable, "-c", COLD], text=True)) for _ in range(5)
-    ]
-    return statistics.median(runs) * 1000
+def cold_start(env: dict[str, str] | None = None) -> float:
+    out = subprocess.check_output([sys.executable, "-c", COLD], text=True, env=env)
+    return float(out) * 1000
+
+
+def cold_pair() -> tuple[float, float | None]:
+    """Cold start now and at ``BEFORE``, interleaved, median of 5 each."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = _before_tree(tmp)
+        now, then = [], []
+        for _ in range(5):
+            now.append(cold_start())
+            if env is not None:
+                then.append(cold_start(env))
+        return statistics.median(now), statistics.median(then) if then else None
+
+
+def _before_tree(tmp: str) -> dict[str, str] | None:
+    """The code at ``BEFORE`` unpacked in ``tmp``; the environment that imports it."""
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", BEFORE, "src", "rules"],
+            capture_output=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+    return {"PYTHONPATH": f"{tmp}/src", "QUYCHE_RULES_DIR": f"{tmp}/rules", "PATH": ""}
 
 
 RATE = """
@@ -190,16 +216,9 @@ print(n / (time.perf_counter() - t))
 def before_rate(load_file: str, n: int, backend: str) -> float | None:
     """events/s of the code at ``BEFORE`` on the same load, from a ``git archive`` of it."""
     with tempfile.TemporaryDirectory() as tmp:
-        try:
-            archive = subprocess.run(
-                ["git", "-C", str(ROOT), "archive", BEFORE, "src", "rules"],
-                capture_output=True,
-                check=True,
-            ).stdout
-        except (OSError, subprocess.CalledProcessError):
+        env = _before_tree(tmp)
+        if env is None:
             return None
-        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
-        env = {"PYTHONPATH": f"{tmp}/src", "QUYCHE_RULES_DIR": f"{tmp}/rules", "PATH": ""}
         out = subprocess.check_output(
             [sys.executable, "-c", RATE, load_file, str(n), backend], env=env, text=True
         )
@@ -277,9 +296,12 @@ def main() -> None:
         if factor > 1:
             rows.append(verdict(f"match ×{factor} / ×1", m / base_match, 2 if factor == 10 else 5))
 
-    cold = cold_start()
-    print("cold start")
-    rows.append(verdict("import + load + compile (median of 5, ms)", cold, 250, " ms"))
+    cold, cold_before = cold_pair()
+    print("cold start (import + load + compile, fresh interpreter, median of 5, interleaved)")
+    if cold_before is not None:
+        print(f"  at {BEFORE}: {cold_before:.0f} ms; now: {cold:.0f} ms")
+        rows.append((f"cold start now / at {BEFORE}", f"{cold / cold_before:.2f}×", "(context)"))
+    rows.append(verdict("cold start, ms (parse cache warm)", cold, 250, " ms"))
 
     print("JSON out (per event)")
     adapter = TypeAdapter(list[Obligation])
@@ -307,6 +329,9 @@ def main() -> None:
     )
     line("TypeAdapter(list[Obligation]).dump_json", mean_ns(adapter.dump_json, obs, 20))
 
+    if args.events == 0:  # --events 0: the per-query figures only
+        print_rows(rows)
+        return
     load = mixed_load(events, 2000)
     print(f"mixed load: {args.events:,} events cycling over {len(load):,} distinct ones")
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
@@ -334,6 +359,11 @@ def main() -> None:
         rows.append(verdict(f"{bk}: RSS growth over the load (MB)", after - before, 5, " MB"))
     Path(fh.name).unlink()
 
+    print_rows(rows)
+
+
+def print_rows(rows: list[tuple[str, str, str]]) -> None:
+    """The figures as the README's Markdown table."""
     print("\n| figure | measured | target |\n|---|---|---|")
     for name, value, target in rows:
         print(f"| {name} | {value} | {target} |")
