@@ -48,6 +48,9 @@ from .text import Basis
 
 BackendName = Literal["auto", "durable", "python"]
 _RESERVED = {"id", "sid"}
+#: bound of an engine's memo of computed deadlines (see ``Engine._due``)
+DUE_MEMO_SIZE = 8192
+_Due = tuple[dt.date | None, str | None, bool]
 
 
 def compile_triggers(
@@ -180,6 +183,9 @@ class Engine:
         # issue 10: per (rule, trigger), everything of an obligation that does not depend on
         # the event, built once; a query fills only parties and due date
         self._templates = {t.key: self._template(t) for t in self.triggers}
+        self._due_memo: dict[
+            tuple[str, Any, Any, int], tuple[dt.date | None, str | None, bool]
+        ] = {}
         self._order = {
             rid: n for n, rid in enumerate(sorted(self.rulebook.rules, key=self._rule_sort))
         }
@@ -449,9 +455,26 @@ class Engine:
         return out
 
     def _due(self, rule: Rule, ev: BaseModel) -> tuple[dt.date | None, str | None, bool]:
+        """(due, how it was computed, provisional), memoised by what it depends on: the
+        rule, the event's receipt and granted dates, and the calendar (immutable; keyed by
+        identity in case ``engine.calendar`` is replaced).
+        Bounded: the memo is emptied when full."""
         policy = rule.deadline
         if policy is None:
             return None, None, False
+        received = _get(ev, policy.counted_from)
+        granted = _get(ev, policy.later_of) if policy.later_of else None
+        key = (rule.id, received, granted, id(self.calendar))
+        hit = self._due_memo.get(key)
+        if hit is None:
+            if len(self._due_memo) >= DUE_MEMO_SIZE:
+                self._due_memo.clear()
+            hit = self._due_memo[key] = self._compute_due(rule, ev)
+        return hit
+
+    def _compute_due(self, rule: Rule, ev: BaseModel) -> tuple[dt.date | None, str | None, bool]:
+        policy = rule.deadline
+        assert policy is not None  # _due answered the rules without a deadline
         received = _get(ev, policy.counted_from)
         if received is None:
             return (
