@@ -32,12 +32,13 @@ import json
 import os
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .conditions import All, Condition, Contains, Eq, In, evaluate
-from .errors import QuycheError
+from .errors import QuycheError, excerpt
 
 Fact = dict[str, Any]
 
@@ -88,20 +89,109 @@ def _compile_predicate(cond: Condition | None) -> Predicate:
     return lambda fact: any(p(fact) for p in subs)
 
 
+def _required(cond: Condition | None) -> dict[str, frozenset[Any]]:
+    """Per field, the values a fact *must* hold there for ``cond`` to be true (a superset is
+    fine): what the matcher's index may file the trigger under."""
+    if cond is None or isinstance(cond, Contains):
+        return {}
+    if isinstance(cond, Eq):
+        return {cond.field: frozenset([cond.value])}
+    if isinstance(cond, In):
+        return {cond.field: frozenset(cond.values)}
+    subs = [_required(c) for c in cond.items]
+    if isinstance(cond, All):  # every branch holds: any one branch's requirement holds
+        out: dict[str, frozenset[Any]] = {}
+        for req in subs:
+            for f, vs in req.items():
+                out[f] = out[f] & vs if f in out else vs
+        return out
+    # AnyOf: a field every branch requires, with the union of their values
+    common = set(subs[0]).intersection(*subs[1:]) if subs else set()
+    return {f: frozenset().union(*(req[f] for req in subs)) for f in common}
+
+
+class _TypeMatcher:
+    """The matcher of one event type: its triggers filed by the value of one discriminating
+    field (the one leaving the fewest triggers to test, as OPA indexes rules), so a fact is
+    tested only against the triggers that may match it. Each bucket, and the triggers that
+    do not constrain that field, get a matcher of their own indexed the same way on another
+    field: a decision tree over the fields. Match time stays near flat as rules about other
+    values are added."""
+
+    __slots__ = ("every", "field", "index", "rest")
+
+    def __init__(
+        self,
+        entries: list[tuple[str, Condition | None, Predicate]],
+        used: frozenset[str] = frozenset(),
+    ) -> None:
+        reqs = [_required(c) for _, c, _ in entries]
+        # per field: how many triggers it files, and the fullest bucket a fact can open
+        counts: dict[str, int] = {}
+        buckets: dict[str, dict[Any, int]] = {}
+        for req in reqs:
+            for f, vs in req.items():
+                if f not in used:
+                    counts[f] = counts.get(f, 0) + 1
+                    per = buckets.setdefault(f, {})
+                    for v in vs:
+                        per[(type(v), v)] = per.get((type(v), v), 0) + 1
+
+        def worst(f: str) -> int:  # triggers tested at most: the fullest bucket + the rest
+            return max(buckets[f].values()) + len(entries) - counts[f]
+
+        best = min(sorted(counts), key=worst) if counts else None
+        self.every = tuple((k, p) for k, _, p in entries)
+        useful = best is not None and counts[best] > 1 and worst(best) < len(entries)
+        self.field: str | None = best if useful else None
+        self.index: dict[tuple[type, Any], _TypeMatcher] = {}
+        self.rest: _TypeMatcher | None = None
+        if self.field is None:
+            return
+        index: dict[tuple[type, Any], list[tuple[str, Condition | None, Predicate]]] = {}
+        rest: list[tuple[str, Condition | None, Predicate]] = []
+        for entry, req in zip(entries, reqs, strict=True):
+            if self.field in req:
+                for v in req[self.field]:
+                    index.setdefault((type(v), v), []).append(entry)
+            else:
+                rest.append(entry)
+        used = used | {self.field}
+        # a bucket is indexed again on another field (a decision tree over the fields)
+        self.index = {v: _TypeMatcher(es, used) for v, es in index.items()}
+        self.rest = _TypeMatcher(rest, used) if rest else None
+
+    def match(self, fact: Fact) -> list[str]:
+        if self.field is None:
+            return [k for k, p in self.every if p(fact)]
+        v = fact.get(self.field)
+        try:
+            sub = self.index.get((type(v), v))
+        except TypeError:  # an unhashable value (a list): no index, test them all
+            return [k for k, p in self.every if p(fact)]
+        found = sub.match(fact) if sub is not None else []
+        if self.rest is not None:
+            found += self.rest.match(fact)
+        return found
+
+
 class PythonBackend:
-    """Event type → list of (key, predicate); pure, so safe from any thread without a lock."""
+    """Event type → a generated matcher (``_TypeMatcher``); pure, so safe from any thread
+    without a lock."""
 
     name = "python"
 
     def __init__(self, triggers: list[CompiledTrigger]) -> None:
-        self._by_type: dict[str, list[tuple[str, Predicate]]] = {}
+        by_type: dict[str, list[tuple[str, Condition | None, Predicate]]] = {}
         for t in triggers:
-            self._by_type.setdefault(t.event_type, []).append(
-                (t.key, _compile_predicate(t.condition))
+            by_type.setdefault(t.event_type, []).append(
+                (t.key, t.condition, _compile_predicate(t.condition))
             )
+        self._matchers = {et: _TypeMatcher(es) for et, es in by_type.items()}
 
     def match(self, fact: Fact) -> frozenset[str]:
-        return frozenset(k for k, p in self._by_type.get(fact["type"], ()) if p(fact))
+        m = self._matchers.get(fact["type"])
+        return frozenset(m.match(fact)) if m is not None else frozenset()
 
     def close(self) -> None:
         """Nothing to free: the predicates are ordinary Python objects."""
@@ -155,6 +245,16 @@ class _NoHost:
         raise LookupError(name)
 
 
+#: Default bound of the durable backend's memo of answers by projected fact (issue 10).
+MEMO_SIZE = 4096
+
+#: durable-rules compiles rules into fixed-size per-node lists in C; past a point it refuses
+#: the ruleset (``ERR_RULE_EXISTS_LIMIT_EXCEEDED``). Measured on durable-rules 2.0.28: the
+#: packaged rulebook repeated ×20 compiles, ×25 does not. ``tests/test_durable_capacity.py``
+#: compiles the rulebook ×``DURABLE_HEADROOM``: it fails once the rulebook has grown to about
+#: a fifth of the ceiling, long before a deployment would hit it.
+DURABLE_HEADROOM = 4
+
 _ruleset_names = itertools.count()
 _SID = "0"  # every query runs in one durable-rules session; each fact is retracted after use
 
@@ -204,11 +304,20 @@ class DurableBackend:
 
     name = "durable"
 
-    def __init__(self, triggers: list[CompiledTrigger]) -> None:
+    def __init__(self, triggers: list[CompiledTrigger], *, memo_size: int = MEMO_SIZE) -> None:
+        """``memo_size``: how many answers to keep by projected fact (0: none; see
+        ``match``)."""
         from durable import engine as dr
 
+        if type(memo_size) is not int or memo_size < 0:
+            raise QuycheError(f"memo_size: must be an integer ≥ 0, got {excerpt(memo_size)}")
         self._dr = dr
         self._lock = threading.Lock()
+        self._memo_size = memo_size
+        self._memo: OrderedDict[tuple[Any, ...], frozenset[str]] = OrderedDict()
+        self._memo_lock = threading.Lock()
+        self.memo_hits = 0
+        self.memo_misses = 0
         self._triggers = triggers
         self._key = hashlib.sha256(
             json.dumps(durable_definition(triggers), sort_keys=True).encode()
@@ -248,9 +357,36 @@ class DurableBackend:
 
     def _after_fork_in_child(self) -> None:
         self._lock = threading.Lock()
+        self._memo_lock = threading.Lock()
         self._stale = not self._closed
 
     def match(self, fact: Fact) -> frozenset[str]:
+        """The triggers durable-rules fires for ``fact``.
+
+        Memo (issue 10): the answer depends on the projected fact alone (each fact is
+        retracted after use, no state carries over), so the last ``memo_size`` answers are
+        kept by fact, least recently used evicted. durable-rules still decides every fact
+        it has not seen; the differential tests compare memo hits with fresh answers."""
+        if self._memo_size == 0:
+            return self._match(fact)
+        key = tuple((k, tuple(v) if type(v) is list else v) for k, v in fact.items())
+        with self._memo_lock:
+            if self._closed:
+                raise QuycheError("engine: closed; create a new Engine")
+            hit = self._memo.get(key)
+            if hit is not None:
+                self._memo.move_to_end(key)
+                self.memo_hits += 1
+                return hit
+        answer = self._match(fact)
+        with self._memo_lock:
+            self.memo_misses += 1
+            self._memo[key] = answer
+            if len(self._memo) > self._memo_size:
+                self._memo.popitem(last=False)
+        return answer
+
+    def _match(self, fact: Fact) -> frozenset[str]:
         with _C_LOCK, self._lock:
             slot = self._slot
             message = {**fact, "id": f"q{next(slot.ids)}", "sid": _SID}

@@ -36,8 +36,6 @@ from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from quyche_rules import resources
 from quyche_rules.errors import CalendarError, RulebookError
 from quyche_rules.yamlio import RULE_FILE_LIMITS, parse_yaml, read_bounded
@@ -344,8 +342,9 @@ class WorkingCalendar:
         year = _year_of(o)
         with self._lock:
             lo, hi = self._years if self._years is not None else (year, year)
-            # One year of look-ahead: a short period received in late December ends in January.
-            lo, hi = min(lo, year), max(hi, min(year + 1, MAX_YEAR))
+            # No look-ahead: a period that runs into the next year extends the table below
+            # (issue 10: building an unrecorded year costs tens of ms and needs ``holidays``)
+            lo, hi = min(lo, year), max(hi, year)
             while True:
                 table = self._table
                 if self._years != (lo, hi):
@@ -405,7 +404,12 @@ class WorkingCalendar:
 
 
 def _estimated_year(year: int) -> tuple[set[date], set[date]]:
-    """Weekdays off and weekend days worked of an unrecorded year, from ``holidays.VN``."""
+    """Weekdays off and weekend days worked of an unrecorded year, from ``holidays.VN``.
+
+    ``holidays`` is imported here, not at module level: it costs tens of ms at start-up and
+    only unrecorded years need it (issue 10, cold start)."""
+    import holidays
+
     vn: Any = holidays.country_holidays("VN", years=year)
     off = {d for d in vn if d.year == year and d.weekday() < _SATURDAY}
     worked = {d for d in getattr(vn, "weekend_workdays", ()) if d.year == year}

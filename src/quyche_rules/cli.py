@@ -28,6 +28,7 @@ from .cli_serve import keys_app, serve_app
 from .cli_test import test_app
 from .cli_track import track_app
 from .errors import QuycheError, excerpt, one_line
+from .jsonin import flat_json_event
 from .yamlio import (
     ENV_MAX_EVENT_BYTES,
     Limits,
@@ -152,8 +153,19 @@ def _read_event(path: str, limits: Limits) -> Any:
     return read_event(Path(path), file=path, limits=limits)
 
 
-def _dump(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+def _dump(data: Any, indent: int | None = None) -> None:
+    """JSON out: compact for machines (issue 10: indenting cost more than answering), or
+    indented by ``--indent N`` for people; the same JSON either way, only whitespace."""
+    if indent is not None and not 0 <= indent <= 16:
+        _fail(f"--indent: must be between 0 and 16, got {indent}")
+    seps = (",", ":") if indent is None else None
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=indent, separators=seps, default=str))
+
+
+IndentOpt = Annotated[
+    int | None,
+    typer.Option("--indent", help="indent --json output by N spaces (default: compact)"),
+]
 
 
 def _due_cell(o: Any) -> str:
@@ -187,6 +199,7 @@ def notify(
     backend: Annotated[str, typer.Option(help="auto | durable | python")] = "auto",
     max_bytes: MaxBytes = None,
     profile: ProfileOpt = None,
+    indent: IndentOpt = None,
 ) -> None:
     """Who must notify, consult, invite or report to whom when EVENT happens.
 
@@ -212,7 +225,10 @@ def notify(
             text, name = str(exc), "<stdin>" if path == "-" else path
             _fail(text if text.startswith(name + ":") else f"{name}: {text}")
     if as_json:
-        _dump([{"event_file": p, **o.model_dump(mode="json")} for p, obs in results for o in obs])
+        _dump(
+            [{"event_file": p, **o.model_dump(mode="json")} for p, obs in results for o in obs],
+            indent,
+        )
         return
     for path, obs in results:
         table = Table(
@@ -271,14 +287,17 @@ def _notify_jsonl(engine: Any, paths: list[str], limits: Limits) -> None:
             try:
                 if isinstance(item, QuycheError):
                     raise item
-                data = parse_yaml(item, file=place, limits=limits, error=event_error)
+                data = flat_json_event(item, limits)
+                if data is None:  # not a flat JSON event: the YAML reader says why, or reads it
+                    data = parse_yaml(item, file=place, limits=limits, error=event_error)
                 obs = engine.who_must_be_notified(data)
                 record["obligations"] = [o.model_dump(mode="json") for o in obs]
             except QuycheError as exc:
                 failed = True
                 text = str(exc)
                 record["error"] = text if text.startswith(place) else f"{place}: {text}"
-            sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+            sys.stdout.write(line + "\n")
             sys.stdout.flush()
     if failed:
         raise typer.Exit(2)
@@ -289,6 +308,7 @@ def duties(
     party: Annotated[str, typer.Argument(help="party id or name (diacritics optional)")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
     profile: ProfileOpt = None,
+    indent: IndentOpt = None,
 ) -> None:
     """Every rule that binds PARTY: standing, periodic and event-triggered duties."""
     engine = _engine("python", profile)
@@ -310,7 +330,8 @@ def duties(
                     "summary_en": e.rule.summary_en,
                 }
                 for e in entries
-            ]
+            ],
+            indent,
         )
         return
     table = Table(title=f"{p.name_vi} ({p.id}): {len(entries)} quy tắc", title_justify="left")
@@ -356,6 +377,7 @@ def deadline(
             "makes a re-export (e.g. a corrected due date) update the same calendar event",
         ),
     ] = None,
+    indent: IndentOpt = None,
 ) -> None:
     """The due date N working days after RECEIVED (Art. 3.1 gives 7)."""
     from .calendar import WorkingCalendar
@@ -389,7 +411,8 @@ def deadline(
                 "working_days": d.working_days,
                 "due": d.due.isoformat(),
                 "provisional": d.provisional,
-            }
+            },
+            indent,
         )
     else:
         note = f" (tạm tính: {', '.join(map(str, d.provisional_years))})" if d.provisional else ""
@@ -468,7 +491,7 @@ def schema_events() -> None:
     """JSON Schema of every event type (a discriminated union on ``type``)."""
     from .schemas import events_schema
 
-    _dump(events_schema())
+    _dump(events_schema(), indent=2)
 
 
 @schema_app.command("obligations")
@@ -476,7 +499,7 @@ def schema_obligations() -> None:
     """JSON Schema of ``quyche notify --json`` (an array of obligations)."""
     from .schemas import obligations_schema
 
-    _dump(obligations_schema())
+    _dump(obligations_schema(), indent=2)
 
 
 def main(argv: list[str] | None = None) -> None:

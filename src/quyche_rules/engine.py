@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from . import resources
 from .backends import (
+    MEMO_SIZE,
     Backend,
     CompiledTrigger,
     DurableBackend,
@@ -30,8 +31,16 @@ from .backends import (
 from .calendar import WorkingCalendar
 from .conditions import describe, expand, fields_of
 from .errors import QuycheError, excerpt
-from .events import condition_fields, parse_event
-from .obligations import BasisOut, Explanation, Obligation, PartyOut, duty_vi, form_vi
+from .events import parse_event, party_fields
+from .obligations import (
+    BasisOut,
+    Explanation,
+    Obligation,
+    ObligationTemplate,
+    PartyOut,
+    duty_vi,
+    form_vi,
+)
 from .parties import PartyKind, PartyRegistry
 from .profiles import Profile, ProfileRef, as_profile
 from .rulebook import Rule, Rulebook, load_rulebook
@@ -39,6 +48,9 @@ from .text import Basis
 
 BackendName = Literal["auto", "durable", "python"]
 _RESERVED = {"id", "sid"}
+#: bound of an engine's memo of computed deadlines (see ``Engine._due``)
+DUE_MEMO_SIZE = 8192
+_Due = tuple[dt.date | None, str | None, bool]
 
 
 def compile_triggers(
@@ -76,6 +88,28 @@ def _fact_value(v: Any) -> Any:
     return v
 
 
+_FIELD, _ABSENT, _ATTR = 0, 1, 2
+_access: dict[tuple[type, str], int] = {}
+
+
+def _get(ev: BaseModel, name: str) -> Any:
+    """``getattr(ev, name, None)`` without pydantic's slow ``__getattr__`` for a name the
+    event type lacks (issue 10: ``agency``, ``district``… are absent from most types;
+    events forbid extra fields, so a name that is neither a field nor a class attribute
+    is absent)."""
+    cls = type(ev)
+    how = _access.get((cls, name))
+    if how is None:  # once per (type, name)
+        fields: Any = cls.model_fields
+        how = _FIELD if name in fields else _ATTR if hasattr(cls, name) else _ABSENT
+        _access[(cls, name)] = how
+    if how == _FIELD:
+        return ev.__dict__.get(name)
+    if how == _ABSENT:
+        return None
+    return getattr(ev, name, None)
+
+
 @dataclass(frozen=True)
 class DutyEntry:
     """One rule binding a party, and how: by name, as a member of a class, or when an
@@ -106,10 +140,13 @@ class Engine:
         calendar: WorkingCalendar | None = None,
         profile: ProfileRef = None,
         rules_dir: str | os.PathLike[str] | None = None,
+        durable_memo: int = MEMO_SIZE,
     ) -> None:
         """``rules_dir`` loads another rules directory (default: ``$QUYCHE_RULES_DIR``,
         else the packaged rules); its ``calendar/`` is used when present. ``backend`` is
-        one of ``auto``, ``durable``, ``python``; anything else is refused."""
+        one of ``auto``, ``durable``, ``python``; anything else is refused.
+        ``durable_memo`` bounds the durable backend's memo of answers by projected fact
+        (0 turns it off; see ``DurableBackend.match``)."""
         if rulebook is not None and not isinstance(rulebook, Rulebook):
             raise QuycheError(f"rulebook: must be a Rulebook, got {type(rulebook).__name__}")
         if rulebook is not None and rules_dir is not None:
@@ -139,10 +176,16 @@ class Engine:
             for r in self.rulebook
             for i, t in enumerate(r.event_triggers)
         }
-        self._fields = projection(self.triggers)
+        self._fields = {k: tuple(sorted(v)) for k, v in projection(self.triggers).items()}
         # output pieces are immutable: build them once, not per query
         self._party_out = {p.id: PartyOut.of(p) for p in self.parties}
         self._basis_out = {r.id: BasisOut.of(r.basis) for r in self.rulebook}
+        # issue 10: per (rule, trigger), everything of an obligation that does not depend on
+        # the event, built once; a query fills only parties and due date
+        self._templates = {t.key: self._template(t) for t in self.triggers}
+        self._due_memo: dict[
+            tuple[str, Any, Any, int], tuple[dt.date | None, str | None, bool]
+        ] = {}
         self._order = {
             rid: n for n, rid in enumerate(sorted(self.rulebook.rules, key=self._rule_sort))
         }
@@ -151,7 +194,9 @@ class Engine:
         if backend == "durable" and not durable_available():
             raise QuycheError("the durable-rules backend is not installed on this Python")
         self.backend: Backend = (
-            DurableBackend(self.triggers) if backend == "durable" else PythonBackend(self.triggers)
+            DurableBackend(self.triggers, memo_size=durable_memo)
+            if backend == "durable"
+            else PythonBackend(self.triggers)
         )
 
     def close(self) -> None:
@@ -177,6 +222,8 @@ class Engine:
     # --- queries ----------------------------------------------------------------------------
 
     def fact(self, event: BaseModel) -> Fact:
+        """The projected fact: the event type and the fields some rule tests, in a fixed
+        (sorted) order, so equal events give equal facts (the durable memo's key)."""
         etype: str = event.type  # type: ignore[attr-defined]
         fact: Fact = {"type": etype}
         for name in self._fields.get(etype, ()):
@@ -198,7 +245,7 @@ class Engine:
                 first[t.rule_id] = t
         out: list[Obligation] = []
         for rid in sorted(first, key=self._order.__getitem__):
-            out.extend(self._obligations(self.rulebook.rules[rid], first[rid], ev, fact))
+            out.extend(self._obligations(self._templates[first[rid].key], ev))
         return out
 
     def duties_of(self, party: str) -> list[DutyEntry]:
@@ -275,13 +322,13 @@ class Engine:
         ``district`` field, or the seats of the bodies it names)."""
         reg = self.parties
         named: set[str] = set()
-        for name, info in condition_fields(ev.type).items():  # type: ignore[attr-defined]
-            value = getattr(ev, name, None)
-            if value is None or info.kind not in ("party", "party_list"):
+        for name in party_fields(ev.type):  # type: ignore[attr-defined]
+            value = _get(ev, name)
+            if value is None:
                 continue
-            named.update(value if info.kind == "party_list" else [value])
-        agency: str | None = getattr(ev, "agency", None)
-        district: str | None = getattr(ev, "district", None)
+            named.update(value if isinstance(value, list) else [value])
+        agency: str | None = _get(ev, "agency")
+        district: str | None = _get(ev, "district")
         agencies = {agency} if agency else {a for n in named if (a := reg.agency_of(n))}
         if district:
             districts = {district}
@@ -313,18 +360,75 @@ class Engine:
             return [m for m in members if reg.parties[m].seat_district in districts], False
         return [pid], True
 
-    def _obligations(
-        self, rule: Rule, trig: CompiledTrigger, ev: BaseModel, fact: Fact
-    ) -> list[Obligation]:
+    def _template(self, trig: CompiledTrigger) -> ObligationTemplate:
+        """What one (rule, trigger) contributes to every obligation it yields, whatever the
+        event: citation, duty, form, conditions, and the parties when the rule names them
+        outright (no ``@field``, no class to resolve)."""
+        rule = self.rulebook.rules[trig.rule_id]
         written = self._written[trig.key]
-        conditions = (f"type = {fact['type']}",) + ((written,) if written is not None else ())
-        due, computation, provisional, silence = self._due(rule, ev)
-        ctx = self._context(ev)
+        refs = (rule.obligated, *rule.counterparties)
+        fixed = all(
+            not r.startswith("@") and self.parties.parties[r].kind is not PartyKind.CLASS
+            for r in refs
+        )
+        return ObligationTemplate.of(
+            rule_id=rule.id,
+            basis=self._basis_out[rule.id],
+            quote=rule.quote,
+            duty=rule.duty,
+            duty_vi=duty_vi(rule.duty),
+            form=rule.form,
+            form_vi=form_vi(rule.form),
+            silence_means=rule.deadline.silence_means if rule.deadline is not None else None,
+            event_type=trig.event_type,
+            conditions=(f"type = {trig.event_type}",) + ((written,) if written is not None else ()),
+            summary_en=rule.summary_en,
+            note=rule.note,
+            fixed_parties=self._fixed_parties(rule) if fixed else None,
+            has_deadline=rule.deadline is not None,
+        )
+
+    def _fixed_parties(self, rule: Rule) -> tuple[tuple[PartyOut, tuple[PartyOut, ...]], ...]:
+        """(obligated, counterparties) of a rule naming only concrete bodies: what
+        ``_obligations`` computes for it, once."""
+        counter_ids = list(dict.fromkeys(rule.counterparties))
+        cps = tuple(self._party_out[c] for c in counter_ids if c != rule.obligated)
+        return ((self._party_out[rule.obligated], cps),) if cps else ()
+
+    def _obligations(self, tpl: ObligationTemplate, ev: BaseModel) -> tuple[Obligation, ...]:
+        if tpl.shared is not None:  # nothing in it depends on the event
+            return tpl.shared
+        rule = self.rulebook.rules[tpl.rule_id]
+        due, computation, provisional = self._due(rule, ev) if tpl.has_deadline else (None,) * 3
+        pairs: list[tuple[PartyOut, tuple[PartyOut, ...], bool]]
+        if tpl.fixed_parties is not None:
+            pairs = [(ob, cps, False) for ob, cps in tpl.fixed_parties]
+        else:
+            pairs = self._party_pairs(rule, ev)
+        return tuple(
+            tpl.fill(ob, cps, due, computation, bool(provisional), unresolved)
+            for ob, cps, unresolved in pairs
+        )
+
+    def _party_pairs(
+        self, rule: Rule, ev: BaseModel
+    ) -> list[tuple[PartyOut, tuple[PartyOut, ...], bool]]:
+        """(obligated, counterparties, unresolved_class) per obligated body, for a rule whose
+        parties depend on the event (``@field`` references or classes to resolve)."""
+        ctx_box: list[tuple[set[str], set[str], set[str]]] = []
+
+        def resolve(pid: str) -> tuple[list[str], bool]:
+            if self.parties.parties[pid].kind is not PartyKind.CLASS:
+                return [pid], False
+            if not ctx_box:
+                ctx_box.append(self._context(ev))
+            return self._resolve(pid, ctx_box[0])
+
         unresolved: set[str] = set()
         counter_ids: list[str] = []
         for ref in rule.counterparties:
             for named_id in self._parties(ref, ev):
-                ids, open_class = self._resolve(named_id, ctx)
+                ids, open_class = resolve(named_id)
                 if open_class:
                     unresolved.add(named_id)
                 for pid in ids:
@@ -332,7 +436,7 @@ class Engine:
                         counter_ids.append(pid)
         obligated: set[str] = set()
         for named_id in self._parties(rule.obligated, ev):
-            ids, open_class = self._resolve(named_id, ctx)
+            ids, open_class = resolve(named_id)
             if open_class:
                 unresolved.add(named_id)
             obligated.update(ids)
@@ -341,45 +445,43 @@ class Engine:
             cps = [c for c in counter_ids if c != ob_id]
             if not cps:  # a body owes itself nothing
                 continue
-            # model_construct: every value is already validated (rulebook, event model)
             out.append(
-                Obligation.model_construct(
-                    rule_id=rule.id,
-                    basis=self._basis_out[rule.id],
-                    quote=rule.quote,
-                    obligated=self._party_out[ob_id],
-                    counterparties=tuple(self._party_out[c] for c in cps),
-                    duty=rule.duty,
-                    duty_vi=duty_vi(rule.duty),
-                    form=rule.form,
-                    form_vi=form_vi(rule.form),
-                    due=due,
-                    due_computation=computation,
-                    due_provisional=provisional,
-                    silence_means=silence,
-                    event_type=fact["type"],
-                    conditions=conditions,
-                    summary_en=rule.summary_en,
-                    note=rule.note,
-                    unresolved_class=ob_id in unresolved or any(c in unresolved for c in cps),
+                (
+                    self._party_out[ob_id],
+                    tuple(self._party_out[c] for c in cps),
+                    ob_id in unresolved or any(c in unresolved for c in cps),
                 )
             )
         return out
 
-    def _due(
-        self, rule: Rule, ev: BaseModel
-    ) -> tuple[dt.date | None, str | None, bool, str | None]:
+    def _due(self, rule: Rule, ev: BaseModel) -> tuple[dt.date | None, str | None, bool]:
+        """(due, how it was computed, provisional), memoised by what it depends on: the
+        rule, the event's receipt and granted dates, and the calendar (immutable; keyed by
+        identity in case ``engine.calendar`` is replaced).
+        Bounded: the memo is emptied when full."""
         policy = rule.deadline
         if policy is None:
-            return None, None, False, None
-        received = getattr(ev, policy.counted_from, None)
+            return None, None, False
+        received = _get(ev, policy.counted_from)
+        granted = _get(ev, policy.later_of) if policy.later_of else None
+        key = (rule.id, received, granted, id(self.calendar))
+        hit = self._due_memo.get(key)
+        if hit is None:
+            if len(self._due_memo) >= DUE_MEMO_SIZE:
+                self._due_memo.clear()
+            hit = self._due_memo[key] = self._compute_due(rule, ev)
+        return hit
+
+    def _compute_due(self, rule: Rule, ev: BaseModel) -> tuple[dt.date | None, str | None, bool]:
+        policy = rule.deadline
+        assert policy is not None  # _due answered the rules without a deadline
+        received = _get(ev, policy.counted_from)
         if received is None:
             return (
                 None,
                 f"{policy.working_days} working days from receipt ({policy.basis.article}."
                 f"{policy.basis.clause}); {policy.counted_from} not given",
                 False,
-                policy.silence_means,
             )
         d = self.calendar.deadline(received, policy.working_days)
         how = (
@@ -393,14 +495,14 @@ class Engine:
             )
         # issue 9, Art. 3.1 "quá thời hạn theo văn bản đề nghị": a request may grant more
         # time than the text (never less); then its own date is the due date
-        granted = getattr(ev, policy.later_of, None) if policy.later_of else None
+        granted = _get(ev, policy.later_of) if policy.later_of else None
         if granted is not None and granted > d.due:
             how = (
                 f"{granted.isoformat()}, the reply date the request grants ({policy.later_of}), "
                 f"later than the {how}"
             )
-            return granted, how, False, policy.silence_means
-        return d.due, how, d.provisional, policy.silence_means
+            return granted, how, False
+        return d.due, how, d.provisional
 
 
 _default: Engine | None = None

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import (
@@ -645,8 +646,7 @@ def check_validity(ev: Any, registry: PartyRegistry) -> None:
     """A body named by the event must exist on the event's date (a profile's
     ``valid_from``/``valid_to``): a merged or renamed agency cannot bear a duty after it is
     gone. Raises ``EventError`` naming the field."""
-    fields = [n for n, i in condition_fields(ev.type).items() if i.kind in ("party", "party_list")]
-    for name in (*fields, "agency"):
+    for name in (*party_fields(ev.type), "agency"):
         value = getattr(ev, name, None)
         for pid in value if isinstance(value, list) else [value] if value else []:
             p = registry.parties[pid]
@@ -693,6 +693,14 @@ def _describe(name: str, annotation: Any, metadata: list[Any]) -> FieldInfo | No
 
 def condition_fields(event_type: str) -> dict[str, FieldInfo]:
     """The fields of an event type that a rule condition may test."""
+    return dict(_condition_fields(event_type))
+
+
+@cache
+def _condition_fields(event_type: str) -> dict[str, FieldInfo]:
+    """``condition_fields`` computed once per event type (the models are fixed at import;
+    issue 10: introspecting them per query cost a third of a query). Unknown types raise
+    ``KeyError`` and are not cached."""
     model = EVENT_TYPES[event_type]
     out: dict[str, FieldInfo] = {}
     for name, f in model.model_fields.items():
@@ -709,3 +717,12 @@ def events_json_schema() -> dict[str, Any]:
     schema = _ADAPTER.json_schema()
     schema["title"] = "quyche-rules event"
     return schema
+
+
+@cache
+def party_fields(event_type: str) -> tuple[str, ...]:
+    """The fields of an event type that name parties (``party`` or ``party_list``), in model
+    order; computed once per type, for the query path."""
+    return tuple(
+        n for n, i in _condition_fields(event_type).items() if i.kind in ("party", "party_list")
+    )

@@ -28,6 +28,8 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 #: the class whose members are the Bloc's agencies: ``agency`` links and the event field
 #: ``agency`` point at its members (Art. 1.1 "các cơ quan, đơn vị, doanh nghiệp thuộc Khối")
 AGENCY_CLASS = "co_quan_thuoc_khoi"
+#: Bound of the per-registry memo of resolved party references (see ``resolve``).
+RESOLVE_MEMO_SIZE = 4096
 
 
 class PartyKind(StrEnum):
@@ -255,11 +257,21 @@ class PartyRegistry:
 
     def members(self, class_id: str) -> tuple[str, ...]:
         """The concrete bodies directly in a class (what a class obligation resolves to)."""
-        return tuple(
-            p.id
-            for p in self.parties.values()
-            if p.kind is PartyKind.BODY and class_id in self.direct_classes(p.id)
-        )
+        members = self._members.get(class_id)
+        if members is None:  # not a class with members: the scan gives the same empty answer
+            return ()
+        return members
+
+    @cached_property
+    def _members(self) -> dict[str, tuple[str, ...]]:
+        """``members`` of every class, in registry order, computed once (issue 10: it was
+        a scan of every party per class per query)."""
+        out: dict[str, list[str]] = {}
+        for p in self.parties.values():
+            if p.kind is PartyKind.BODY:
+                for c in self.direct_classes(p.id):
+                    out.setdefault(c, []).append(p.id)
+        return {c: tuple(ms) for c, ms in out.items()}
 
     def agency_of(self, pid: str) -> str | None:
         """The Bloc agency a body belongs to: itself if it is one, else through its
@@ -308,12 +320,33 @@ class PartyRegistry:
     def __iter__(self) -> Any:
         return iter(self.parties.values())
 
+    @cached_property
+    def _resolved(self) -> dict[str, str]:
+        """Memo of ``resolve``: raw reference → party id (issue 10: folding a name costs
+        microseconds per call, and events repeat the same few names)."""
+        return {}
+
     def resolve(self, ref: str) -> Party:
         """Find a party by id, exact name, or a diacritic- and case-insensitive name.
 
         Raises ``UnknownPartyError`` (a ``QuycheError`` and a ``KeyError``) when nothing
         matches, so that callers can name the field it came from.
+
+        Successful look-ups are memoised, at most ``RESOLVE_MEMO_SIZE`` of them: names come
+        from outside, so the memo stops growing when full (failures are never kept). The
+        registry is immutable, so a memoised answer never goes stale. Long references (over
+        256 characters) are not kept.
         """
+        memo = self._resolved
+        pid = memo.get(ref)
+        if pid is not None:
+            return self.parties[pid]
+        party = self._resolve(ref)
+        if len(memo) < RESOLVE_MEMO_SIZE and len(ref) <= 256:
+            memo[ref] = party.id  # one dict store: atomic, safe between threads
+        return party
+
+    def _resolve(self, ref: str) -> Party:
         ref = normalize(ref)
         if ref in self.parties:
             return self.parties[ref]

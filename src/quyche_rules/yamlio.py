@@ -320,9 +320,12 @@ def read_bounded(
 
 
 def load_yaml(path: Path, *, limits: Limits = RULE_FILE_LIMITS) -> Any:
-    """A rule file (or any shipped YAML), bounded; errors are ``RulebookError``."""
+    """A rule file (or any shipped YAML), bounded; errors are ``RulebookError``. The parse
+    is cached by content hash (``parse_cache``); validation after it is never cached."""
+    from .parse_cache import parse_cached  # here: parse_cache imports this module
+
     data = read_bounded(path, file=path.name, limits=limits)
-    return parse_yaml(data, file=path.name, limits=limits)
+    return parse_cached(data, file=path.name, limits=limits)
 
 
 def read_event(source: Path | IO[bytes], *, file: str, limits: Limits | None = None) -> Any:
