@@ -31,6 +31,7 @@ from .middleware import AccessLog, BodyLimit
 from .models import ErrorOut
 from .receipts import ReceiptMaker, package_version
 from .routers import decisions, health, lookup, notify, queries
+from .routers.pages import install as install_pages
 from .settings import Settings
 from .store import Store
 
@@ -141,6 +142,7 @@ def create_app(
     )
     for router in (*ROUTERS, *extra_routers):
         app.include_router(router)
+    install_pages(app)  # issue 12: the pages at /, /bodies/, /ask, /morning, /static/
     _install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if settings.access_log:
