@@ -31,7 +31,6 @@ from .middleware import AccessLog, BodyLimit
 from .models import ErrorOut
 from .receipts import ReceiptMaker, package_version
 from .routers import decisions, health, lookup, notify, queries
-from .routers.pages import install as install_pages
 from .settings import Settings
 from .store import Store
 
@@ -142,7 +141,11 @@ def create_app(
     )
     for router in (*ROUTERS, *extra_routers):
         app.include_router(router)
-    install_pages(app)  # issue 12: the pages at /, /bodies/, /ask, /morning, /static/
+    # issue 12: the pages at /, /bodies/, /ask, /morning, /static/ (imported here so the
+    # import block above, where the tracker's router is added, stays as it was)
+    from .routers.pages import install
+
+    install(app)
     _install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if settings.access_log:
