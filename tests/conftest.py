@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from quyche_rules.engine import Engine
 from quyche_rules.rulebook import RULES_DIR, Rulebook, load_rulebook
+
+from .tracker.pgserver import PgServer, find_bindir
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,3 +42,17 @@ def profile_engines(book: Rulebook) -> dict[str, Engine]:
         "durable": Engine(book, backend="durable", profile=PROFILE),
         "python": Engine(book, backend="python", profile=PROFILE),
     }
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One throw-away PostgreSQL server for the session, shared by the tracker's and the
+    service's tests (``new_database()`` gives each test its own empty database)."""
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL tests skipped: no initdb/pg_ctl (apt-get install postgresql-15)")
+    server = PgServer(bindir)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -2,19 +2,24 @@
 //
 // It posts one event (a JSON file) to POST /v1/notify, prints the answer (the obligations
 // and the decision receipt, one line of JSON), then fetches the same decision back from the
-// audit log (GET /v1/decisions/{id}) to show that it was recorded.
+// audit log (GET /v1/decisions/{id}) to show that it was recorded. Given a date as a fourth
+// argument, it then asks the tracker what the key's body owes and is owed on that date
+// (GET /v1/track/status?as_of=DATE: the clerk's morning question) and prints the answer,
+// the same JSON as `quyche track status --json`.
 //
 //   javac -d out QuycheClient.java
-//   java -cp out QuycheClient http://127.0.0.1:8000 "$QUYCHE_KEY" event.json
+//   java -cp out QuycheClient http://127.0.0.1:8000 "$QUYCHE_KEY" event.json [2026-02-20]
 //
 // A real integration would parse the JSON with the JSON library it already uses (Jackson,
 // JSON-B); to stay dependency-free this example finds the decision id with a regular
 // expression and otherwise prints the response as it came.
 
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,8 +31,8 @@ public final class QuycheClient {
             Pattern.compile("\"decision_id\"\\s*:\\s*\"([0-9a-f-]{36})\"");
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 3) {
-            System.err.println("usage: java QuycheClient BASE_URL API_KEY EVENT.json");
+        if (args.length != 3 && args.length != 4) {
+            System.err.println("usage: java QuycheClient BASE_URL API_KEY EVENT.json [AS_OF]");
             System.exit(2);
         }
         String base = args[0].replaceAll("/+$", "");
@@ -62,6 +67,25 @@ public final class QuycheClient {
                 .build();
         HttpResponse<String> logged = http.send(audit, HttpResponse.BodyHandlers.ofString());
         System.out.println("decision " + id + " in the log: HTTP " + logged.statusCode());
-        System.exit(logged.statusCode() == 200 ? 0 : 1);
+        if (logged.statusCode() != 200) {
+            System.exit(1);
+        }
+        if (args.length == 4) {
+            // the key's own body (a key sees only its own status); as_of is YYYY-MM-DD
+            String asOf = URLEncoder.encode(args[3], StandardCharsets.UTF_8);
+            HttpRequest status = HttpRequest.newBuilder(
+                            URI.create(base + "/v1/track/status?as_of=" + asOf))
+                    .timeout(Duration.ofSeconds(30))
+                    .header("Authorization", "Bearer " + key)
+                    .GET()
+                    .build();
+            HttpResponse<String> owed = http.send(status, HttpResponse.BodyHandlers.ofString());
+            if (owed.statusCode() != 200) {
+                System.err.println("track status: HTTP " + owed.statusCode() + " " + owed.body());
+                System.exit(1);
+            }
+            System.out.println(owed.body());
+        }
+        System.exit(0);
     }
 }

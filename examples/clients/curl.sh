@@ -27,6 +27,18 @@ curl -sS -H "$AUTH" "$URL/v1/rules/art3.1.respond"
 echo
 curl -sS -H "$AUTH" "$URL/v1/clauses/5.2.a"
 echo
+# the tracker: what this key's body owes and is owed on a date (same JSON as
+# `quyche track status --json`), and its open deadlines as an iCalendar feed
+curl -sS -H "$AUTH" "$URL/v1/track/status?as_of=2026-02-20"
+echo
+curl -sS -H "$AUTH" "$URL/v1/track/ics?as_of=2026-02-20"
+echo
+# recording the request needs a key of its sender (the requester, Đảng ủy Khối):
+#   QUYCHE_KEY=<key made with --party "Đảng ủy Khối">
+#   curl -sS -H "$AUTH" -H 'Content-Type: application/json' \
+#     --data @"$HERE/event.json" "$URL/v1/track"
+# one case and its history (a case id from the answer of POST /v1/track)
+# curl -sS -H "$AUTH" "$URL/v1/track/cases/<case_id>"
 # a decision read back from the log (use a decision_id from a receipt above)
 # curl -sS -H "$AUTH" "$URL/v1/decisions/<decision_id>"
 curl -sS "$URL/healthz"

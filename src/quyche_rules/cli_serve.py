@@ -1,8 +1,10 @@
 """``quyche serve`` and ``quyche keys``: run the HTTP service and manage its API keys.
 
 Kept out of ``cli.py`` (owned by the package) so that the service adds two lines there.
-The database is ``--db URL``, else ``QUYCHE_DB``, else ``sqlite:///quyche.db`` in the
-working directory; the keys and the decision log live in it.
+The database is ``--db URL|PATH``, else ``QUYCHE_DB``, else the one default shared with
+``quyche track``: ``tracker.db`` in the per-user data directory
+(``~/.local/share/quyche-rules/`` on Linux). The tracker's log, the keys and the decision
+log live in it. ``--profile FILE`` (else ``QUYCHE_PROFILE``) serves a deployment profile.
 """
 
 from __future__ import annotations
@@ -23,7 +25,15 @@ keys_app = typer.Typer(no_args_is_help=True, help="API keys of the HTTP service.
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="database URL (default: $QUYCHE_DB or sqlite:///quyche.db)"),
+    typer.Option(
+        "--db",
+        help="database URL or SQLite file (default: $QUYCHE_DB, else tracker.db in the "
+        "per-user data directory, the same as `quyche track`)",
+    ),
+]
+ProfileOption = Annotated[
+    str | None,
+    typer.Option("--profile", help="deployment profile file (default: $QUYCHE_PROFILE)"),
 ]
 
 
@@ -32,10 +42,15 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _db_url(db: str | None) -> str:
-    from .service.store import DEFAULT_DB_URL
+def _db_url(db: str | None) -> str | None:
+    """``--db``, else ``$QUYCHE_DB``; None is the shared default (``tracker.store``)."""
+    return db or os.environ.get("QUYCHE_DB") or None
 
-    return db or os.environ.get("QUYCHE_DB") or DEFAULT_DB_URL
+
+def _profile_path(profile: str | None) -> str | None:
+    from .profiles import PROFILE_ENV
+
+    return profile or os.environ.get(PROFILE_ENV, "").strip() or None
 
 
 def _store(db: str | None) -> Store:
@@ -68,6 +83,7 @@ def serve(
             "the last decisions on a power cut"
         ),
     ] = "full",
+    profile: ProfileOption = None,
 ) -> None:
     """Serve the JSON API (``/v1/...``, ``/openapi.json``, ``/docs``, ``/healthz``)."""
     import uvicorn
@@ -83,6 +99,7 @@ def serve(
         rate_burst=rate_burst,
         backend=backend,  # type: ignore[arg-type]
         sqlite_sync=sqlite_sync,
+        profile=_profile_path(profile),
     )
     if sqlite_sync not in ("full", "normal"):
         _fail("--sqlite-sync: must be full or normal")
@@ -131,19 +148,28 @@ def keys_create(
     admin: Annotated[bool, typer.Option("--admin", help="an administrator's key")] = False,
     label: Annotated[str | None, typer.Option(help="a note for people: who holds it")] = None,
     db: DbOption = None,
+    profile: ProfileOption = None,
 ) -> None:
-    """Make a key and print it ONCE (only its hash is stored)."""
+    """Make a key and print it ONCE (only its hash is stored). With a profile, the key
+    may be bound to one of its concrete bodies (e.g. "Sở Y tế")."""
     from .parties import default_registry
+    from .profiles import load_profile
     from .service.auth import new_key
 
     if admin == (party is not None):
         _fail("keys create: give exactly one of --party P or --admin")
     party_id = None
     if party is not None:
+        path = _profile_path(profile)
         try:
-            party_id = default_registry().resolve(party).id
+            registry = load_profile(path).registry if path else default_registry()
+        except QuycheError as exc:
+            _fail(f"--profile: {exc}")
+        try:
+            party_id = registry.resolve(party).id
         except KeyError:
-            _fail(f"--party: unknown party {party!r} (see rules/parties.yaml)")
+            where = "the profile" if path else "rules/parties.yaml"
+            _fail(f"--party: unknown party {party!r} (see {where})")
     store = _store(db)
     key, rec = new_key(store, party=party_id, admin=admin, label=label)
     typer.echo(key)

@@ -16,6 +16,7 @@ id and the field.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +115,14 @@ class Profile:
     regulation: RegulationInfo
     registry: PartyRegistry
     body_ids: tuple[str, ...]
+    #: sha256 of the file's bytes: receipts name the profile by file name *and* content, so
+    #: an audit can tell two editions of ``dak-lak.yaml`` apart (None: built in memory)
+    sha256: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How a receipt names the profile: ``dak-lak.yaml sha256:<hex>``."""
+        return self.file if self.sha256 is None else f"{self.file} sha256:{self.sha256}"
 
     def check_date(self, date: dt.date) -> None:
         """Refuse an event dated before the regulation was signed (Art. 18: in force from
@@ -168,8 +177,17 @@ def load_profile(path: str | Path, registry: PartyRegistry | None = None) -> Pro
         raise
     except RulebookError as exc:
         raise ProfileError(exc.message, file=exc.file, field=exc.field) from None
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:  # pragma: no cover - it was read a moment ago
+        raise ProfileError(f"cannot read ({exc.strerror})", file=str(path)) from None
     return Profile(
-        file, parsed.province, parsed.regulation, reg, tuple(b.id for b in parsed.bodies)
+        file,
+        parsed.province,
+        parsed.regulation,
+        reg,
+        tuple(b.id for b in parsed.bodies),
+        sha256=digest,
     )
 
 

@@ -31,6 +31,7 @@ class Live:
     base: str
     key: str
     log: Path
+    db: str
 
 
 def _free_port() -> int:
@@ -71,7 +72,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"quyche serve did not start: {log.read_text()[-2000:]}")
             time.sleep(0.2)
-        yield Live(base, made.stdout.strip(), log)
+        yield Live(base, made.stdout.strip(), log, db)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -113,6 +114,10 @@ def test_java_client_against_live_server(live: Live, tmp_path: Path) -> None:
         capture_output=True,
         timeout=120,
     )
+    # the request is recorded in the tracker with `quyche track record` on the server's own
+    # database (one database for both), then the Java client asks the status over HTTP
+    track = [QUYCHE, "track", "record", str(CLIENTS / "event.json"), "--db", live.db]
+    subprocess.run(track, check=True, capture_output=True, timeout=120)
     run = subprocess.run(
         [
             "java",
@@ -122,17 +127,29 @@ def test_java_client_against_live_server(live: Live, tmp_path: Path) -> None:
             live.base,
             live.key,
             str(CLIENTS / "event.json"),
+            "2026-02-20",
         ],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert run.returncode == 0, run.stderr
-    first, last = run.stdout.strip().splitlines()
+    first, middle, last = run.stdout.strip().splitlines()
     answer = json.loads(first)
     assert answer["obligations"] == _library(CLIENTS / "event.json")
     assert answer["obligations"][0]["due"] == "2026-03-03"  # after Tết 2026
-    assert last == f"decision {answer['receipt']['decision_id']} in the log: HTTP 200"
+    assert middle == f"decision {answer['receipt']['decision_id']} in the log: HTTP 200"
+    ask = ["--party", "Ban Tổ chức Tỉnh ủy", "--as-of", "2026-02-20", "--json", "--db", live.db]
+    cli = subprocess.run(
+        [QUYCHE, "track", "status", *ask],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    status = json.loads(last)
+    assert status == json.loads(cli.stdout)
+    assert [c["due"] for c in status["owes"]] == ["2026-03-03"]
     # and a revoked or wrong key makes the client fail with the server's one-line reason
     bad = subprocess.run(
         [

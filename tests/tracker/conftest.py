@@ -1,10 +1,9 @@
 """Fixtures of the tracker tests: every store test runs on SQLite and on a real,
-throw-away PostgreSQL server (skipped, with the reason shown, only if no server binary
-exists on the machine)."""
+throw-away PostgreSQL server (``pg_server``, in the shared ``tests/conftest.py``; skipped,
+with the reason shown, only if no server binary exists on the machine)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,7 @@ import pytest
 from quyche_rules.engine import Engine
 from quyche_rules.rulebook import Rulebook
 
-from .pgserver import PgServer, find_bindir
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    bindir = find_bindir()
-    if bindir is None:
-        pytest.skip("PostgreSQL tests skipped: no initdb/pg_ctl (apt-get install postgresql-15)")
-    server = PgServer(bindir)
-    try:
-        yield server
-    finally:
-        server.stop()
+from .pgserver import PgServer
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from alembic.migration import MigrationContext
 
 from quyche_rules.engine import Engine
 from quyche_rules.errors import EventError
+from quyche_rules.service.store import metadata as service_metadata
 from quyche_rules.tracker import Tracker, TrackerError, metadata, migrate, rulebook_hash
 from quyche_rules.tracker.store import VERSION_TABLE, cases, records
 
@@ -72,8 +73,10 @@ def test_migrations_build_exactly_the_schema_of_the_code(db_url: str, py_engine:
     with Tracker(db_url, engine=py_engine) as t:
         migrate(t.store.engine)  # a second run is a no-op
         with t.store.engine.connect() as conn:
+            # one database: the tracker's tables and the service's (revision 0002)
             diff = compare_metadata(
-                MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}), metadata
+                MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}),
+                [metadata, service_metadata],
             )
         assert diff == []
 

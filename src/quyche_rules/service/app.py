@@ -2,9 +2,10 @@
 
 Everything a request needs is built once here (the compiled engine, the store, the receipt
 maker, the rate limiter) and kept on ``app.state.services``. Routers are listed in
-``ROUTERS``; the tracker's router (``routers/track.py``: ``POST /v1/track``,
-``GET /v1/track/status``, case history, iCalendar feed) and the pages of issue 12 (at ``/``,
-left free) are added by passing ``extra_routers`` or by appending to ``ROUTERS``.
+``ROUTERS`` (the tracker's is ``routers/track.py``: ``POST /v1/track``,
+``GET /v1/track/status``, case history, iCalendar feed); the pages of issue 12 (at ``/``,
+left free) are added by passing ``extra_routers``. The tracker works on the same database
+as the decision log (``settings.db_url``).
 
 Errors are always JSON ``{"detail": "<one line>"}`` naming the place (``body.requester``,
 ``received``, ``Authorization``), never a traceback.
@@ -12,6 +13,7 @@ Errors are always JSON ``{"detail": "<one line>"}`` naming the place (``body.req
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -24,19 +26,28 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..engine import Engine
 from ..errors import QuycheError
 from ..events import EVENT_TYPES
+from ..tracker import Tracker
 from .auth import RateLimiter
 from .deps import Services
 from .logwriter import DecisionWriter
 from .middleware import AccessLog, BodyLimit
 from .models import ErrorOut
 from .receipts import ReceiptMaker, package_version
-from .routers import decisions, health, lookup, notify, queries
+from .registry import EVENT_ERROR, RegistryScope
+from .routers import decisions, health, lookup, notify, queries, track
 from .settings import Settings
 from .store import Store
 
 log = logging.getLogger("quyche.service")
 
-ROUTERS = (notify.router, queries.router, decisions.router, lookup.router, health.router)
+ROUTERS = (
+    notify.router,
+    queries.router,
+    track.router,
+    decisions.router,
+    lookup.router,
+    health.router,
+)
 
 _ERR = {"model": ErrorOut}
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -69,7 +80,11 @@ def _validation_detail(exc: RequestValidationError) -> str:
     loc = [str(p) for p in err.get("loc", ()) if p not in EVENT_TYPES]
     msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
     kind = err.get("type")
-    if kind == "json_invalid":
+    if kind == EVENT_ERROR:  # validated against a profile's registry: field in ctx
+        ctx = err.get("ctx") or {}
+        loc.extend(p for p in str(ctx.get("field", "")).split(".") if p)
+        msg = str(ctx.get("msg", msg))
+    elif kind == "json_invalid":
         msg = "malformed JSON"
     elif kind == "union_tag_invalid":
         tag = (err.get("ctx") or {}).get("tag", "?")
@@ -117,14 +132,22 @@ def create_app(
     engine: Engine | None = None,
     extra_routers: Iterable[Any] = (),
 ) -> FastAPI:
-    """Build the app; creates the service tables if missing (idempotent)."""
+    """Build the app; brings the shared database to the newest schema (idempotent).
+
+    ``engine``: a compiled engine to reuse (tests); else one is built from ``settings``
+    (backend, profile). Its registry (``engine.parties``) is the one events are validated
+    against, so a profile's bodies are accepted wherever an event is."""
     settings = settings or Settings()
-    engine = engine or Engine(backend=settings.backend)
+    engine = engine or Engine(backend=settings.backend, profile=settings.profile)
     # durable-rules sets a ruleset up on its first fact (~150 ms): pay it here, at start-up,
-    # not on the first caller's request
-    engine.who_must_be_notified({"type": "period_started", "date": "2025-01-01", "period": "year"})
+    # not on the first caller's request (dated on or after the profile's signing date)
+    warm = dt.date(2025, 1, 1)
+    if engine.profile is not None:
+        warm = max(warm, engine.profile.regulation.signed_on)
+    engine.who_must_be_notified({"type": "period_started", "date": warm, "period": "year"})
     store = Store(settings.db_url, sqlite_sync=settings.sqlite_sync)
     store.create_tables()
+    tracker = Tracker(store.engine.url, engine=engine)
     app = FastAPI(
         title="quyche-rules",
         version=package_version(),
@@ -138,6 +161,7 @@ def create_app(
         receipts=ReceiptMaker(engine),
         limiter=RateLimiter(settings.rate_per_minute, settings.rate_burst),
         log=DecisionWriter(store),
+        tracker=tracker,
     )
     for router in (*ROUTERS, *extra_routers):
         app.include_router(router)
@@ -150,6 +174,8 @@ def create_app(
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if settings.access_log:
         app.add_middleware(AccessLog)
+    # outermost: every layer below, and every router, sees the app's registry
+    app.add_middleware(RegistryScope, registry=engine.parties if engine.profile else None)
     return app
 
 

@@ -5,9 +5,10 @@ the key in logs and in the decision log; the secret is 32 random bytes. Only the
 the whole key is stored, so a copy of the database does not let anyone call the service.
 Each key is bound to one body of the party registry or is an administrator's.
 
-Authorisation is by body: a key reads a decision (later: a tracker case) only when its
-body is a party to it, or it asked for it; anything else is answered 404, exactly as if it
-did not exist, so a probe learns nothing.
+Authorisation is by body: a key reads a decision or a tracker case only when its body is
+a party to it (or counts as one), or it asked for it; anything else is answered 404,
+exactly as if it did not exist, so a probe learns nothing. A key records tracker events
+only as its own body or a body it acts for (``may_act_as``).
 """
 
 from __future__ import annotations
@@ -86,14 +87,18 @@ def may_read(
     asked_by_key: str | None = None,
 ) -> bool:
     """May ``who`` read a record naming ``parties``? Admins always; a body when it is one
-    of the parties or a member of a class among them (a class names its members); a key
-    that asked for the decision itself (it was given the answer already)."""
+    of the parties, or counts as one of them (a member of a class among them — the class
+    names its members — or a body acting for one, e.g. a profile's leadership of an
+    agency); a key that asked for the decision itself (it was given the answer already)."""
     if who.admin or (asked_by_key is not None and asked_by_key == who.key_id):
         return True
     if who.party is None:
         return False
+    # a key bound to a body of a profile this instance does not serve: only itself
+    known = who.party in registry.parties
+    mine = {who.party, *registry.up(who.party)} if known else {who.party}
     for pid in parties:
-        if pid == who.party:
+        if pid in mine:
             return True
         p = registry.parties.get(pid)
         if p is not None and p.kind is PartyKind.CLASS and who.party in p.members:
@@ -101,11 +106,27 @@ def may_read(
     return False
 
 
-def may_act_as(who: Principal, party: str) -> bool:
-    """May ``who`` record an event as ``party`` (``POST /v1/track``)? Administrators, and
-    a key bound to that very body. Acting for another body (a profile's delegation) is
-    not in the registry yet, so it is refused rather than guessed."""
-    return who.admin or who.party == party
+def acts_for_chain(party: str, registry: PartyRegistry | None) -> tuple[str, ...]:
+    """``party`` and the bodies it acts for, transitively (``acts_for``: a profile's
+    "Lãnh đạo Sở Y tế" acts for "Sở Y tế"). Class membership is not acting for: a member
+    of a class does not speak for its class."""
+    out = [party]
+    if registry is None:
+        return tuple(out)
+    cur = registry.parties.get(party)
+    while cur is not None and cur.acts_for is not None and cur.acts_for not in out:
+        out.append(cur.acts_for)
+        cur = registry.parties.get(cur.acts_for)
+    return tuple(out)
+
+
+def may_act_as(who: Principal, party: str, registry: PartyRegistry | None = None) -> bool:
+    """May ``who`` record an event as ``party`` (``POST /v1/track``)? Administrators; a
+    key bound to that very body; a key bound to a body that acts for it (``acts_for`` in
+    ``registry``, transitively). Never a member for its class, nor a body for its organs."""
+    if who.admin:
+        return True
+    return who.party is not None and party in acts_for_chain(who.party, registry)
 
 
 class RateLimiter:

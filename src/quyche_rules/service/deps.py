@@ -11,6 +11,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..engine import Engine
+from ..tracker import Tracker
 from .auth import Principal, RateLimiter, authenticate
 from .logwriter import DecisionWriter
 from .receipts import ReceiptMaker
@@ -26,6 +27,7 @@ class Services:
     receipts: ReceiptMaker
     limiter: RateLimiter
     log: DecisionWriter
+    tracker: Tracker  # on the same database as ``store``
 
 
 async def services(request: Request) -> Services:

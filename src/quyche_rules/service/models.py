@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..events import Event
 from ..obligations import BasisOut, Explanation, Obligation, PartyOut
 from .receipts import Receipt
+from .registry import ServiceEvent
 
 BATCH_MAX = 100
 
@@ -33,7 +33,7 @@ class NotifyOut(BaseModel):
 
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    events: list[Event] = Field(min_length=1, max_length=BATCH_MAX)
+    events: list[ServiceEvent] = Field(min_length=1, max_length=BATCH_MAX)
 
 
 class BatchOut(BaseModel):
@@ -72,7 +72,7 @@ class ExplainIn(BaseModel):
     """An event and a rule: did the rule fire for the event, and why (or why not)."""
 
     model_config = ConfigDict(extra="forbid")
-    event: Event
+    event: ServiceEvent
     rule_id: str = Field(max_length=200)
 
 

@@ -39,7 +39,10 @@ class Receipt(BaseModel):
     backend_versions: dict[str, str] = Field(
         description="versions of the libraries the answer depends on"
     )
-    profile: str | None = Field(description="profile in force, null for the bare regulation")
+    profile: str | None = Field(
+        description="profile in force as `<file> sha256:<hex of its bytes>`, null for the "
+        "bare regulation"
+    )
     input_sha256: str = Field(description="sha256 of the canonical JSON of the validated input")
 
 
@@ -75,8 +78,9 @@ class ReceiptMaker:
             if v is not None and (dist != "durable-rules" or self.backend == "durable"):
                 versions[dist] = v
         self.backend_versions = versions
-        profile = getattr(engine, "profile", None)
-        self.profile = None if profile is None else str(getattr(profile, "id", profile))
+        # the profile by file name and content hash (``Profile.label``), so an audit can
+        # tell which edition of the province's bodies was in force
+        self.profile = None if engine.profile is None else engine.profile.label
 
     def make(self, canonical_input: Any, *, now: dt.datetime | None = None) -> Receipt:
         return Receipt(

@@ -23,7 +23,8 @@ class Settings:
     burst of 100 leaves room for a morning batch, yet stops a runaway loop. 0 disables.
     """
 
-    db_url: str = DEFAULT_DB_URL
+    db_url: str | None = DEFAULT_DB_URL  # None: the shared default (see ``store``)
+    profile: str | None = None  # a deployment profile file (``--profile``/QUYCHE_PROFILE)
     max_body_bytes: int = 256 * 1024
     rate_per_minute: int = 600
     rate_burst: int = 100
@@ -35,8 +36,10 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         kw: dict[str, Any] = {}
-        if "QUYCHE_DB" in env:
+        if env.get("QUYCHE_DB"):
             kw["db_url"] = env["QUYCHE_DB"]
+        if env.get("QUYCHE_PROFILE", "").strip():
+            kw["profile"] = env["QUYCHE_PROFILE"].strip()
         ints = {
             "QUYCHE_MAX_BODY_BYTES": "max_body_bytes",
             "QUYCHE_RATE_PER_MINUTE": "rate_per_minute",
@@ -67,7 +70,8 @@ class Settings:
     def to_env(self) -> dict[str, str]:
         """The inverse of ``from_env``: what ``quyche serve`` hands to its workers."""
         return {
-            "QUYCHE_DB": self.db_url,
+            "QUYCHE_DB": self.db_url or "",
+            "QUYCHE_PROFILE": self.profile or "",
             "QUYCHE_MAX_BODY_BYTES": str(self.max_body_bytes),
             "QUYCHE_RATE_PER_MINUTE": str(self.rate_per_minute),
             "QUYCHE_RATE_BURST": str(self.rate_burst),

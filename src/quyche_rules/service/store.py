@@ -2,9 +2,9 @@
 
 SQLAlchemy Core on a database URL, with a ``MetaData`` of its own and every table prefixed
 ``service_``, so that the service can share one database with the tracker (SQLite file by
-default, PostgreSQL by URL) without either owning the other's tables. Tables are created
-idempotently at start-up; once the tracker's Alembic migrations exist, they take these
-tables over (``target_metadata`` lists both MetaData objects).
+default, PostgreSQL by URL) without either owning the other's tables. The tables are made
+by the tracker's Alembic migrations (revision 0002 creates these exactly as defined here;
+``target_metadata`` lists both MetaData objects), run by ``Store.create_tables``.
 
 The log is append-only by construction: this module has no UPDATE or DELETE on
 ``service_decisions``; a key is never deleted either, only marked revoked, so that the
@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +25,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from ..errors import QuycheError
 
-DEFAULT_DB_URL = "sqlite:///quyche.db"
+#: No default of its own: ``None`` means the tracker's default database (``tracker.db`` in
+#: the per-user data directory, see ``tracker.store.resolve_url``), so that ``quyche
+#: serve`` and ``quyche track`` find the same file whatever the working directory.
+DEFAULT_DB_URL: str | None = None
 
 metadata = sa.MetaData()
 
@@ -93,7 +97,7 @@ def _dumps(data: Any) -> str:
 SQLITE_SYNC = ("full", "normal")
 
 
-def make_engine(url: str, *, sqlite_sync: str = "full") -> SAEngine:
+def make_engine(url: str | None, *, sqlite_sync: str = "full") -> SAEngine:
     """An SQLAlchemy engine; on SQLite, WAL (readers never wait for the writer) and a busy
     timeout instead of an immediate 'database is locked'.
 
@@ -103,10 +107,19 @@ def make_engine(url: str, *, sqlite_sync: str = "full") -> SAEngine:
     power cut or OS crash: a deliberate choice for an operator, never the default."""
     if sqlite_sync not in SQLITE_SYNC:
         raise StoreError(f"sqlite sync: {sqlite_sync!r} is not one of {', '.join(SQLITE_SYNC)}")
+    from ..tracker.store import resolve_url
+
     try:
-        engine = sa.create_engine(url, future=True)
+        # the tracker's reading of ``--db``: a URL or a file path, ``postgresql://`` on
+        # psycopg 3, None for the shared default file
+        resolved = resolve_url(url)
+        engine = sa.create_engine(resolved, future=True)
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise StoreError(f"database URL: {exc}") from None
+    except QuycheError as exc:
+        raise StoreError(f"database URL: {str(exc).removeprefix('--db: ')}") from None
+    if resolved.get_backend_name() == "sqlite" and resolved.database not in (None, "", ":memory:"):
+        Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
     if engine.dialect.name == "sqlite":
 
         @sa.event.listens_for(engine, "connect")
@@ -123,22 +136,30 @@ def make_engine(url: str, *, sqlite_sync: str = "full") -> SAEngine:
 class Store:
     """Keys and decisions on one database."""
 
-    def __init__(self, url: str = DEFAULT_DB_URL, *, sqlite_sync: str = "full") -> None:
+    def __init__(self, url: str | None = DEFAULT_DB_URL, *, sqlite_sync: str = "full") -> None:
         self.url = url
         self.engine = make_engine(url, sqlite_sync=sqlite_sync)
 
     def create_tables(self) -> None:
-        """Create the ``service_`` tables if missing. Several workers may start at once:
-        a lost race ('already exists') is retried once, then the tables are there."""
-        for attempt in (1, 2):
-            try:
-                metadata.create_all(self.engine, checkfirst=True)
-                return
-            except (OperationalError, ProgrammingError) as exc:
-                if attempt == 2 or "already exists" not in str(exc):
-                    raise StoreError(
-                        f"{self.safe_url}: cannot create tables ({exc.orig})"
-                    ) from None
+        """Bring the database to the newest schema: the tracker's Alembic migrations, which
+        own every table of the shared database (``tracker_*`` and these ``service_*``, from
+        revision 0002). Serialised between processes (several workers may start at once)
+        by ``tracker.store.migrate``; on a migrated database it only reads the version."""
+        from ..tracker.store import make_engine as tracker_engine
+        from ..tracker.store import migrate
+
+        try:
+            # the tracker's engine: its SQLite ``BEGIN IMMEDIATE`` is what serialises the
+            # migration between processes
+            eng = tracker_engine(self.engine.url)
+        except QuycheError as exc:
+            raise StoreError(f"{self.safe_url}: {exc}") from None
+        try:
+            migrate(eng)
+        except (OperationalError, ProgrammingError) as exc:
+            raise StoreError(f"{self.safe_url}: cannot create tables ({exc.orig})") from None
+        finally:
+            eng.dispose()
 
     @property
     def safe_url(self) -> str:

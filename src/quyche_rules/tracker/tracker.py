@@ -92,7 +92,8 @@ class Tracker:
         self.clock = clock
         self.rulebook_hash = rulebook_hash(self.engine.rulebook)
         self.engine_version = engine_version(self.engine)
-        self._parties = self.engine.rulebook.parties
+        # the engine's registry: a profile's concrete bodies are parties of the tracker too
+        self._parties = self.engine.parties
 
     def close(self) -> None:
         self.store.close()

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException
 from pydantic import BaseModel
 
-from ...events import Event
 from ...obligations import Obligation
 from ..decide import Pending, commit, event_parties, prepare
 from ..deps import Caller, Services, Svc
 from ..models import BatchIn, BatchOut, ExplainIn, ExplainOut, NotifyOut
+from ..registry import ServiceEvent
 from .lookup import trigger_labels
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
@@ -26,7 +26,7 @@ def _decide(svc: Services, event: BaseModel) -> tuple[list[Obligation], Pending]
 
 
 @router.post("/notify", response_model=NotifyOut, summary="Obligations arising from one event")
-def notify(event: Annotated[Event, Body()], svc: Svc, who: Caller) -> Any:
+def notify(event: Annotated[ServiceEvent, Body()], svc: Svc, who: Caller) -> Any:
     """Every obligation the event gives rise to, each citing its clause, with a receipt.
 
     The event is one of the types in `GET /v1/schemas/events` (a union on `type`); parties

@@ -1,0 +1,237 @@
+"""The coordination tracker over HTTP: record an event, a body's status as of a date, one
+case's history, an iCalendar feed of open deadlines.
+
+Who may do what (``auth``):
+
+* ``POST /v1/track``: the *sender* of the event must be the key's body or a body it acts
+  for (administrators record anything). The sender is the tracker's own
+  (``tracker.model.sender_of``, the same field that keys idempotency): ``requested`` for
+  ``coordination_extension_needed`` and ``coordination_answered`` (the requested body
+  writes them), otherwise the event's first single-party field — ``requester``,
+  ``raised_by``, ``lead_party``, ``issued_by``, ``convened_by`` ... (table in the README).
+  Events with no such field (``issue_arose``, ``personnel_action``, ``travel_abroad``,
+  ``period_started``) name no sender: only an administrator records them. Recording as
+  another body is **403**: the refusal depends only on the key and on the request's own
+  body, so it discloses nothing stored (a 404 would wrongly say the path does not exist).
+* ``GET /v1/track/status`` and ``/v1/track/ics``: a body's own status only (default: the
+  key's body); another body's is 404. Administrators may ask for any body (or, for the
+  status, all bodies).
+* ``GET /v1/track/cases/{id}``: 404, never 403, unless the key's body is a party to the
+  case (obligated, a counterparty or the requester), so a probe cannot tell a foreign case
+  from a missing one.
+
+The JSON of a status and of a case is ``tracker.model.status_to_json``/``case_to_json``,
+the very functions behind ``quyche track status --json`` and ``show --json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from ...errors import QuycheError
+from ...tracker.model import SENDER_FIELD, Case, case_to_json, sender_of, status_to_json
+from ..auth import Principal, may_act_as, may_read
+from ..decide import commit, event_parties, prepare
+from ..deps import Caller, Services, Svc
+from ..receipts import Receipt
+from ..registry import ServiceEvent
+
+router = APIRouter(prefix="/v1/track", tags=["tracker"])
+
+_CASE_ID = re.compile(r"^c[0-9a-f]{15}$")
+
+AsOf = Annotated[dt.date | None, Query(description="date YYYY-MM-DD (default: today in Vietnam)")]
+PartyQ = Annotated[
+    str | None,
+    Query(max_length=200, description="party id or name (default: the key's own body)"),
+]
+
+
+class HistoryOut(BaseModel):
+    seq: int | None = Field(description="record number in the log; null for a lapse of time")
+    date: dt.date
+    kind: str
+    text: str
+
+
+class CaseOut(BaseModel):
+    """One case: a duty with a due date, followed to its end (``case_to_json``)."""
+
+    id: str
+    rule_id: str
+    obligated: str
+    counterparties: list[str]
+    requester: str
+    reference: str
+    opened_on: dt.date
+    original_due: dt.date
+    due: dt.date
+    due_provisional: bool
+    silence_means: str | None
+    state: str = Field(description="awaiting, extended, answered, answered_late, consent, ...")
+    state_vi: str
+    consent_since: dt.date | None
+    closed_on: dt.date | None
+    history: list[HistoryOut]
+
+
+class StatusOut(BaseModel):
+    """Exactly ``quyche track status --json``: what a body owes and is owed as of a date."""
+
+    party: str | None
+    as_of: dt.date
+    owes: list[CaseOut]
+    due_soon: list[CaseOut]
+    overdue: list[CaseOut]
+    owed_to: list[CaseOut]
+    consent: list[CaseOut]
+    escalated: list[CaseOut]
+
+
+class RecordOut(BaseModel):
+    seq: int = Field(description="position in the tracker's append-only log")
+    created: bool = Field(description="false: the same document was recorded before")
+    event_type: str
+    event_date: dt.date
+    sender: str | None
+
+
+class TrackOut(BaseModel):
+    record: RecordOut
+    opened: list[CaseOut] = Field(description="cases this event opened, as of its date")
+    acts_on: list[CaseOut] = Field(description="recorded cases it answers, extends, ...")
+    no_due: list[str] = Field(description="rule ids with a reply duty but no due date")
+    receipt: Receipt
+
+
+def _own_party(svc: Services, who: Principal, party: str | None, *, required: bool) -> str | None:
+    """The body a status or feed is about: resolved, and visible to ``who`` (else 404)."""
+    if party is None:
+        if who.admin:
+            if required:
+                raise HTTPException(422, "party: required for an administrator's key")
+            return None
+        return who.party
+    try:
+        pid = svc.engine.parties.resolve(party).id
+    except KeyError:
+        pid = None
+    if pid is None or not (who.admin or pid == who.party):
+        # unknown and foreign look the same: nothing to learn by probing
+        raise HTTPException(404, f"party: no status visible for {party[:60]!r}")
+    return pid
+
+
+def _sender_field(event: Any) -> str:
+    """The name of the field ``sender_of`` read (for the one-line refusal)."""
+    value = sender_of(event)
+    named = SENDER_FIELD.get(event.type)
+    if named is not None:
+        return str(named)
+    fields: dict[str, Any] = type(event).model_fields
+    for name in fields:
+        if name != "type" and getattr(event, name, None) == value:
+            return str(name)
+    return "type"
+
+
+def _case_parties(c: Case) -> tuple[str, ...]:
+    return (c.obligated, *c.counterparties, c.requester)
+
+
+def _case_json(c: Case) -> dict[str, Any]:
+    return case_to_json(c)
+
+
+@router.post("", response_model=TrackOut, summary="Record one coordination event")
+def record(event: Annotated[ServiceEvent, Body()], svc: Svc, who: Caller) -> Any:
+    """Record a request, answer, extension, disagreement, withdrawal or any event with a
+    deadline; the tracker runs it through the engine once and opens a case per duty with a
+    due date. Idempotent: the same document (sender + reference) again returns the first
+    record (`created: false`); other content under the same reference is refused (422)."""
+    sender = sender_of(event)
+    if not (who.admin or (sender is not None and may_act_as(who, sender, svc.engine.parties))):
+        if sender is None:
+            raise HTTPException(
+                403, "body.type: names no sender; only an administrator's key records it"
+            )
+        raise HTTPException(
+            403, f"body.{_sender_field(event)}: this key may not record as {sender!r}"
+        )
+    t = svc.tracker
+    try:
+        r = t.record(event)
+    except QuycheError as exc:
+        raise HTTPException(422, f"body.{exc}" if ": " in str(exc) else str(exc)) from None
+    opened = [t.case(cid, r.event_date) for cid in r.opened]
+    acting = [t.case(cid, r.event_date) for cid in r.acts_on]
+    acting = [c for c in acting if may_read(who, _case_parties(c), svc.engine.parties)]
+    canonical = event.model_dump(mode="json")
+    result = {
+        "record": {
+            "seq": r.seq,
+            "created": r.created,
+            "event_type": r.event_type,
+            "event_date": r.event_date.isoformat(),
+            "sender": sender,
+        },
+        "opened": [_case_json(c) for c in opened],
+        "acts_on": [_case_json(c) for c in acting],
+        "no_due": list(r.no_due),
+    }
+    parties = list(event_parties(event))
+    for c in (*opened, *acting):
+        parties.extend(p for p in _case_parties(c) if p not in parties)
+    pending = prepare(svc, "track", canonical, parties, result)
+    commit(svc, who, [pending])
+    return {**result, "receipt": pending.receipt}
+
+
+@router.get("/status", response_model=StatusOut, summary="What a body owes and is owed")
+def status(svc: Svc, who: Caller, party: PartyQ = None, as_of: AsOf = None) -> Any:
+    """The morning question, as of a date: what the body owes (awaiting, due soon,
+    overdue), what is owed to it, what became consent by silence (Art. 3.1) and what was
+    reported up (Art. 2.2). The same JSON as `quyche track status --json`."""
+    pid = _own_party(svc, who, party, required=False)
+    return status_to_json(svc.tracker.status(pid, as_of))
+
+
+@router.get("/cases/{case_id}", response_model=CaseOut, summary="One case and its history")
+def case(case_id: str, svc: Svc, who: Caller, as_of: AsOf = None) -> Any:
+    """The case with its full history as of a date (the same JSON as `quyche track show
+    --json`). 404 when there is no such case *or* the key's body is not a party to it."""
+    missing = HTTPException(404, "case_id: no such case")
+    if not _CASE_ID.match(case_id):
+        raise missing  # full ids only: a prefix search would tell what exists
+    try:
+        c = svc.tracker.case(case_id, as_of)
+    except QuycheError:
+        raise missing from None
+    if not may_read(who, _case_parties(c), svc.engine.parties):
+        raise missing
+    return _case_json(c)
+
+
+@router.get(
+    "/ics",
+    summary="iCalendar feed of a body's open deadlines",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}},
+)
+def ics(svc: Svc, who: Caller, party: PartyQ = None, as_of: AsOf = None) -> Response:
+    """One all-day event per open case the body owes or is owed, on its due date; the UID
+    is stable per case, so an extension moves the event in a subscribed calendar."""
+    pid = _own_party(svc, who, party, required=True)
+    assert pid is not None
+    data = svc.tracker.ics(pid, as_of)
+    return Response(
+        data,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'inline; filename="{pid}.ics"'},
+    )
