@@ -10,18 +10,16 @@ Every expectation is computed from the rulebook, the registry, ``Engine.duties_o
 working calendar and the example files — never from a list written here. Screenshots of
 the views go to ``artifacts/screenshots/`` (kept by CI as artefacts, ignored by git).
 
-The morning view reads ``GET /v1/track/status`` and ``GET /v1/track/ics``. Where the service
-does not have them yet (``service/routers/track.py`` still to come), the app is given a
-stand-in router (``_track_router``) that answers them with a real ``Tracker`` on the same
-SQLite file, through the tracker's own JSON (``status_to_json``, what ``quyche track status
---json`` prints): no canned answer.
+The morning view reads the live ``GET /v1/track/status`` and ``GET /v1/track/ics``; the
+README's morning case (``examples/tracker/``) is recorded through the live ``POST
+/v1/track``, each event with the key of the body that sends it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import importlib.util
+import json
 import socket
 import threading
 import time
@@ -35,8 +33,6 @@ import httpx
 import pytest
 import uvicorn
 from axe_playwright_python.sync_playwright import Axe
-from fastapi import APIRouter
-from fastapi.responses import Response
 from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
 
 from quyche_rules.engine import Engine
@@ -45,9 +41,6 @@ from quyche_rules.pages import anchor, write_site
 from quyche_rules.rulebook import Rule, Rulebook
 from quyche_rules.service import Settings, create_app
 from quyche_rules.service.auth import new_key
-from quyche_rules.service.deps import Caller
-from quyche_rules.tracker import Tracker
-from quyche_rules.tracker.model import status_to_json
 from quyche_rules.yamlio import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +60,6 @@ CHROMIUM_ARGS = [
 REQUESTER = "dang_uy_khoi"
 REQUESTED = "ban_noi_chinh_tinh_uy"
 BODY = "ban_to_chuc_tinh_uy"
-HAS_TRACK_ROUTER = importlib.util.find_spec("quyche_rules.service.routers.track") is not None
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -86,27 +78,14 @@ def _example(name: str) -> dict[str, Any]:
     return data
 
 
-def _track_router(tracker: Tracker) -> APIRouter:
-    """Stand-in for ``service/routers/track.py`` (see the module docstring): the real
-    tracker's status and feed, behind the service's own key check."""
-    router = APIRouter(prefix="/v1/track")
-
-    @router.get("/status")
-    def status(who: Caller, as_of: dt.date | None = None, party: str | None = None) -> Any:
-        return status_to_json(tracker.status(party or who.party, as_of))
-
-    @router.get("/ics")
-    def ics(who: Caller, party: str, as_of: dt.date | None = None) -> Response:
-        return Response(tracker.ics(party, as_of), media_type="text/calendar")
-
-    return router
-
-
 @dataclass(frozen=True)
 class Live:
     url: str  # the base URL, ending in "/"
     admin: str
     keys: dict[str, str]  # party id -> that body's key
+
+    def auth(self, party: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[party]}"}
 
     def get(self, path: str, key: str) -> httpx.Response:
         return httpx.get(self.url + path, headers={"Authorization": f"Bearer {key}"})
@@ -122,15 +101,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[Live]:
     """The service with its pages, under uvicorn on 127.0.0.1, and the README's morning
-    case (examples/tracker/01 and 02) recorded in its database."""
+    case (examples/tracker/01 and 02) recorded through its ``POST /v1/track``."""
     db = f"sqlite:///{tmp_path_factory.mktemp('live') / 'service.db'}"
-    tracker = Tracker(db, engine=engine)
-    for name in ("01-request-before-tet.yaml", "02-extension.yaml"):
-        tracker.record(_example(name))
-    extra = () if HAS_TRACK_ROUTER else (_track_router(tracker),)
-    app = create_app(
-        Settings(db_url=db, rate_per_minute=0, access_log=False), engine=engine, extra_routers=extra
-    )
+    app = create_app(Settings(db_url=db, rate_per_minute=0, access_log=False), engine=engine)
     store = app.state.services.store
     admin, _ = new_key(store, party=None, admin=True)
     keys = {p: new_key(store, party=p, admin=False)[0] for p in (REQUESTER, REQUESTED)}
@@ -145,11 +118,18 @@ def live(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[L
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.02)
     try:
-        yield Live(f"http://127.0.0.1:{port}/", admin, keys)
+        live = Live(f"http://127.0.0.1:{port}/", admin, keys)
+        for name, sender in (
+            ("01-request-before-tet.yaml", REQUESTER),
+            ("02-extension.yaml", REQUESTED),
+        ):
+            event = json.loads(json.dumps(_example(name), default=str))  # dates as ISO text
+            res = httpx.post(live.url + "v1/track", json=event, headers=live.auth(sender))
+            assert res.status_code == 200, res.text
+        yield live
     finally:
         server.should_exit = True
         thread.join(10)
-        tracker.close()
 
 
 @pytest.fixture(scope="module")
@@ -578,6 +558,12 @@ def test_the_morning_view_without_a_good_key_says_so(page: Page, live: Live) -> 
     page.locator("#m-key").fill(_morning_bad)
     page.get_by_role("button", name="Xem").click()
     expect(page.get_by_role("alert")).to_contain_text("401")
+    expect(page.locator("[data-group='owes']")).to_be_hidden()
+    # a body's key reads its own status only: another body's is not found
+    page.locator("#m-key").fill(live.keys[REQUESTER])
+    page.locator("#m-party").select_option(REQUESTED)
+    page.get_by_role("button", name="Xem").click()
+    expect(page.get_by_role("alert")).to_contain_text("404")
     expect(page.locator("[data-group='owes']")).to_be_hidden()
 
 
