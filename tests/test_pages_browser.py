@@ -1,15 +1,18 @@
-"""The pages in a real browser: Debian's Chromium, driven by Playwright.
+"""The pages in a real browser: Debian's Chromium, driven by Playwright, against the LIVE
+service (issue 11's app with the pages of issue 12, run by uvicorn on 127.0.0.1).
 
-The static site is written once into a temporary directory and served from a loopback
-``http.server`` thread (an http origin, as the service will be, so the language choice can
-be remembered). Every expectation is computed from the rulebook, the registry and
-``Engine.duties_of`` — never from a list written here. Screenshots of the views go to
-``artifacts/screenshots/`` (kept by CI as artefacts, ignored by git).
+One app is started per module on a free port, on its own SQLite file, with keys made by
+the service's own store API; the Ask form posts to the real ``POST /v1/notify`` and the
+decision it logs is read back with ``GET /v1/decisions/{id}``. The static site written by
+``quyche render --html`` gets a smoke test of its own (relative links, no console error).
 
-The Ask form needs the HTTP service (issue 11), which is not on this branch: its test
-answers ``POST /v1/notify`` inside the browser (Playwright routing) with the real engine's
-obligations for the event the page posted, so the form, its JSON, the fetch and the display
-are the real ones; wiring the page into the service replaces only that stand-in.
+Every expectation is computed from the rulebook, the registry, ``Engine.duties_of``, the
+working calendar and the example files — never from a list written here. Screenshots of
+the views go to ``artifacts/screenshots/`` (kept by CI as artefacts, ignored by git).
+
+The morning view reads the live ``GET /v1/track/status`` and ``GET /v1/track/ics``; the
+README's morning case (``examples/tracker/``) is recorded through the live ``POST
+/v1/track``, each event with the key of the body that sends it.
 """
 
 from __future__ import annotations
@@ -17,24 +20,32 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import uvicorn
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
 
 from quyche_rules.engine import Engine
-from quyche_rules.errors import QuycheError
 from quyche_rules.events import EVENT_TYPES, events_json_schema
-from quyche_rules.pages import Pages, anchor, write_site
+from quyche_rules.pages import anchor, write_site
 from quyche_rules.rulebook import Rule, Rulebook
+from quyche_rules.service import Settings, create_app
+from quyche_rules.service.auth import new_key
+from quyche_rules.yamlio import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+EXAMPLES = ROOT / "examples" / "tracker"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -46,6 +57,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+REQUESTER = "dang_uy_khoi"
+REQUESTED = "ban_noi_chinh_tinh_uy"
+BODY = "ban_to_chuc_tinh_uy"
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -58,14 +72,71 @@ def engine(book: Rulebook) -> Engine:
     return Engine(book, backend="python")
 
 
+def _example(name: str) -> dict[str, Any]:
+    path = EXAMPLES / name
+    data: dict[str, Any] = parse_yaml(path.read_text(encoding="utf-8"), file=str(path))
+    return data
+
+
+@dataclass(frozen=True)
+class Live:
+    url: str  # the base URL, ending in "/"
+    admin: str
+    keys: dict[str, str]  # party id -> that body's key
+
+    def auth(self, party: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[party]}"}
+
+    def get(self, path: str, key: str) -> httpx.Response:
+        return httpx.get(self.url + path, headers={"Authorization": f"Bearer {key}"})
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[Live]:
+    """The service with its pages, under uvicorn on 127.0.0.1, and the README's morning
+    case (examples/tracker/01 and 02) recorded through its ``POST /v1/track``."""
+    db = f"sqlite:///{tmp_path_factory.mktemp('live') / 'service.db'}"
+    app = create_app(Settings(db_url=db, rate_per_minute=0, access_log=False), engine=engine)
+    store = app.state.services.store
+    admin, _ = new_key(store, party=None, admin=True)
+    keys = {p: new_key(store, party=p, admin=False)[0] for p in (REQUESTER, REQUESTED)}
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        live = Live(f"http://127.0.0.1:{port}/", admin, keys)
+        for name, sender in (
+            ("01-request-before-tet.yaml", REQUESTER),
+            ("02-extension.yaml", REQUESTED),
+        ):
+            event = json.loads(json.dumps(_example(name), default=str))  # dates as ISO text
+            res = httpx.post(live.url + "v1/track", json=event, headers=live.auth(sender))
+            assert res.status_code == 200, res.text
+        yield live
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[str]:
-    """The static site (plus the Ask page) served on 127.0.0.1; yields its base URL."""
+    """The static site of ``quyche render --html`` on a loopback http.server."""
     root = tmp_path_factory.mktemp("site")
     write_site(engine, root)
-    (root / "ask.html").write_text(
-        Pages(engine, ask_href="ask.html").ask_form(notify_url="/v1/notify"), encoding="utf-8"
-    )
     handler = functools.partial(_QuietHandler, directory=str(root))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -121,23 +192,47 @@ def _kinds(rule: Rule) -> set[str]:
     return kinds
 
 
-# --- the literate view -----------------------------------------------------------------------
+def _day(value: Any) -> dt.date:
+    return dt.date.fromisoformat(str(value))
 
 
-@pytest.mark.parametrize("path", ["index.html", "bodies/index.html", "ask.html"])
-def test_pages_load_without_console_errors(
-    page: Page, problems: list[str], site: str, path: str
+# --- every page loads ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["", "bodies/", f"bodies/{BODY}", "ask", "morning"])
+def test_served_pages_load_without_console_errors(
+    page: Page, problems: list[str], live: Live, path: str
 ) -> None:
-    page.goto(site + path)
+    page.goto(live.url + path)
     page.wait_for_load_state("networkidle")
     assert problems == []
     expect(page.locator("main h1")).to_be_visible()
 
 
-def test_every_clause_of_articles_2_to_17_appears_with_its_rules(
-    page: Page, site: str, book: Rulebook
+def test_the_static_site_loads_from_its_own_files(
+    page: Page, problems: list[str], site: str, book: Rulebook
 ) -> None:
+    """``quyche render --html``: relative links, no server but a file server."""
     page.goto(site + "index.html")
+    expect(page.locator("#dieu-3-1")).to_be_attached()
+    page.get_by_role("link", name="Nghĩa vụ theo cơ quan").first.click()
+    page.get_by_role("link", name=book.parties.parties[BODY].name_vi).click()
+    expect(page).to_have_url(f"{site}bodies/{BODY}.html")
+    page.wait_for_load_state("networkidle")
+    assert problems == []
+
+
+def test_an_unknown_body_is_404(live: Live) -> None:
+    assert httpx.get(live.url + "bodies/no_such_body").status_code == 404
+
+
+# --- the literate view -----------------------------------------------------------------------
+
+
+def test_every_clause_of_articles_2_to_17_appears_with_its_rules(
+    page: Page, live: Live, book: Rulebook
+) -> None:
+    page.goto(live.url)
     shown: list[dict[str, Any]] = page.evaluate(
         """() => Array.from(document.querySelectorAll('.unit'), u => ({
             basis: u.dataset.basis, id: u.id, status: u.dataset.status,
@@ -173,21 +268,21 @@ def test_every_clause_of_articles_2_to_17_appears_with_its_rules(
     assert len(shown) == len(book.regulation.units)  # and nothing else, nothing twice
 
 
-def test_a_clause_anchor_scrolls_to_the_clause(page: Page, site: str) -> None:
-    page.goto(site + "index.html#dieu-3-1")
+def test_a_clause_anchor_scrolls_to_the_clause(page: Page, live: Live) -> None:
+    page.goto(live.url + "#dieu-3-1")
     target = page.locator("#dieu-3-1")
     expect(target).to_be_in_viewport()
     expect(target.locator("h3")).to_contain_text("Điều 3.1")
     _shot(page, "literate")
 
 
-def test_english_toggle_with_and_without_javascript(browser: Browser, site: str) -> None:
+def test_english_toggle_with_and_without_javascript(browser: Browser, live: Live) -> None:
     for js in (True, False):
         ctx = browser.new_context(java_script_enabled=js)
         pg = ctx.new_page()
-        pg.goto(site + "index.html#dieu-3-1")
-        vi = pg.locator("#dieu-3-1 .rule-sentence > .vi").first
-        en = pg.locator("#dieu-3-1 .rule-sentence > .en").first
+        pg.goto(live.url + f"bodies/{BODY}")
+        vi = pg.locator(".rule .rule-sentence > .vi").first
+        en = pg.locator(".rule .rule-sentence > .en").first
         expect(vi).to_be_visible()
         expect(en).to_be_hidden()
         pg.locator("#lang-en").check()
@@ -195,20 +290,20 @@ def test_english_toggle_with_and_without_javascript(browser: Browser, site: str)
         expect(vi).to_be_hidden()
         if js:  # the script remembers the choice and tells assistive technology
             assert pg.evaluate("document.documentElement.lang") == "en"
-            pg.goto(site + "bodies/index.html")
+            pg.goto(live.url + "bodies/")
             expect(pg.locator("#lang-en")).to_be_checked()
             expect(pg.locator("h1 .en")).to_be_visible()
         ctx.close()
 
 
-def test_keyboard_skip_link_and_language_switch(page: Page, site: str) -> None:
-    page.goto(site + "index.html")
+def test_keyboard_skip_link_and_language_switch(page: Page, live: Live) -> None:
+    page.goto(live.url + "bodies/")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
     expect(page.locator(".skip")).to_be_in_viewport()
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#main"
-    for _ in range(10):  # on to the switch through the header, never stuck
+    for _ in range(12):  # on to the switch through the header, never stuck
         page.keyboard.press("Shift+Tab")
         if page.evaluate("document.activeElement.id") == "lang-en":
             break
@@ -222,22 +317,20 @@ def test_keyboard_skip_link_and_language_switch(page: Page, site: str) -> None:
 # --- a body's duties -------------------------------------------------------------------------
 
 
-def test_bodies_index_lists_every_party(page: Page, site: str, book: Rulebook) -> None:
-    page.goto(site + "bodies/index.html")
+def test_bodies_index_lists_every_party(page: Page, live: Live, engine: Engine) -> None:
+    page.goto(live.url + "bodies/")
     listed = page.eval_on_selector_all("li[data-party]", "els => els.map(e => e.dataset.party)")
-    assert sorted(listed) == sorted(p.id for p in book.parties)
-    page.get_by_role("link", name=book.parties.parties["ban_to_chuc_tinh_uy"].name_vi).click()
-    expect(page).to_have_url(site + "bodies/ban_to_chuc_tinh_uy.html")
+    assert sorted(listed) == sorted(p.id for p in engine.parties)
+    page.get_by_role("link", name=engine.parties.parties[BODY].name_vi).click()
+    expect(page).to_have_url(f"{live.url}bodies/{BODY}")
 
 
 def test_each_body_page_lists_exactly_what_duties_of_lists(
-    page: Page, site: str, engine: Engine, book: Rulebook
+    page: Page, live: Live, engine: Engine, book: Rulebook
 ) -> None:
-    anchors = {anchor(b) for b in book.regulation.units} | {
-        anchor(b).split("-")[0] + "-" + str(b.article) for b in book.regulation.units
-    }
-    for party in book.parties:
-        page.goto(f"{site}bodies/{party.id}.html")
+    anchors = {anchor(b) for b in book.regulation.units}
+    for party in engine.parties:
+        page.goto(f"{live.url}bodies/{party.id}")
         shown: dict[str, list[str]] = page.evaluate(
             """() => Object.fromEntries(Array.from(document.querySelectorAll('[data-group]'),
                 g => [g.dataset.group, Array.from(g.querySelectorAll('.rule'),
@@ -250,13 +343,13 @@ def test_each_body_page_lists_exactly_what_duties_of_lists(
         assert set().union(*map(set, shown.values())) == {e.rule.id for e in entries}
         hrefs = page.eval_on_selector_all(".rule .basis", "els => els.map(e => e.href)")
         for href in hrefs:
-            assert href.startswith(site + "index.html#") and href.split("#")[1] in anchors
-    page.goto(f"{site}bodies/ban_to_chuc_tinh_uy.html")
+            assert href.startswith(live.url + "#") and href.split("#")[1] in anchors, href
+    page.goto(f"{live.url}bodies/{BODY}")
     _shot(page, "body")
 
 
-def test_a_duty_links_to_its_clause(page: Page, site: str) -> None:
-    page.goto(site + "bodies/ban_to_chuc_tinh_uy.html")
+def test_a_duty_links_to_its_clause(page: Page, live: Live) -> None:
+    page.goto(f"{live.url}bodies/{BODY}")
     link = page.locator("[data-group='event'] .rule .basis").first
     label = link.inner_text()
     link.click()
@@ -265,11 +358,11 @@ def test_a_duty_links_to_its_clause(page: Page, site: str) -> None:
     expect(page.locator(f"#{frag}")).to_be_in_viewport()
 
 
-# --- the Ask form (service not on this branch: see the module docstring) ---------------------
+# --- Ask, against the live POST /v1/notify ---------------------------------------------------
 
 
-def test_the_ask_form_has_a_labelled_control_for_every_schema_field(page: Page, site: str) -> None:
-    page.goto(site + "ask.html")
+def test_the_ask_form_has_a_labelled_control_for_every_schema_field(page: Page, live: Live) -> None:
+    page.goto(live.url + "ask")
     schema = events_json_schema()
     for etype in EVENT_TYPES:
         model = schema["$defs"][schema["discriminator"]["mapping"][etype].rsplit("/", 1)[1]]
@@ -288,76 +381,88 @@ def test_the_ask_form_has_a_labelled_control_for_every_schema_field(page: Page, 
     expect(page.locator("fieldset[data-event='coordination_requested']")).to_be_hidden()
 
 
-def _answer_with_engine(engine: Engine, posted: list[dict[str, Any]]) -> Any:
-    def handle(route: Route) -> None:
-        event = json.loads(route.request.post_data or "null")
-        posted.append(event)
-        try:
-            obs = engine.who_must_be_notified(event)
-        except QuycheError as exc:
-            route.fulfill(status=422, json={"detail": str(exc)})
-            return
-        route.fulfill(json={"obligations": [o.model_dump(mode="json") for o in obs]})
-
-    return handle
+def _posts(page: Page) -> list[Request]:
+    seen: list[Request] = []
+    page.on("request", lambda r: seen.append(r) if r.url.endswith("/v1/notify") else None)
+    return seen
 
 
-def test_ask_a_request_received_before_tet_gives_art_3_1_with_its_due_date(
-    page: Page, site: str, engine: Engine, book: Rulebook
-) -> None:
-    posted: list[dict[str, Any]] = []
-    page.route("**/v1/notify", _answer_with_engine(engine, posted))
-    page.goto(site + "ask.html")
+def _fill_request(page: Page, engine: Engine, received: dt.date, key: str) -> None:
     fs = page.locator("fieldset[data-event='coordination_requested']")
-    received = dt.date(2025, 1, 23)  # the Thursday before the Tết break of 2025
-    fs.get_by_label("Ngày xảy ra").fill("2025-01-22")
+    fs.get_by_label("Ngày xảy ra").fill((received - dt.timedelta(days=1)).isoformat())
     fs.get_by_label("Cơ quan đề nghị phối hợp").select_option(
-        label=book.parties.parties["dang_uy_khoi"].name_vi
+        label=engine.parties.parties[REQUESTER].name_vi
     )
     fs.get_by_label("Cơ quan được đề nghị phối hợp").select_option(
-        label=book.parties.parties["ban_noi_chinh_tinh_uy"].name_vi
+        label=engine.parties.parties[REQUESTED].name_vi
     )
     fs.get_by_label("Ngày nhận văn bản").fill(received.isoformat())
+    page.locator("#api-key").fill(key)
     page.get_by_role("button", name="Hỏi").click()
+
+
+def test_ask_a_request_received_before_tet_gives_art_3_1_with_its_due_date_and_receipt(
+    page: Page, live: Live, engine: Engine
+) -> None:
+    posts = _posts(page)
+    page.goto(live.url + "ask")
+    received = dt.date(2025, 1, 23)  # the Thursday before the Tết break of 2025
+    _fill_request(page, engine, received, live.keys[REQUESTER])
     rows = page.locator("#obligations tbody tr")
     expect(rows.first).to_be_visible()
-    assert posted == [
-        {
-            "type": "coordination_requested",
-            "date": "2025-01-22",
-            "requester": "dang_uy_khoi",
-            "requested": "ban_noi_chinh_tinh_uy",
-            "received_on": "2025-01-23",
-            "topic": "general",
-        }
-    ]
+    assert len(posts) == 1
+    assert posts[0].headers["authorization"] == f"Bearer {live.keys[REQUESTER]}"
+    event = posts[0].post_data_json
+    assert event == {
+        "type": "coordination_requested",
+        "date": "2025-01-22",
+        "requester": REQUESTER,
+        "requested": REQUESTED,
+        "received_on": "2025-01-23",
+        "topic": "general",
+    }
     due = engine.calendar.deadline(received, 7).due
     assert due > dt.date(2025, 2, 2)  # the seven working days run past the holiday
-    art31 = rows.filter(has_text="Điều 3.1").filter(has_text="Ban Nội chính Tỉnh ủy")
+    art31 = rows.filter(has_text="Điều 3.1").filter(
+        has_text=engine.parties.parties[REQUESTED].name_vi
+    )
     expect(art31.first).to_contain_text(due.isoformat())
-    expect(art31.first.locator("a")).to_have_attribute("href", "index.html#dieu-3-1")
-    assert rows.count() == len(engine.who_must_be_notified(posted[0]))
+    expect(art31.first.locator("a")).to_have_attribute("href", "/#dieu-3-1")
+    obligations = engine.who_must_be_notified(event)
+    assert rows.count() == len(obligations)
+    # the receipt: its decision id is shown, and the decision log has it
+    decision = page.locator("#decision-id")
+    expect(decision).to_be_visible()
+    did = decision.inner_text().strip()
+    logged = live.get(f"v1/decisions/{did}", live.keys[REQUESTER])
+    assert logged.status_code == 200, logged.text
+    body = logged.json()
+    assert body["receipt"]["decision_id"] == did and body["kind"] == "notify"
+    assert [o["rule_id"] for o in body["result"]] == [o.rule_id for o in obligations]
+    page.locator("#receipt-box summary").click()
+    expect(page.locator("#receipt")).to_contain_text(body["receipt"]["input_sha256"])
     _shot(page, "ask", full_page=True)
 
 
-def test_ask_shows_the_services_error_as_an_alert(page: Page, site: str, engine: Engine) -> None:
-    page.route("**/v1/notify", _answer_with_engine(engine, []))
-    page.goto(site + "ask.html")
+def test_ask_shows_the_services_errors_as_an_alert(page: Page, live: Live) -> None:
+    page.goto(live.url + "ask")
     fs = page.locator("fieldset[data-event='coordination_requested']")
     fs.get_by_label("Ngày xảy ra").fill("2025-01-22")
-    page.get_by_role("button", name="Hỏi").click()
+    page.get_by_role("button", name="Hỏi").click()  # no key
     alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("401")
+    page.locator("#api-key").fill(live.keys[REQUESTER])
+    page.get_by_role("button", name="Hỏi").click()  # a key, but no requester
     expect(alert).to_contain_text("422")
     expect(alert).to_contain_text("requester")
     expect(page.locator("#obligations")).to_be_hidden()
 
 
-def test_the_ask_form_works_from_the_keyboard(page: Page, site: str, engine: Engine) -> None:
-    """Tab walks the visible controls in order (hidden fieldsets are skipped) and Enter on
-    the button sends the question."""
-    posted: list[dict[str, Any]] = []
-    page.route("**/v1/notify", _answer_with_engine(engine, posted))
-    page.goto(site + "ask.html")
+def test_the_ask_form_works_from_the_keyboard(page: Page, live: Live) -> None:
+    """Tab walks the visible controls in order (hidden fieldsets are skipped), the key is
+    typed, and Enter on the button sends the question."""
+    posts = _posts(page)
+    page.goto(live.url + "ask")
     page.locator("#event-type").focus()
     visible = page.locator(
         "fieldset[data-event='coordination_requested'] [data-kind]"
@@ -368,12 +473,115 @@ def test_the_ask_form_works_from_the_keyboard(page: Page, site: str, engine: Eng
         focused = page.evaluate("document.activeElement.id || document.activeElement.tagName")
         if focused == "BUTTON":
             break
+        if focused == "api-key":
+            page.keyboard.type(live.keys[REQUESTER])
         if not seen or seen[-1] != focused:
             seen.append(focused)
     assert seen == [*visible, "api-key"]
     page.keyboard.press("Enter")
-    expect(page.get_by_role("alert")).to_contain_text("422")
-    assert posted and posted[0]["type"] == "coordination_requested"
+    expect(page.get_by_role("alert")).to_contain_text("422")  # no requester chosen
+    assert posts and posts[0].post_data_json["type"] == "coordination_requested"
+
+
+# --- the morning view, against the live GET /v1/track/status ---------------------------------
+
+
+def _morning(page: Page, live: Live, key: str, as_of: dt.date) -> None:
+    page.locator("#m-key").fill(key)
+    page.locator("#m-as-of").fill(as_of.isoformat())
+    page.locator("#morning button[type=submit]").click()  # "Xem", or "Show" in English
+    expect(page.locator("#report-status")).to_contain_text(as_of.isoformat())
+
+
+def test_the_morning_view_follows_the_readme_case_to_consent(
+    page: Page, live: Live, engine: Engine
+) -> None:
+    """The README's morning report: awaiting on 07/02, extended on 12/02, consent from the
+    day after the new due date — dates from the calendar and the example files."""
+    request, extension = _example("01-request-before-tet.yaml"), _example("02-extension.yaml")
+    first_due = engine.calendar.deadline(_day(request["received_on"]), 7).due
+    new_due = _day(extension["reply_by"])
+    asked = _day(extension["date"])
+    assert first_due < new_due
+    name = engine.parties.parties[REQUESTED].name_vi
+    owes = page.locator("[data-group='owes'] tbody tr")
+    consent = page.locator("[data-group='consent'] tbody tr")
+
+    page.goto(live.url + "morning")
+    _morning(page, live, live.keys[REQUESTED], asked - dt.timedelta(days=3))
+    expect(page.locator("#report-status")).to_contain_text(name)
+    expect(owes).to_have_count(1)
+    expect(owes.first).to_have_attribute("data-state", "awaiting")
+    expect(owes.first.locator(".due")).to_have_text(first_due.isoformat())
+    expect(owes.first).to_contain_text(str(request["reference"]))
+    expect(owes.first.get_by_role("link", name="Điều 3.1")).to_have_attribute("href", "/#dieu-3-1")
+    expect(consent).to_have_count(0)
+
+    _morning(page, live, live.keys[REQUESTED], first_due + dt.timedelta(days=1))
+    expect(owes.first).to_have_attribute("data-state", "extended")
+    expect(owes.first.locator(".due")).to_contain_text(new_due.isoformat())
+    expect(owes.first.locator(".due")).to_contain_text(first_due.isoformat())  # ban đầu
+    _shot(page, "morning", full_page=True)
+
+    after = new_due + dt.timedelta(days=1)
+    _morning(page, live, live.keys[REQUESTED], after)
+    expect(owes).to_have_count(0)
+    expect(consent).to_have_count(1)
+    expect(consent.first).to_have_attribute("data-state", "consent")
+    expect(consent.first.locator(".state")).to_contain_text(after.isoformat())
+    # the requester sees the same case, as owed to it, from its own key
+    _morning(page, live, live.keys[REQUESTER], new_due)
+    expect(page.locator("[data-group='owed_to'] tbody tr")).to_have_count(1)
+    expect(owes).to_have_count(0)
+
+
+def test_the_morning_views_calendar_link_downloads_the_feed(
+    page: Page, live: Live, engine: Engine
+) -> None:
+    page.goto(live.url + "morning")
+    page.locator("#m-party").select_option(REQUESTER)
+    _morning(page, live, live.admin, dt.date(2025, 2, 12))
+    link = page.locator("#ics-link")
+    expect(link).to_be_visible()
+    with page.expect_download() as dl:
+        link.click()
+    feed = Path(dl.value.path()).read_text(encoding="utf-8")
+    case = page.locator("[data-group='owed_to'] tbody tr").first.get_attribute("data-case")
+    assert feed.startswith("BEGIN:VCALENDAR") and f"UID:{case}@quyche-rules" in feed
+
+
+def test_the_morning_view_without_a_good_key_says_so(page: Page, live: Live) -> None:
+    page.goto(live.url + "morning")
+    page.get_by_role("button", name="Xem").click()
+    expect(page.get_by_role("alert")).to_contain_text("API")
+    _morning_bad = "qk_0badc0de_" + "x" * 43
+    page.locator("#m-key").fill(_morning_bad)
+    page.get_by_role("button", name="Xem").click()
+    expect(page.get_by_role("alert")).to_contain_text("401")
+    expect(page.locator("[data-group='owes']")).to_be_hidden()
+    # a body's key reads its own status only: another body's is not found
+    page.locator("#m-key").fill(live.keys[REQUESTER])
+    page.locator("#m-party").select_option(REQUESTED)
+    page.get_by_role("button", name="Xem").click()
+    expect(page.get_by_role("alert")).to_contain_text("404")
+    expect(page.locator("[data-group='owes']")).to_be_hidden()
+
+
+def test_the_morning_view_works_from_the_keyboard(page: Page, live: Live) -> None:
+    page.goto(live.url + "morning")
+    page.locator("#m-key").focus()
+    page.keyboard.type(live.keys[REQUESTED])
+    order = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.id || document.activeElement.tagName")
+        if not order or order[-1] != focused:
+            order.append(focused)
+        if focused == "BUTTON":
+            break
+    assert order == ["m-party", "m-as-of", "BUTTON"]
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-group='owes']")).to_be_visible()
 
 
 # --- accessibility ---------------------------------------------------------------------------
@@ -387,18 +595,16 @@ def _violations(page: Page) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize(
-    "path", ["index.html", "bodies/index.html", "bodies/ban_to_chuc_tinh_uy.html", "ask.html"]
-)
-def test_axe_finds_no_accessibility_violation(page: Page, site: str, path: str) -> None:
-    page.goto(site + path)
+@pytest.mark.parametrize("path", ["", "bodies/", f"bodies/{BODY}", "ask", "morning"])
+def test_axe_finds_no_accessibility_violation(page: Page, live: Live, path: str) -> None:
+    page.goto(live.url + path)
     assert _violations(page) == []
 
 
-def test_axe_check_fails_on_a_real_violation(page: Page, site: str) -> None:
+def test_axe_check_fails_on_a_real_violation(page: Page, live: Live) -> None:
     """The check can fail: the same page with an unlabelled field and an image without
     text is reported."""
-    page.goto(site + "bodies/index.html")
+    page.goto(live.url + "bodies/")
     page.evaluate(
         """() => { const m = document.querySelector('main');
                    m.insertAdjacentHTML('beforeend', '<input type="text"><img src="data:,">'); }"""
@@ -407,20 +613,16 @@ def test_axe_check_fails_on_a_real_violation(page: Page, site: str) -> None:
     assert {"label", "image-alt"} <= ids
 
 
-def test_axe_finds_no_violation_in_an_answer_nor_in_english(
-    page: Page, site: str, engine: Engine, book: Rulebook
+def test_axe_finds_no_violation_in_answers_nor_in_english(
+    page: Page, live: Live, engine: Engine
 ) -> None:
-    page.route("**/v1/notify", _answer_with_engine(engine, []))
-    page.goto(site + "ask.html")
-    fs = page.locator("fieldset[data-event='coordination_requested']")
-    fs.get_by_label("Ngày xảy ra").fill("2025-03-03")
-    for label, pid in (
-        ("Cơ quan đề nghị", "dang_uy_khoi"),
-        ("Cơ quan được", "ban_to_chuc_tinh_uy"),
-    ):
-        fs.get_by_label(label).first.select_option(pid)
-    page.get_by_role("button", name="Hỏi").click()
+    page.goto(live.url + "ask")
+    _fill_request(page, engine, dt.date(2025, 3, 3), live.keys[REQUESTER])
     expect(page.locator("#obligations tbody tr").first).to_be_visible()
     assert _violations(page) == []
     page.locator("#lang-en").check()
+    assert _violations(page) == []
+    page.goto(live.url + "morning")
+    _morning(page, live, live.keys[REQUESTED], dt.date(2025, 2, 12))
+    expect(page.locator("[data-group='owes'] tbody tr")).to_have_count(1)
     assert _violations(page) == []

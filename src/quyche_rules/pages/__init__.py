@@ -3,19 +3,23 @@
 ``Pages`` renders each page as an HTML string (for the static site and for the HTTP
 service); ``write_site`` writes the static site that ``quyche render --html DIR`` produces.
 
-Mounting in the HTTP service (FastAPI), with ``links=SERVED`` so links are absolute::
+Served by the HTTP service through ``service/routers/pages.py`` (installed by
+``create_app``), with ``links=SERVED`` so links are absolute::
 
-    pages = Pages(engine, links=SERVED, ask_href="/ask")
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    pages = Pages(engine, links=SERVED, ask_href="/ask", morning_href="/morning")
     GET /               -> pages.literate()
     GET /bodies/        -> pages.bodies()
     GET /bodies/{party} -> pages.body(party)     (KeyError for an unknown party: answer 404)
     GET /ask            -> pages.ask_form(notify_url="/v1/notify")
+    GET /morning        -> pages.morning(status_url="/v1/track/status", ics_url="/v1/track/ics")
+    GET /static/{name}  -> the files of STATIC_DIR
 
-The pages depend only on the engine's rulebook, so they can be rendered once per engine
+Parties come from ``engine.parties``: the registry in force, a profile's bodies included.
+The pages depend only on the engine (rulebook and registry), so they can be rendered once per engine
 and cached. The Ask page posts the event as JSON to ``notify_url`` with ``Authorization:
 Bearer KEY`` when a key is typed, and reads either a list of obligations or
-``{"obligations": [...], "receipt": {...}}``; an error answer shows ``detail``.
+``{"obligations": [...], "receipt": {...}}``; an error answer shows ``detail``. The
+morning view sends the key the same way and reads ``quyche track status --json``'s JSON.
 """
 
 from .render import STATIC_DIR, Pages, site_pages, write_site

@@ -19,13 +19,23 @@ from typing import Any
 import jinja2
 
 from ..engine import Engine
-from .form import event_forms
-from .phrases import Phrasebook, default_phrasebook
+from .form import Option, event_forms
+from .phrases import Phrase, Phrasebook, default_phrasebook
 from .views import TRIGGER_KINDS, Links, ViewBuilder
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
+
+#: the groups of the tracker's status (``status_to_json``), in the order of the morning view
+MORNING_GROUPS: tuple[tuple[str, Phrase], ...] = (
+    ("owes", Phrase("Phải trả lời", "To answer")),
+    ("due_soon", Phrase("Sắp đến hạn", "Due soon")),
+    ("overdue", Phrase("Quá hạn", "Overdue")),
+    ("owed_to", Phrase("Chờ cơ quan khác trả lời", "Awaiting others")),
+    ("consent", Phrase("Quá hạn không phản hồi: xem là đồng ý", "Silence taken as consent")),
+    ("escalated", Phrase("Không thống nhất, báo cáo cấp trên", "Escalated")),
+)
 
 
 @cache
@@ -44,12 +54,14 @@ class Pages:
     """The pages of one engine's rulebook.
 
     ``links`` says where pages live (``Links("")`` for static files, ``SERVED`` for the HTTP
-    service); ``ask_href``, when set, adds the Ask page to the navigation."""
+    service); ``ask_href`` and ``morning_href``, when set, add the Ask page and the morning
+    view (both need the service) to the navigation."""
 
     engine: Engine
     links: Links = field(default_factory=Links)
     phrases: Phrasebook = field(default_factory=default_phrasebook)
     ask_href: str | None = None
+    morning_href: str | None = None
 
     def _render(self, template: str, page: str, **context: Any) -> str:
         book = self.engine.rulebook
@@ -61,6 +73,7 @@ class Pages:
                 stats={"rules": len(book.rules), "units": len(book.regulation.units)},
                 page=page,
                 ask_href=self.ask_href,
+                morning_href=self.morning_href,
                 **context,
             )
         )
@@ -94,9 +107,34 @@ class Pages:
         return self._render(
             "ask.html",
             "ask",
-            forms=event_forms(self.phrases, self.engine.rulebook.parties),
+            forms=event_forms(self.phrases, self.engine.parties),
             notify_url=notify_url,
             selected=selected,
+        )
+
+    def morning(
+        self, *, status_url: str = "/v1/track/status", ics_url: str = "/v1/track/ics"
+    ) -> str:
+        """The tracker's morning view: the body's key typed in, the page asks ``status_url``
+        (the JSON of ``quyche track status --json``) and shows every group, each case with
+        its clause and dates, and offers ``ics_url`` (fetched with the same key).
+
+        Cases carry party and rule ids only; the names and clause links they are shown with
+        come from this engine (its registry in force and its rulebook), sent with the page."""
+        rules = {
+            r.id: {"label": str(r.basis), "href": self.links.to_literate(r.basis)}
+            for r in self.engine.rulebook
+        }
+        parties = {p.id: p.name_vi for p in self.engine.parties}
+        options = [Option(p.id, Phrase(p.name_vi, p.name_en)) for p in self.engine.parties]
+        return self._render(
+            "morning.html",
+            "morning",
+            lookup={"parties": parties, "rules": rules},
+            parties=options,
+            groups=[{"key": k, "label": label} for k, label in MORNING_GROUPS],
+            status_url=status_url,
+            ics_url=ics_url,
         )
 
 
@@ -106,7 +144,7 @@ def site_pages(engine: Engine, phrases: Phrasebook | None = None) -> Iterator[tu
     top, below = Pages(engine, Links(""), phrases), Pages(engine, Links("../"), phrases)
     yield "index.html", top.literate()
     yield "bodies/index.html", below.bodies()
-    for p in engine.rulebook.parties:
+    for p in engine.parties:
         yield f"bodies/{p.id}.html", below.body(p.id)
 
 

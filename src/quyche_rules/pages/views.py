@@ -157,6 +157,8 @@ class ViewBuilder:
     def __init__(self, engine: Engine, phrases: Phrasebook, links: Links) -> None:
         self.engine = engine
         self.book = engine.rulebook
+        # the registry in force: the regulation's parties plus a profile's bodies, if any
+        self.parties = engine.parties
         self.phrases = phrases
         self.links = links
 
@@ -164,7 +166,7 @@ class ViewBuilder:
         if ref.startswith("@"):
             label = self.phrases.field(ref[1:])
             return Who(self.phrases.template("party_from_event").fill(field=label), None, None)
-        p = self.book.parties.parties[ref]
+        p = self.parties.parties[ref]
         return Who(Phrase(p.name_vi, p.name_en), p.id, self.links.to_body(p.id))
 
     def rule(self, rule: Rule) -> RuleView:
@@ -173,7 +175,7 @@ class ViewBuilder:
         triggers: list[Phrase] = []
         if rule.standing:
             triggers.append(self.phrases.template("standing"))
-        triggers += [self.phrases.trigger(t, self.book.parties) for t in rule.event_triggers]
+        triggers += [self.phrases.trigger(t, self.parties) for t in rule.event_triggers]
         if rule.deadline is None:
             deadline = self.phrases.template("no_deadline")
         else:
@@ -234,12 +236,12 @@ class ViewBuilder:
     def body_index(self) -> list[BodyIndexEntry]:
         return [
             BodyIndexEntry(self.who(p.id), p.kind, len(self.engine.duties_of(p.id)))
-            for p in self.book.parties
+            for p in self.parties
         ]
 
     def body(self, party_id: str) -> BodyPage:
         """All of a party's duties (``Engine.duties_of``), grouped standing / periodic / event."""
-        p = self.book.parties.resolve(party_id)
+        p = self.parties.resolve(party_id)
         entries = self.engine.duties_of(p.id)
         groups: dict[TriggerKind, list[DutyView]] = {k: [] for k in TRIGGER_KINDS}
         for e in entries:
@@ -262,5 +264,5 @@ class ViewBuilder:
             return self.phrases.template("binds_event").fill(
                 field=self.phrases.field(rule.obligated[1:])
             )
-        cls = self.book.parties.parties[rule.obligated]
+        cls = self.parties.parties[rule.obligated]
         return self.phrases.template("binds_member").fill(party=Phrase(cls.name_vi, cls.name_en))

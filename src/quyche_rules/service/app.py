@@ -165,6 +165,11 @@ def create_app(
     )
     for router in (*ROUTERS, *extra_routers):
         app.include_router(router)
+    # issue 12: the pages at /, /bodies/, /ask, /morning, /static/ (imported here so the
+    # import block above, where the tracker's router is added, stays as it was)
+    from .routers.pages import install
+
+    install(app)
     _install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if settings.access_log:

@@ -10,6 +10,8 @@
   const table = document.getElementById("obligations");
   const receiptBox = document.getElementById("receipt-box");
   const receipt = document.getElementById("receipt");
+  const decision = document.getElementById("decision");
+  const decisionId = document.getElementById("decision-id");
 
   const showType = () => {
     for (const fs of form.querySelectorAll("fieldset.event")) {
@@ -64,15 +66,19 @@
     }
     table.hidden = obligations.length === 0;
     status.className = "";
+    status.removeAttribute("role");
     status.textContent = obligations.length + " nghĩa vụ / obligation(s)";
     const rc = Array.isArray(data) ? null : data.receipt;
     receiptBox.hidden = !rc;
     receipt.textContent = rc ? JSON.stringify(rc, null, 2) : "";
+    decision.hidden = !(rc && rc.decision_id);
+    decisionId.textContent = rc && rc.decision_id ? rc.decision_id : "";
   };
 
   const fail = (message) => {
     table.hidden = true;
     receiptBox.hidden = true;
+    decision.hidden = true;
     status.className = "error";
     status.setAttribute("role", "alert");
     status.textContent = message;

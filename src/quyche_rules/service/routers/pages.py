@@ -1,0 +1,129 @@
+"""The pages for people (issue 12), served beside the JSON API: public, no key needed.
+
+``/`` the regulation beside its rules, ``/bodies/`` and ``/bodies/{party}`` a body's duties,
+``/ask`` the Ask form, ``/morning`` the tracker's morning view, ``/static/`` their CSS and
+scripts (a few small files, read once and answered from memory: Starlette's ``StaticFiles``
+streams, and a streamed body is cut short behind ``middleware.BodyLimit``, whose replayed
+``receive`` answers ``http.disconnect`` at once).
+
+Reading the regulation needs no key; what the Ask form and the morning view send (``POST
+/v1/notify``, ``GET /v1/track/status``) does, typed by the user into the page and sent as
+``Authorization: Bearer`` — the pages themselves never hold one.
+
+The pages depend only on the engine (its rulebook and the registry in force, a profile's
+bodies included), so each is rendered once per app and kept (``PageCache``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ...engine import Engine
+from ...pages import SERVED, STATIC_DIR, Pages
+
+#: what may be in ``static/``: anything else there is not served
+MEDIA_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+ASK = "/ask"
+MORNING = "/morning"
+NOTIFY_URL = "/v1/notify"
+STATUS_URL = "/v1/track/status"
+ICS_URL = "/v1/track/ics"
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+@dataclass
+class PageCache:
+    """Every page of one engine, rendered on first request and kept (the rulebook does not
+    change while the app runs); a body's page is kept per registry id."""
+
+    pages: Pages
+    done: dict[str, str] = field(default_factory=dict)
+    static: dict[str, tuple[bytes, str]] = field(
+        default_factory=lambda: {
+            f.name: (f.read_bytes(), MEDIA_TYPES[f.suffix])
+            for f in sorted(STATIC_DIR.iterdir())
+            if f.is_file() and f.suffix in MEDIA_TYPES
+        }
+    )
+
+    @classmethod
+    def of(cls, engine: Engine) -> PageCache:
+        return cls(Pages(engine, links=SERVED, ask_href=ASK, morning_href=MORNING))
+
+    def get(self, name: str) -> str:
+        html = self.done.get(name)
+        if html is None:
+            kind, _, arg = name.partition(":")
+            makers: dict[str, Callable[[], str]] = {
+                "literate": self.pages.literate,
+                "bodies": self.pages.bodies,
+                "ask": lambda: self.pages.ask_form(notify_url=NOTIFY_URL),
+                "morning": lambda: self.pages.morning(status_url=STATUS_URL, ics_url=ICS_URL),
+                "body": lambda: self.pages.body(arg),
+            }
+            html = makers[kind]()
+            self.done[name] = html
+        return html
+
+
+async def page_cache(request: Request) -> PageCache:
+    """Async on purpose, like ``deps.services``: no I/O, no thread-pool hop."""
+    cache: PageCache = request.app.state.pages
+    return cache
+
+
+Cache = Annotated[PageCache, Depends(page_cache)]
+
+
+@router.get("/", response_class=HTMLResponse)
+def literate(cache: Cache) -> HTMLResponse:
+    """The regulation article by article, each clause with its rules beside it."""
+    return HTMLResponse(cache.get("literate"))
+
+
+@router.get("/bodies/", response_class=HTMLResponse)
+def bodies(cache: Cache) -> HTMLResponse:
+    return HTMLResponse(cache.get("bodies"))
+
+
+@router.get("/bodies/{party}", response_class=HTMLResponse)
+def body(party: str, cache: Cache) -> HTMLResponse:
+    """A body's duties; ``party`` is a registry id (a profile's bodies included)."""
+    registry = cache.pages.engine.parties
+    try:
+        pid = registry.resolve(party).id
+    except KeyError:
+        raise HTTPException(404, f"party: unknown party {party[:60]!r}") from None
+    return HTMLResponse(cache.get(f"body:{pid}"))
+
+
+@router.get(ASK, response_class=HTMLResponse)
+def ask(cache: Cache) -> HTMLResponse:
+    return HTMLResponse(cache.get("ask"))
+
+
+@router.get(MORNING, response_class=HTMLResponse)
+def morning(cache: Cache) -> HTMLResponse:
+    return HTMLResponse(cache.get("morning"))
+
+
+@router.get("/static/{name}")
+def static(name: str, cache: Cache) -> Response:
+    found = cache.static.get(name)
+    if found is None:
+        raise HTTPException(404, f"static: no such file {name[:60]!r}")
+    content, media_type = found
+    return Response(content, media_type=media_type, headers={"Cache-Control": "no-cache"})
+
+
+def install(app: FastAPI) -> None:
+    """Add the pages and their static files to an app built by ``create_app`` (after its
+    services, whose engine the pages show)."""
+    app.state.pages = PageCache.of(app.state.services.engine)
+    app.include_router(router)

@@ -1,0 +1,83 @@
+"""The pages as the service serves them (issue 12), without a browser: public, cached,
+404 for an unknown body, the static files, and a profile's bodies on the pages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from quyche_rules.engine import Engine
+from quyche_rules.pages import STATIC_DIR
+from quyche_rules.service import Settings, create_app
+
+from .conftest import A
+
+
+@pytest.fixture(scope="module")
+def client(app: FastAPI) -> TestClient:
+    return TestClient(app)
+
+
+@pytest.mark.parametrize("path", ["/", "/bodies/", f"/bodies/{A}", "/ask", "/morning"])
+def test_pages_are_public_html(client: TestClient, path: str) -> None:
+    res = client.get(path)  # no Authorization header: reading the regulation needs no key
+    assert res.status_code == 200, res.text
+    assert res.headers["content-type"].startswith("text/html")
+    assert '<main id="main"' in res.text
+    assert client.get(path).text == res.text  # rendered once, answered the same
+
+
+def test_links_on_served_pages_are_absolute_and_resolve(client: TestClient) -> None:
+    html = client.get(f"/bodies/{A}").text
+    hrefs = set(re.findall(r'(?:href|src)="(/[^"#]*)', html))
+    assert {"/", "/bodies/", "/ask", "/morning", "/static/pages.css"} <= hrefs
+    for href in sorted(hrefs):
+        assert client.get(href).status_code == 200, href
+
+
+def test_a_body_by_name_and_an_unknown_body(client: TestClient, engine: Engine) -> None:
+    name = engine.parties.parties[A].name_vi
+    assert client.get(f"/bodies/{name}").text == client.get(f"/bodies/{A}").text
+    res = client.get("/bodies/no_such_body")
+    assert res.status_code == 404
+    assert res.json() == {"detail": "party: unknown party 'no_such_body'"}
+
+
+def test_static_files_are_served_and_nothing_else(client: TestClient) -> None:
+    for f in STATIC_DIR.iterdir():
+        res = client.get(f"/static/{f.name}")
+        assert res.status_code == 200 and res.content == f.read_bytes(), f.name
+    for bad in ("nope.js", "..%2F__init__.py", "%2e%2e/render.py"):
+        assert client.get(f"/static/{bad}").status_code == 404, bad
+
+
+def test_pages_are_not_in_the_api_schema(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert not [p for p in paths if not p.startswith(("/v1/", "/healthz", "/readyz"))]
+
+
+def test_a_profiles_bodies_have_pages_and_are_in_the_forms(
+    tmp_path: Path, profile_engines: dict[str, Engine]
+) -> None:
+    engine = profile_engines["python"]
+    extra = [p for p in engine.parties if p.id not in engine.rulebook.parties.parties]
+    assert extra, "the profile adds no body"
+    app = create_app(Settings(db_url=f"sqlite:///{tmp_path / 'p.db'}"), engine=engine)
+    client = TestClient(app)
+    index = client.get("/bodies/").text
+    ask = client.get("/ask").text
+    morning = client.get("/morning").text
+    with_duties = [p for p in extra if engine.duties_of(p.id)]
+    assert with_duties
+    for p in extra:
+        assert f'data-party="{p.id}"' in index, p.id
+        assert f'<option value="{p.id}"' in ask and f'<option value="{p.id}"' in morning, p.id
+    for p in with_duties[:5]:
+        page = client.get(f"/bodies/{p.id}")
+        assert page.status_code == 200, p.id
+        shown = re.findall(r'data-rule="([^"]+)"', page.text)
+        assert set(shown) == {e.rule.id for e in engine.duties_of(p.id)}, p.id
