@@ -23,7 +23,7 @@ from hypothesis.stateful import (
 from quyche_rules.engine import Engine
 from quyche_rules.tracker import Tracker
 from quyche_rules.tracker.model import OPEN_STATES, Case, fold, involves
-from quyche_rules.tracker.store import case_parties, cases, records, targets
+from quyche_rules.tracker.store import PROJECTION, case_parties, cases, records, targets
 
 from .events import answer, disagreement, extension, request, withdrawal
 
@@ -35,7 +35,7 @@ dates = st.dates(dt.date(2025, 1, 20), dt.date(2025, 3, 20))
 
 def reset(t: Tracker) -> None:
     with t.store.engine.begin() as conn:
-        for table in (targets, case_parties, cases, records):
+        for table in (*PROJECTION, targets, case_parties, cases, records):
             conn.execute(sa.delete(table))
 
 
