@@ -585,35 +585,29 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
         out: dict[str, tuple[Case, list[Act]]] = {}
-        for r in rows:
-            got = out.get(r.case_id)
+        for (cid, _doc, rule_id, obligated, cps, requester, reference, opened_seq, opened_on,
+             opened_type, due, provisional, silence, seq, kind, day, requested, parties,
+             reply_by) in rows:  # fmt: skip
+            got = out.get(cid)
             if got is None:
                 seed = seed_case(
-                    cid=r.case_id,
-                    rule_id=r.rule_id,
-                    obligated=r.obligated,
-                    counterparties=tuple(r.counterparties.split(SEP)) if r.counterparties else (),
-                    requester=r.requester,
-                    reference=r.reference,
-                    opened_seq=int(r.opened_seq),
-                    opened_on=r.opened_on,
-                    opened_type=r.opened_type,
-                    due=r.due,
-                    due_provisional=bool(r.due_provisional),
-                    silence_means=r.silence_means,
+                    cid=cid,
+                    rule_id=rule_id,
+                    obligated=obligated,
+                    counterparties=tuple(cps.split(SEP)) if cps else (),
+                    requester=requester,
+                    reference=reference,
+                    opened_seq=int(opened_seq),
+                    opened_on=opened_on,
+                    opened_type=opened_type,
+                    due=due,
+                    due_provisional=bool(provisional),
+                    silence_means=silence,
                 )
-                got = out[r.case_id] = (seed, [])
-            if r.record_seq is not None:
-                got[1].append(
-                    Act(
-                        seq=int(r.record_seq),
-                        date=r.event_date,
-                        kind=r.kind,
-                        requested=r.requested,
-                        parties=tuple(r.parties.split(SEP)) if r.parties else (),
-                        reply_by=r.reply_by,
-                    )
-                )
+                got = out[cid] = (seed, [])
+            if seq is not None:
+                acted = tuple(parties.split(SEP)) if parties else ()
+                got[1].append(Act(int(seq), day, kind, requested, acted, reply_by))
         return list(out.values())
 
     def rebuild_projection(self) -> int:
