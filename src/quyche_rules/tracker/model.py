@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel
+
 from ..errors import QuycheError
 from ..events import CoordinationDisagreement, CoordinationExtensionNeeded, PartyField
 from ..obligations import Obligation
@@ -225,12 +227,27 @@ def sender_of(event: Any) -> str | None:
     name = SENDER_FIELD.get(event.type)
     if name is not None:
         return str(getattr(event, name))
-    for fname, info in type(event).model_fields.items():
-        if fname != "type" and any(isinstance(m, PartyField) for m in info.metadata):
-            value = getattr(event, fname)
-            if isinstance(value, str):
-                return value
+    for fname in _party_fields(type(event)):
+        value = getattr(event, fname)
+        if isinstance(value, str):
+            return value
     return None
+
+
+_PARTY_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+def _party_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The party fields of an event model, in declaration order (computed once per model:
+    a bulk import asks it for every event)."""
+    got = _PARTY_FIELDS.get(model)
+    if got is None:
+        got = _PARTY_FIELDS[model] = tuple(
+            fname
+            for fname, info in model.model_fields.items()
+            if fname != "type" and any(isinstance(m, PartyField) for m in info.metadata)
+        )
+    return got
 
 
 def targets_of(event: Any) -> list[str]:
