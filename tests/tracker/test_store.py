@@ -166,7 +166,8 @@ class Writer:
 
 
 def _consistent(t: Tracker) -> None:
-    """Every record has exactly the cases its stored decision says it opened."""
+    """Every record has exactly the cases its stored decision says it opened, and the
+    projection is exactly what the log rebuilds (after concurrent writers, after kills)."""
     with t.store.engine.connect() as conn:
         rows = conn.execute(sa.select(records.c.seq, records.c.decision_json)).all()
         opened = dict(
@@ -177,6 +178,9 @@ def _consistent(t: Tracker) -> None:
     for seq, decision in rows:
         want = sum(1 for d in json.loads(decision) if d["due"] is not None)
         assert opened.get(seq, 0) == want, seq
+    written = t.store.projection()
+    assert t.store.rebuild_projection() == len(rows)
+    assert t.store.projection() == written
 
 
 def test_concurrent_writers_lose_nothing_and_duplicate_nothing(

@@ -1,6 +1,6 @@
 """Durable storage of the tracker's log: SQLAlchemy Core on SQLite (default) or PostgreSQL.
 
-The store persists and reads; it never decides a state (that is ``model.fold``). Three
+The store persists and reads; it never decides a state (that is ``model.fold``). Its
 tables, written together in ONE transaction per recorded event, so a writer killed at any
 moment leaves either the whole record or nothing:
 
@@ -11,7 +11,16 @@ moment leaves either the whole record or nothing:
   and the bodies party to them (derived from the record, never updated), so a query for
   one body reads only its own records;
 - ``tracker_targets``: which documents a lifecycle event (answer, extension,
-  disagreement, withdrawal) acts on.
+  disagreement, withdrawal) acts on;
+- the *projection* the queries read (revision 0002): ``tracker_case_facts``, per case
+  the facts its fold starts from (parties, reference, opening record and date, due,
+  silence rule), and ``tracker_acts``, per acting record the facts of its event the fold
+  reads (type, date, requested body, disagreeing parties, reply date). Derived, never a
+  state: "as of" a date is still folded from these dates (``model.fold_case``, the same
+  steps as ``model.fold`` of the log). Written in the record's own transaction, rebuilt
+  from the log alone by ``rebuild_projection`` (migration 0002's backfill, and
+  ``python -m quyche_rules.tracker.rebuild``). A status then costs one indexed statement
+  over the body's cases, instead of decoding and folding every record behind them.
 
 Other modules (the HTTP service's decision log) add their tables to ``metadata`` and use
 ``make_engine``/``resolve_url`` so that one database holds both; their migrations can live
@@ -651,7 +660,14 @@ class Store:
         )
 
     def case_ids(self, prefix: str) -> Sequence[str]:
+        """The case ids starting with ``prefix`` (at most two: one means unambiguous). A
+        whole id is looked up by its key first; only a shorter prefix scans the ids."""
         with self.engine.connect() as conn:
+            exact = conn.execute(
+                sa.select(cases.c.case_id).where(cases.c.case_id == prefix)
+            ).scalar_one_or_none()
+            if exact is not None:
+                return [exact]
             return list(
                 conn.execute(
                     sa.select(cases.c.case_id).where(cases.c.case_id.startswith(prefix)).limit(2)

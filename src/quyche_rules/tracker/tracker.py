@@ -9,8 +9,10 @@ default "as of" date (today in Vietnam, UTC+7, where the bodies work).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -215,12 +217,13 @@ class Tracker:
         the whole log."""
         day = as_of or self.today()
         pid = self._party(party)
-        out = [
-            c
-            for seed, acts in self.store.facts(party=pid, as_of=day)
-            if (c := fold_case(seed, acts, day)) is not None
-        ]
-        return sorted(out, key=lambda c: (c.due, c.id))
+        with _gc_paused():
+            out = [
+                c
+                for seed, acts in self.store.facts(party=pid, as_of=day)
+                if (c := fold_case(seed, acts, day)) is not None
+            ]
+            return sorted(out, key=lambda c: (c.due, c.id))
 
     def status(self, party: str | None = None, as_of: dt.date | None = None) -> PartyStatus:
         day = as_of or self.today()
@@ -301,6 +304,22 @@ class Tracker:
             return self._parties.resolve(pid).name_vi
         except KeyError:
             return pid
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a query builds its cases: tens of
+    thousands of new, acyclic objects (rows, cases, history entries) otherwise trigger
+    full collections that scan them all again and again — measured, this halved the CPU
+    time of a status over 11k cases. Reference counting still frees everything; the
+    collector resumes (if it was on) when the block ends, even on an error."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 __all__ = ["CaseState", "Recorded", "Tracker", "TrackerError", "rulebook_hash"]

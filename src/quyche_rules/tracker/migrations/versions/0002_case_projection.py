@@ -5,7 +5,9 @@ Why: reading every record behind a body's cases, decoding each event through its
 and folding them took seconds at 100k cases. The projection is derived (never a frozen
 state: "as of" a date is still folded from dates), written in the same transaction as
 each record, and rebuilt here from the log alone (``store.rebuild_projection``, which
-reads only the stored JSON), so an existing database gets it on upgrade.
+reads only the stored JSON), so an existing database gets it on upgrade. (It calls
+today's ``rebuild_projection``: a later revision that changes ``tracker_records`` must
+freeze a copy of it here.)
 
 Revision ID: 0002
 Revises: 0001
