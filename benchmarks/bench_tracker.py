@@ -98,7 +98,7 @@ def rows(
         for role, ps in (("obligated", (d.obligated,)), ("counterparty", d.counterparties))
         for p in dict.fromkeys(ps)
     ]
-    # the projection (revision 0002): the same dicts the store writes, as tuples
+    # the projection (revision 0003): the same dicts the store writes, as tuples
     facts = [tuple(r.values()) for r in _fact_rows(new, seq)]
     acts = [tuple(r.values()) for r in _act_rows(new, seq)]
     return rec, cases, parties, facts, acts

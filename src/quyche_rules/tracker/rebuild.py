@@ -2,7 +2,7 @@
 [--db URL]`` (default: ``$QUYCHE_DB``, else the default SQLite file).
 
 The projection (``tracker_case_facts``, ``tracker_acts``) is derived data: written with
-each record, backfilled by migration 0002, and recomputable at any time from the log
+each record, backfilled by migration 0003, and recomputable at any time from the log
 alone — after a restore of the log from a backup, or to check nothing drifted.
 """
 

@@ -12,13 +12,13 @@ moment leaves either the whole record or nothing:
   one body reads only its own records;
 - ``tracker_targets``: which documents a lifecycle event (answer, extension,
   disagreement, withdrawal) acts on;
-- the *projection* the queries read (revision 0002): ``tracker_case_facts``, per case
+- the *projection* the queries read (revision 0003): ``tracker_case_facts``, per case
   the facts its fold starts from (parties, reference, opening record and date, due,
   silence rule), and ``tracker_acts``, per acting record the facts of its event the fold
   reads (type, date, requested body, disagreeing parties, reply date). Derived, never a
   state: "as of" a date is still folded from these dates (``model.fold_case``, the same
   steps as ``model.fold`` of the log). Written in the record's own transaction, rebuilt
-  from the log alone by ``rebuild_projection`` (migration 0002's backfill, and
+  from the log alone by ``rebuild_projection`` (migration 0003's backfill, and
   ``python -m quyche_rules.tracker.rebuild``). A status then costs one indexed statement
   over the body's cases, instead of decoding and folding every record behind them.
 
@@ -112,7 +112,7 @@ targets = sa.Table(
     sa.Index("ix_tracker_targets_doc_key", "doc_key"),
 )
 
-# --- the projection: what each case's fold reads, derived from the log (revision 0002) ---
+# --- the projection: what each case's fold reads, derived from the log (revision 0003) ---
 
 case_facts = sa.Table(
     "tracker_case_facts",
@@ -366,7 +366,7 @@ def _day(v: Any) -> dt.date:
 
 def rebuild_projection(conn: Connection) -> int:
     """Recompute the projection (``case_facts``, ``acts``) from the log alone, inside the
-    caller's transaction; return the number of records read. Used by migration 0002 as
+    caller's transaction; return the number of records read. Used by migration 0003 as
     its backfill and by ``python -m quyche_rules.tracker.rebuild``."""
     for table in reversed(PROJECTION):
         conn.execute(sa.delete(table))

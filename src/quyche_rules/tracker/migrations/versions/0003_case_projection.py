@@ -9,8 +9,8 @@ reads only the stored JSON), so an existing database gets it on upgrade. (It cal
 today's ``rebuild_projection``: a later revision that changes ``tracker_records`` must
 freeze a copy of it here.)
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0001 on branch trackperf; 0002 (the service's tables, branch svc2) once merged
 Create Date: 2026-11-27
 """
 
@@ -19,7 +19,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
+revision = "0003"
+# MERGE NOTE: main's 0002_service_tables (svc2) also revises 0001; when both are on one
+# branch this line must read "0002" (a single chain: 0001 → 0002 → 0003).
 down_revision = "0001"
 branch_labels = None
 depends_on = None
