@@ -2,7 +2,9 @@
 answers, extensions, disagreements, withdrawals and duplicates at random dates, recorded
 through the real store; after every step the readings of Art. 3.1 hold for every case at
 every date that matters, and at the end of each run what the store answers for each body
-at each such date is exactly the pure fold of the whole log."""
+at each such date is exactly the pure fold of the whole log — though the store answers
+from its projection (per-case facts folded per case), never from the log — and that
+projection is exactly what the log alone rebuilds."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from hypothesis.stateful import (
 from quyche_rules.engine import Engine
 from quyche_rules.tracker import Tracker
 from quyche_rules.tracker.model import OPEN_STATES, Case, fold, involves
-from quyche_rules.tracker.store import case_parties, cases, records, targets
+from quyche_rules.tracker.store import PROJECTION, case_parties, cases, records, targets
 
 from .events import answer, disagreement, extension, request, withdrawal
 
@@ -35,7 +37,7 @@ dates = st.dates(dt.date(2025, 1, 20), dt.date(2025, 3, 20))
 
 def reset(t: Tracker) -> None:
     with t.store.engine.begin() as conn:
-        for table in (targets, case_parties, cases, records):
+        for table in (*PROJECTION, targets, case_parties, cases, records):
             conn.execute(sa.delete(table))
 
 
@@ -115,6 +117,13 @@ class Lifecycle(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         log = self.tracker.log()
+        # the projection written record by record is the one the log alone rebuilds
+        written = self.tracker.store.projection()
+        assert self.tracker.store.rebuild_projection() == len(log)
+        assert self.tracker.store.projection() == written
+        for c in fold(log, FAR).values():  # one case, from the projection, on its key days
+            for day in (c.opened_on, c.original_due, c.due + ONE, FAR):
+                assert self.tracker.case(c.id, day) == fold(log, day)[c.id]
         for day in grid(log):
             expected = fold(log, day)
             assert self.tracker.cases(as_of=day) == sorted(

@@ -4,6 +4,7 @@ writers killed with SIGKILL mid-stream."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import random
@@ -23,10 +24,10 @@ from quyche_rules.engine import Engine
 from quyche_rules.errors import EventError
 from quyche_rules.service.store import metadata as service_metadata
 from quyche_rules.tracker import Tracker, TrackerError, metadata, migrate, rulebook_hash
-from quyche_rules.tracker.store import VERSION_TABLE, cases, records
+from quyche_rules.tracker.store import MIGRATIONS_DIR, PROJECTION, VERSION_TABLE, cases, records
 
 from .events import REQUESTED as REQUESTED_PARTY
-from .events import extension, request
+from .events import answer, disagreement, extension, request, withdrawal
 from .writer import event
 
 KILLS = 12
@@ -168,7 +169,8 @@ class Writer:
 
 
 def _consistent(t: Tracker) -> None:
-    """Every record has exactly the cases its stored decision says it opened."""
+    """Every record has exactly the cases its stored decision says it opened, and the
+    projection is exactly what the log rebuilds (after concurrent writers, after kills)."""
     with t.store.engine.connect() as conn:
         rows = conn.execute(sa.select(records.c.seq, records.c.decision_json)).all()
         opened = dict(
@@ -179,6 +181,9 @@ def _consistent(t: Tracker) -> None:
     for seq, decision in rows:
         want = sum(1 for d in json.loads(decision) if d["due"] is not None)
         assert opened.get(seq, 0) == want, seq
+    written = t.store.projection()
+    assert t.store.rebuild_projection() == len(rows)
+    assert t.store.projection() == written
 
 
 def test_concurrent_writers_lose_nothing_and_duplicate_nothing(
@@ -274,3 +279,63 @@ def test_the_default_date_is_today_in_vietnam_from_the_injected_clock(
         assert t.case(cid).state.value == "consent"
         with pytest.raises(TrackerError, match="does not exist yet"):
             t.case(cid, dt.date(2025, 1, 23))
+
+
+def _alembic(t: Tracker, verb: str, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with t.store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        getattr(command, verb)(cfg, revision)
+
+
+def test_migration_0003_backfills_the_projection_of_an_existing_log(
+    db_url: str, py_engine: Engine
+) -> None:
+    """A database written before the projection existed (revision 0001: the log only) gets
+    it on upgrade, rebuilt from the log, and answers exactly as one written with it."""
+    history = [
+        request("1-CV", "2025-01-24"),
+        request("2-CV", "2025-01-24", requester="ban_to_chuc_tinh_uy"),
+        request("3-CV", "2025-01-27"),
+        request("4-CV", "2025-01-27"),
+        extension("1-CV", "2025-01-30", "2025-02-20"),
+        answer("1-CV", "2025-02-18"),
+        disagreement("2-CV", "2025-01-29", lead="ban_to_chuc_tinh_uy", others=(REQUESTED_PARTY,)),
+        withdrawal("3-CV", "2025-01-28"),
+    ]
+    days = [dt.date(2025, 1, d) for d in (24, 28, 31)] + [dt.date(2025, 2, d) for d in (10, 25)]
+    with Tracker(db_url, engine=py_engine) as t:
+        for ev in history:
+            t.record(ev)
+        written = t.store.projection()
+        before = {d: t.status(REQUESTED_PARTY, d) for d in days}
+        assert all(len(rows) > 0 for rows in written.values())
+        _alembic(t, "downgrade", "-1")  # only this revision, whatever its number
+        assert not set(written) & set(sa.inspect(t.store.engine).get_table_names())
+    with Tracker(db_url, engine=py_engine) as t:  # opening it migrates: 0003 backfills
+        assert t.store.projection() == written
+        assert {d: t.status(REQUESTED_PARTY, d) for d in days} == before
+        assert before[days[-1]].consent and before[days[-1]].escalated
+
+
+def test_the_rebuild_command_restores_a_damaged_projection(
+    db_url: str, py_engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from quyche_rules.tracker.rebuild import main
+
+    with Tracker(db_url, engine=py_engine) as t:
+        t.record(request("1-CV", "2025-01-24"))
+        t.record(answer("1-CV", "2025-01-28"))
+        written = t.store.projection()
+        with t.store.engine.begin() as conn:
+            for table in PROJECTION:
+                conn.execute(sa.delete(table))
+        assert t.cases(as_of=dt.date(2025, 3, 1)) == []
+        assert main(["--db", db_url]) == 0
+        assert capsys.readouterr().out == "projection rebuilt from 2 records; it had drifted\n"
+        assert t.store.projection() == written
+        assert t.cases(as_of=dt.date(2025, 3, 1))[0].state.value == "answered_on_time"

@@ -1,6 +1,6 @@
 """Durable storage of the tracker's log: SQLAlchemy Core on SQLite (default) or PostgreSQL.
 
-The store persists and reads; it never decides a state (that is ``model.fold``). Three
+The store persists and reads; it never decides a state (that is ``model.fold``). Its
 tables, written together in ONE transaction per recorded event, so a writer killed at any
 moment leaves either the whole record or nothing:
 
@@ -11,7 +11,16 @@ moment leaves either the whole record or nothing:
   and the bodies party to them (derived from the record, never updated), so a query for
   one body reads only its own records;
 - ``tracker_targets``: which documents a lifecycle event (answer, extension,
-  disagreement, withdrawal) acts on.
+  disagreement, withdrawal) acts on;
+- the *projection* the queries read (revision 0003): ``tracker_case_facts``, per case
+  the facts its fold starts from (parties, reference, opening record and date, due,
+  silence rule), and ``tracker_acts``, per acting record the facts of its event the fold
+  reads (type, date, requested body, disagreeing parties, reply date). Derived, never a
+  state: "as of" a date is still folded from these dates (``model.fold_case``, the same
+  steps as ``model.fold`` of the log). Written in the record's own transaction, rebuilt
+  from the log alone by ``rebuild_projection`` (migration 0003's backfill, and
+  ``python -m quyche_rules.tracker.rebuild``). A status then costs one indexed statement
+  over the body's cases, instead of decoding and folding every record behind them.
 
 Other modules (the HTTP service's decision log) add their tables to ``metadata`` and use
 ``make_engine``/``resolve_url`` so that one database holds both; their migrations can live
@@ -39,7 +48,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError
 
-from .model import DecidedDuty, Decision, Record, TrackerError
+from .model import (
+    Act,
+    Case,
+    DecidedDuty,
+    Decision,
+    Record,
+    TrackerError,
+    case_id,
+    request_key,
+    seed_case,
+)
 
 ENV_VAR = "QUYCHE_DB"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -82,7 +101,7 @@ case_parties = sa.Table(
     sa.Column("case_id", sa.String(32), sa.ForeignKey("tracker_cases.case_id"), primary_key=True),
     sa.Column("party", sa.String(64), primary_key=True),
     sa.Column("role", sa.String(16), primary_key=True),  # obligated | counterparty
-    sa.Index("ix_tracker_case_parties_party", "party"),
+    sa.Index("ix_tracker_case_parties_party_case", "party", "case_id"),
 )
 
 targets = sa.Table(
@@ -92,6 +111,40 @@ targets = sa.Table(
     sa.Column("doc_key", sa.String(64), primary_key=True),
     sa.Index("ix_tracker_targets_doc_key", "doc_key"),
 )
+
+# --- the projection: what each case's fold reads, derived from the log (revision 0003) ---
+
+case_facts = sa.Table(
+    "tracker_case_facts",
+    metadata,
+    sa.Column("case_id", sa.String(32), sa.ForeignKey("tracker_cases.case_id"), primary_key=True),
+    sa.Column("doc_key", sa.String(64), nullable=False, index=True),
+    sa.Column("rule_id", sa.String(100), nullable=False),
+    sa.Column("obligated", sa.String(64), nullable=False),
+    sa.Column("counterparties", sa.Text(), nullable=False),  # ids joined by SEP, in order
+    sa.Column("requester", sa.String(64), nullable=False),
+    sa.Column("reference", sa.Text(), nullable=False),
+    sa.Column("opened_seq", _SEQ, nullable=False),
+    sa.Column("opened_on", sa.Date(), nullable=False),
+    sa.Column("opened_type", sa.String(64), nullable=False),
+    sa.Column("due", sa.Date(), nullable=False),
+    sa.Column("due_provisional", sa.Boolean(), nullable=False),
+    sa.Column("silence_means", sa.String(32), nullable=True),
+)
+
+acts = sa.Table(
+    "tracker_acts",
+    metadata,
+    sa.Column("record_seq", _SEQ, sa.ForeignKey("tracker_records.seq"), primary_key=True),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("event_date", sa.Date(), nullable=False),
+    sa.Column("requested", sa.String(64), nullable=True),
+    sa.Column("parties", sa.Text(), nullable=False),  # ids joined by SEP, lead first
+    sa.Column("reply_by", sa.Date(), nullable=True),
+)
+
+SEP = " "  # party ids are ASCII identifiers: a space never occurs in one
+PROJECTION = (case_facts, acts)
 
 
 # --- URLs and engines -----------------------------------------------------------------------
@@ -193,6 +246,7 @@ class NewRecord:
     decision: Decision
     targets: tuple[str, ...]
     cases: tuple[tuple[str, DecidedDuty], ...]  # (case id, duty)
+    act: Act | None = None  # when ``targets``: what the event does to them (seq unset)
 
 
 def _record_row(new: NewRecord, recorded_at: dt.datetime) -> dict[str, Any]:
@@ -230,6 +284,111 @@ def _party_rows(new: NewRecord) -> list[dict[str, Any]]:
         for role, ps in (("obligated", (d.obligated,)), ("counterparty", d.counterparties))
         for p in dict.fromkeys(ps)
     ]
+
+
+def _fact_rows(new: NewRecord, seq: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "case_id": cid,
+            "doc_key": new.doc_key,
+            "rule_id": d.rule_id,
+            "obligated": d.obligated,
+            "counterparties": SEP.join(d.counterparties),
+            "requester": new.sender or "-",
+            "reference": new.reference,
+            "opened_seq": seq,
+            "opened_on": new.event_date,
+            "opened_type": new.event_type,
+            "due": d.due,
+            "due_provisional": d.due_provisional,
+            "silence_means": d.silence_means,
+        }
+        for cid, d in new.cases
+    ]
+
+
+def _act_rows(new: NewRecord, seq: int) -> list[dict[str, Any]]:
+    a = new.act
+    if a is None or not new.targets:
+        return []
+    return [
+        {
+            "record_seq": seq,
+            "kind": a.kind,
+            "event_date": a.date,
+            "requested": a.requested,
+            "parties": SEP.join(a.parties),
+            "reply_by": a.reply_by,
+        }
+    ]
+
+
+def projection_of(row: Any) -> NewRecord:
+    """What a stored log row (``tracker_records`` columns) contributes to the projection,
+    from its stored JSON alone — no rulebook, no engine, no event model — so that any
+    database can be rebuilt, and a migration backfill it, whatever the code's events."""
+    ev = json.loads(row.event_json)
+    duties = tuple(DecidedDuty.from_json(d) for d in json.loads(row.decision_json))
+    reference = row.reference
+    with_due = [d for d in duties if d.due is not None] if reference is not None else []
+    act = None
+    tkeys: tuple[str, ...] = ()
+    if ev.get("in_reply_to") is not None:
+        kind = str(ev["type"])
+        ref = ev["in_reply_to"]
+        day = dt.date.fromisoformat(ev["date"])
+        if kind == "coordination_disagreement":
+            parties = tuple(dict.fromkeys([ev["lead_party"], *ev.get("other_parties", [])]))
+            act = Act(0, day, kind, None, parties)
+            tkeys = tuple(request_key(p, ref) for p in parties)
+        else:
+            reply = ev.get("reply_by") if kind == "coordination_extension_needed" else None
+            act = Act(0, day, kind, ev.get("requested"), (),
+                      dt.date.fromisoformat(reply) if reply else None)  # fmt: skip
+            tkeys = (request_key(ev.get("requester"), ref),)
+    return NewRecord(
+        doc_key=row.doc_key,
+        event_type=row.event_type,
+        sender=row.sender,
+        reference=reference,
+        event_date=_day(row.event_date),
+        event_json=row.event_json,
+        decision=Decision(duties, row.rulebook_hash, row.engine_version),
+        targets=tkeys,
+        cases=tuple((case_id(row.sender, reference, d.rule_id, d.obligated), d) for d in with_due),
+        act=act,
+    )
+
+
+def _day(v: Any) -> dt.date:
+    return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
+
+
+def rebuild_projection(conn: Connection) -> int:
+    """Recompute the projection (``case_facts``, ``acts``) from the log alone, inside the
+    caller's transaction; return the number of records read. Used by migration 0003 as
+    its backfill and by ``python -m quyche_rules.tracker.rebuild``."""
+    for table in reversed(PROJECTION):
+        conn.execute(sa.delete(table))
+    n = 0
+    last = 0
+    while True:  # in chunks: a large log never sits whole in memory
+        rows = conn.execute(
+            sa.select(records).where(records.c.seq > last).order_by(records.c.seq).limit(2000)
+        ).all()
+        if not rows:
+            return n
+        facts: list[dict[str, Any]] = []
+        done: list[dict[str, Any]] = []
+        for row in rows:
+            new = projection_of(row)
+            facts += _fact_rows(new, int(row.seq))
+            done += _act_rows(new, int(row.seq))
+        for table, rows_ in ((case_facts, facts), (acts, done)):
+            if rows_:
+                conn.execute(table.insert(), rows_)
+        n += len(rows)
+        last = int(rows[-1].seq)
 
 
 def _decision_json(d: Decision) -> str:
@@ -319,8 +478,11 @@ class Store:
                 for n in todo
                 for k in dict.fromkeys(n.targets)
             ]
+            fact_rows = [r for n in todo for r in _fact_rows(n, seqs[n.doc_key])]
+            act_rows = [r for n in todo for r in _act_rows(n, seqs[n.doc_key])]
             for table, rows_ in ((cases, case_rows), (case_parties, party_rows),
-                                 (targets, target_rows)):  # fmt: skip
+                                 (targets, target_rows), (case_facts, fact_rows),
+                                 (acts, act_rows)):  # fmt: skip
                 if rows_:
                     conn.execute(table.insert(), rows_)
         out = []
@@ -349,11 +511,14 @@ class Store:
         if new.cases:
             conn.execute(cases.insert(), _case_rows(new, seq))
             conn.execute(case_parties.insert(), _party_rows(new))
+            conn.execute(case_facts.insert(), _fact_rows(new, seq))
         if new.targets:
             conn.execute(
                 targets.insert(),
                 [{"record_seq": seq, "doc_key": k} for k in dict.fromkeys(new.targets)],
             )
+            if new.act is not None:
+                conn.execute(acts.insert(), _act_rows(new, seq))
         return seq
 
     # --- reading ----------------------------------------------------------------------------
@@ -396,6 +561,79 @@ class Store:
             rows = conn.execute(q.order_by(records.c.seq)).all()
         return [self._record(r, parse) for r in rows]
 
+    def facts(
+        self, *, party: str | None = None, case: str | None = None, as_of: dt.date
+    ) -> list[tuple[Case, list[Act]]]:
+        """From the projection: each case of ``party`` (or the one ``case``; or every case)
+        opened by ``as_of``, as its record left it, with the acts on its document dated
+        by ``as_of`` — what ``model.fold_case`` needs, and only that. ONE statement, so
+        both databases answer from one snapshot of the log."""
+        f, a = case_facts, acts
+        q = (
+            sa.select(
+                f,
+                a.c.record_seq,
+                a.c.kind,
+                a.c.event_date,
+                a.c.requested,
+                a.c.parties,
+                a.c.reply_by,
+            )
+            .select_from(
+                f.outerjoin(targets, targets.c.doc_key == f.c.doc_key).outerjoin(
+                    a, sa.and_(a.c.record_seq == targets.c.record_seq, a.c.event_date <= as_of)
+                )
+            )
+            .where(f.c.opened_on <= as_of)
+        )
+        if party is not None:
+            mine = sa.select(case_parties.c.case_id).where(case_parties.c.party == party)
+            q = q.where(f.c.case_id.in_(mine))
+        if case is not None:
+            q = q.where(f.c.case_id == case)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        out: dict[str, tuple[Case, list[Act]]] = {}
+        for (cid, _doc, rule_id, obligated, cps, requester, reference, opened_seq, opened_on,
+             opened_type, due, provisional, silence, seq, kind, day, requested, parties,
+             reply_by) in rows:  # fmt: skip
+            got = out.get(cid)
+            if got is None:
+                seed = seed_case(
+                    cid=cid,
+                    rule_id=rule_id,
+                    obligated=obligated,
+                    counterparties=tuple(cps.split(SEP)) if cps else (),
+                    requester=requester,
+                    reference=reference,
+                    opened_seq=int(opened_seq),
+                    opened_on=opened_on,
+                    opened_type=opened_type,
+                    due=due,
+                    due_provisional=bool(provisional),
+                    silence_means=silence,
+                )
+                got = out[cid] = (seed, [])
+            if seq is not None:
+                acted = tuple(parties.split(SEP)) if parties else ()
+                got[1].append(Act(int(seq), day, kind, requested, acted, reply_by))
+        return list(out.values())
+
+    def rebuild_projection(self) -> int:
+        """Recompute the projection from the log, in one transaction (see the module
+        function); return the number of records read."""
+        with self._tx() as conn:
+            return rebuild_projection(conn)
+
+    def projection(self) -> dict[str, list[tuple[Any, ...]]]:
+        """The projection's rows, sorted (for audits and the tests comparing a rebuilt
+        projection with the one written record by record)."""
+        with self.engine.connect() as conn:
+            return {
+                t.name: sorted(tuple(r) for r in conn.execute(sa.select(t)).all())
+                for t in PROJECTION
+            }
+
     def all_records(self, parse: Any) -> list[Record]:
         """The whole log, in recording order (for audits and tests)."""
         with self.engine.connect() as conn:
@@ -422,7 +660,14 @@ class Store:
         )
 
     def case_ids(self, prefix: str) -> Sequence[str]:
+        """The case ids starting with ``prefix`` (at most two: one means unambiguous). A
+        whole id is looked up by its key first; only a shorter prefix scans the ids."""
         with self.engine.connect() as conn:
+            exact = conn.execute(
+                sa.select(cases.c.case_id).where(cases.c.case_id == prefix)
+            ).scalar_one_or_none()
+            if exact is not None:
+                return [exact]
             return list(
                 conn.execute(
                     sa.select(cases.c.case_id).where(cases.c.case_id.startswith(prefix)).limit(2)
@@ -444,5 +689,5 @@ class Store:
         with self.engine.connect() as conn:
             return {
                 t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
-                for t in (records, cases, case_parties, targets)
+                for t in (records, cases, case_parties, targets, *PROJECTION)
             }

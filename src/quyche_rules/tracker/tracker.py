@@ -9,8 +9,10 @@ default "as of" date (today in Vietnam, UTC+7, where the bodies work).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -31,8 +33,9 @@ from .model import (
     PartyStatus,
     Record,
     TrackerError,
+    act_of,
     case_id,
-    fold,
+    fold_case,
     request_key,
     sender_of,
     status,
@@ -142,6 +145,7 @@ class Tracker:
             doc_key = request_key(sender, ev.reference)
         else:
             doc_key = hashlib.sha256(event_json.encode()).hexdigest()
+        tkeys = tuple(targets_of(ev))
         return NewRecord(
             doc_key=doc_key,
             event_type=ev.type,
@@ -150,10 +154,11 @@ class Tracker:
             event_date=ev.date,
             event_json=event_json,
             decision=decision,
-            targets=tuple(targets_of(ev)),
+            targets=tkeys,
             cases=tuple(
                 (case_id(sender, ev.reference, d.rule_id, d.obligated), d) for d in with_due
             ),
+            act=act_of(0, ev) if tkeys else None,
         )
 
     def record(self, data: Mapping[str, Any] | BaseModel) -> Recorded:
@@ -208,12 +213,18 @@ class Tracker:
     # --- reading ----------------------------------------------------------------------------
 
     def cases(self, *, party: str | None = None, as_of: dt.date | None = None) -> list[Case]:
-        """Every case (of ``party``) as of a date, by due date."""
+        """Every case (of ``party``) as of a date, by due date: each folded from its facts
+        in the store's projection (``model.fold_case``), the same answer as the fold of
+        the whole log."""
         day = as_of or self.today()
         pid = self._party(party)
-        recs = self.store.load(party=pid, as_of=day, parse=self._parse_stored)
-        out = [c for c in fold(recs, day).values() if pid is None or _involves(c, pid)]
-        return sorted(out, key=lambda c: (c.due, c.id))
+        with _gc_paused():
+            out = [
+                c
+                for seed, acts in self.store.facts(party=pid, as_of=day)
+                if (c := fold_case(seed, acts, day)) is not None
+            ]
+            return sorted(out, key=lambda c: (c.due, c.id))
 
     def status(self, party: str | None = None, as_of: dt.date | None = None) -> PartyStatus:
         day = as_of or self.today()
@@ -227,11 +238,14 @@ class Tracker:
             why = "no such case" if not found else "ambiguous prefix"
             raise TrackerError(f"case: {why}: {cid!r}")
         day = as_of or self.today()
-        recs = self.store.load(case=found[0], parse=self._parse_stored, as_of=None)
-        cases = fold(recs, day)
-        if found[0] not in cases:
+        got = [
+            c
+            for seed, acts in self.store.facts(case=found[0], as_of=day)
+            if (c := fold_case(seed, acts, day)) is not None
+        ]
+        if not got:
             raise TrackerError(f"case: {found[0]} does not exist yet on {day.isoformat()}")
-        return cases[found[0]]
+        return got[0]
 
     def log(self) -> list[Record]:
         """The whole log, in recording order."""
@@ -293,8 +307,20 @@ class Tracker:
             return pid
 
 
-def _involves(c: Case, pid: str) -> bool:
-    return c.obligated == pid or pid in c.counterparties
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a query builds its cases: tens of
+    thousands of new, acyclic objects (rows, cases, history entries) otherwise trigger
+    full collections that scan them all again and again — measured, this halved the CPU
+    time of a status over 11k cases. Reference counting still frees everything; the
+    collector resumes (if it was on) when the block ends, even on an error."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 __all__ = ["CaseState", "Recorded", "Tracker", "TrackerError", "rulebook_hash"]
