@@ -64,7 +64,7 @@ class BodyLimit:
         while more:
             message = await receive()
             if message["type"] != "http.request":  # client went away
-                await self.app(scope, _replay([message]), send)
+                await self.app(scope, _replay([message], receive), send)
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
@@ -75,17 +75,22 @@ class BodyLimit:
             more = message.get("more_body", False)
         body = b"".join(chunks)
         await self.app(
-            scope, _replay([{"type": "http.request", "body": body, "more_body": False}]), send
+            scope,
+            _replay([{"type": "http.request", "body": body, "more_body": False}], receive),
+            send,
         )
 
 
-def _replay(messages: list[Message]) -> Receive:
+def _replay(messages: list[Message], then: Receive) -> Receive:
+    """Give the app the buffered messages, then the real ``receive``. Answering
+    ``http.disconnect`` once the buffer was empty (as this did first) told a streaming
+    response that the client had gone, and Starlette's ``StaticFiles`` sent empty files."""
     queue = list(messages)
 
     async def receive() -> Message:
         if queue:
             return queue.pop(0)
-        return {"type": "http.disconnect"}
+        return await then()
 
     return receive
 

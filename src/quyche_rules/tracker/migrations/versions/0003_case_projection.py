@@ -20,9 +20,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-# MERGE NOTE: main's 0002_service_tables (svc2) also revises 0001; when both are on one
-# branch this line must read "0002" (a single chain: 0001 → 0002 → 0003).
-down_revision = "0001"
+# one chain: 0001 (tracker log) → 0002 (service tables) → 0003 (this projection)
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
