@@ -81,3 +81,20 @@ def test_a_profiles_bodies_have_pages_and_are_in_the_forms(
         assert page.status_code == 200, p.id
         shown = re.findall(r'data-rule="([^"]+)"', page.text)
         assert set(shown) == {e.rule.id for e in engine.duties_of(p.id)}, p.id
+
+
+def test_the_literate_page_travels_compressed_to_clients_that_accept_it(
+    client: TestClient,
+) -> None:
+    """~600 KB of HTML compresses about tenfold; clients that do not ask get it plain."""
+    import gzip
+
+    plain = client.get("/", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    raw: list[bytes] = []
+    with client.stream("GET", "/", headers={"Accept-Encoding": "gzip"}) as r:
+        assert r.headers["content-encoding"] == "gzip"
+        raw.extend(r.iter_raw())
+    packed = b"".join(raw)
+    assert gzip.decompress(packed) == plain.content
+    assert len(packed) * 4 < len(plain.content)

@@ -20,6 +20,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -171,6 +172,9 @@ def create_app(
 
     install(app)
     _install_error_handlers(app)
+    # the literate page is ~600 KB of HTML that compresses ~10×: a clerk on a provincial
+    # network should not wait for it (only for clients that send Accept-Encoding: gzip)
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if settings.access_log:
         app.add_middleware(AccessLog)
