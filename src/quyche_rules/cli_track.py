@@ -136,6 +136,17 @@ def _table(cases: tuple[Any, ...], t: Any) -> Table:
     return table
 
 
+#: The groups of a status, in order: (attribute, count label, section title).
+_SECTIONS = (
+    ("owes", "phải trả lời", "Phải trả lời"),
+    ("due_soon", "sắp đến hạn", "Sắp đến hạn (≤ 3 ngày)"),
+    ("overdue", "quá hạn", "Quá hạn"),
+    ("owed_to", "chờ cơ quan khác", "Chờ cơ quan khác trả lời"),
+    ("consent", "xem là đồng ý", "Quá hạn không phản hồi: xem là đồng ý (Điều 3.1)"),
+    ("escalated", "báo cáo cấp trên", "Không thống nhất, báo cáo cấp trên (Điều 2.2)"),
+)
+
+
 @track_app.command()
 def status(
     party: Annotated[str | None, typer.Option("--party", help="party id or name")] = None,
@@ -152,28 +163,10 @@ def status(
         if as_json:
             typer.echo(json.dumps(status_to_json(s), ensure_ascii=False, indent=2))
             return
-        counts = " · ".join(
-            f"{label} {len(group)}"
-            for label, group in (
-                ("phải trả lời", s.owes),
-                ("sắp đến hạn", s.due_soon),
-                ("quá hạn", s.overdue),
-                ("chờ cơ quan khác", s.owed_to),
-                ("xem là đồng ý", s.consent),
-                ("báo cáo cấp trên", s.escalated),
-            )
-        )
+        groups = [(short, title, getattr(s, attr)) for attr, short, title in _SECTIONS]
         _out.print(f"Ngày {s.as_of.isoformat()} — {t.name(s.party)}", highlight=False)
-        _out.print(counts, highlight=False)
-        sections = (
-            ("Phải trả lời", s.owes),
-            ("Sắp đến hạn (≤ 3 ngày)", s.due_soon),
-            ("Quá hạn", s.overdue),
-            ("Chờ cơ quan khác trả lời", s.owed_to),
-            ("Quá hạn không phản hồi: xem là đồng ý (Điều 3.1)", s.consent),
-            ("Không thống nhất, báo cáo cấp trên (Điều 2.2)", s.escalated),
-        )
-        for title, group in sections:
+        _out.print(" · ".join(f"{short} {len(g)}" for short, _, g in groups), highlight=False)
+        for _, title, group in groups:
             if group and not (group is s.due_soon and s.due_soon == s.owes):
                 _out.print(f"\n{title}:", highlight=False)
                 _out.print(_table(group, t))
