@@ -94,3 +94,12 @@ def test_every_party_id_used_by_a_rule_exists(book: Rulebook) -> None:
     for rule in book:
         for ref in (rule.obligated, *rule.counterparties):
             assert ref.startswith("@") or ref in book.parties, (rule.id, ref)
+
+
+def test_every_unit_has_its_own_ascii_anchor(book: Rulebook) -> None:
+    """Pages and the HTTP clause look-up link by ``Basis.anchor``: point ``đ`` must not
+    collide with point ``d``, and every unit of the text has an anchor of its own."""
+    assert Basis(4, 1, "đ").anchor == "dieu-4-1-dd" != Basis(4, 1, "d").anchor
+    anchors = [b.anchor for b in book.regulation.units]
+    assert len(set(anchors)) == len(anchors)
+    assert all(a.isascii() for a in anchors)

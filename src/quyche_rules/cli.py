@@ -326,7 +326,7 @@ def duties(
                     "binds_as": e.binds_as,
                     "duty": e.rule.duty.value,
                     "counterparties": list(e.rule.counterparties),
-                    "triggers": _trigger_labels(e.rule),
+                    "triggers": e.rule.trigger_labels(),
                     "summary_en": e.rule.summary_en,
                 }
                 for e in entries
@@ -342,26 +342,10 @@ def duties(
             str(e.rule.basis),
             e.rule.id,
             e.rule.duty.value,
-            "\n".join(_trigger_labels(e.rule)),
+            "\n".join(e.rule.trigger_labels()),
             e.binds_as,
         )
     out.print(table)
-
-
-def _trigger_labels(rule: Any) -> list[str]:
-    from .conditions import describe
-    from .vocabulary import PERIODS
-
-    labels = []
-    for t in rule.event_triggers:
-        if t.period is not None:
-            labels.append(f"period: {t.period.value} ({PERIODS[t.period][0]})")
-        else:
-            cond = f" [{describe(t.condition)}]" if t.condition is not None else ""
-            labels.append(f"event: {t.event_type}{cond}")
-    if rule.standing:
-        labels.append("standing")
-    return labels
 
 
 @app.command()
@@ -477,7 +461,7 @@ def rules_show(rule_id: str) -> None:
     out.print(f"„{escape(rule.quote)}“")
     out.print(f"obligated: {rule.obligated}; counterparties: {', '.join(rule.counterparties)}")
     out.print(f"duty: {rule.duty.value}; form: {rule.form.value}")
-    for label in _trigger_labels(rule):
+    for label in rule.trigger_labels():
         out.print(f"trigger: {escape(label)}")
     if rule.deadline is not None:
         out.print(f"deadline: {rule.deadline.id} ({rule.deadline.working_days} working days)")

@@ -19,12 +19,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import resources
-from .conditions import Condition, ConditionError, Eq, In, parse_condition
+from .conditions import Condition, ConditionError, Eq, In, describe, parse_condition
 from .errors import RulebookError
 from .events import EVENT_TYPES, condition_fields
 from .parties import PartyRegistry, load_parties
 from .text import Basis, Regulation, load_regulation, normalize
-from .vocabulary import Duty, Form, Period
+from .vocabulary import PERIODS, Duty, Form, Period
 from .yamlio import error_message, load_yaml, loc_to_field
 
 #: The packaged rules directory (``load_rulebook()`` follows ``$QUYCHE_RULES_DIR`` when set).
@@ -144,6 +144,19 @@ class Rule:
     event_triggers: tuple[EventTrigger, ...]
     standing: bool
     file: str
+
+    def trigger_labels(self) -> list[str]:
+        """The triggers in words, as the CLI and the HTTP service show them."""
+        labels = []
+        for t in self.event_triggers:
+            if t.period is not None:
+                labels.append(f"period: {t.period.value} ({PERIODS[t.period][0]})")
+            else:
+                cond = f" [{describe(t.condition)}]" if t.condition is not None else ""
+                labels.append(f"event: {t.event_type}{cond}")
+        if self.standing:
+            labels.append("standing")
+        return labels
 
     @property
     def periods(self) -> tuple[Period, ...]:

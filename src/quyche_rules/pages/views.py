@@ -24,15 +24,8 @@ TRIGGER_KINDS: tuple[TriggerKind, ...] = ("standing", "periodic", "event")
 
 
 def anchor(basis: Basis) -> str:
-    """The stable fragment other systems link to: ``dieu-5``, ``dieu-5-2``, ``dieu-5-2-a``.
-
-    Ids stay ASCII: the point letter ``đ`` is written ``dd`` (as Vietnamese keyboards do)."""
-    parts = [f"dieu-{basis.article}"]
-    if basis.clause is not None:
-        parts.append(str(basis.clause))
-    if basis.point is not None:
-        parts.append(basis.point.replace("đ", "dd"))
-    return "-".join(parts)
+    """The clause's fragment (``Basis.anchor``), kept as a function for the templates."""
+    return basis.anchor
 
 
 @dataclass(frozen=True)

@@ -9,38 +9,16 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
-from ...conditions import describe
 from ...events import events_json_schema
 from ...obligations import BasisOut
 from ...rulebook import Rule
 from ...text import Basis
-from ...vocabulary import PERIODS
 from ..deps import Caller, Svc
 from ..models import ClauseOut, CoverageOut, CoverageUnit, PartyInfo, RuleBrief, RuleOut
 
 router = APIRouter(prefix="/v1", tags=["rulebook"])
 
 _CLAUSE = re.compile(r"^(?:dieu-)?(\d{1,3})(?:[.-](\d{1,3}))?(?:[.-]([a-zđ]))?$")
-
-
-def trigger_labels(rule: Rule) -> list[str]:
-    """The triggers of a rule in words, as the CLI shows them."""
-    labels = []
-    for t in rule.event_triggers:
-        if t.period is not None:
-            labels.append(f"period: {t.period.value} ({PERIODS[t.period][0]})")
-        else:
-            cond = f" [{describe(t.condition)}]" if t.condition is not None else ""
-            labels.append(f"event: {t.event_type}{cond}")
-    if rule.standing:
-        labels.append("standing")
-    return labels
-
-
-def anchor(b: Basis) -> str:
-    return "-".join(
-        str(x) for x in ("dieu", b.article, b.clause, b.point) if x is not None
-    ).replace("đ", "d")
 
 
 def rule_out(rule: Rule) -> RuleOut:
@@ -52,7 +30,7 @@ def rule_out(rule: Rule) -> RuleOut:
         counterparties=list(rule.counterparties),
         duty=rule.duty.value,
         form=rule.form.value,
-        triggers=trigger_labels(rule),
+        triggers=rule.trigger_labels(),
         deadline_working_days=rule.deadline.working_days if rule.deadline else None,
         summary_en=rule.summary_en,
         note=rule.note,
@@ -90,7 +68,7 @@ def get_clause(ref: str, svc: Svc, who: Caller) -> Any:
     na = book.non_actionable.get(basis)
     return ClauseOut(
         basis=BasisOut.of(basis),
-        anchor=anchor(basis),
+        anchor=basis.anchor,
         text=unit.text,
         rules=[r.id for r in sorted(book.rules_for(basis), key=lambda r: r.id)],
         non_actionable=na.reason if na else None,

@@ -12,7 +12,6 @@ from ..decide import Pending, commit, event_parties, prepare
 from ..deps import Caller, Services, Svc
 from ..models import BatchIn, BatchOut, ExplainIn, ExplainOut, NotifyOut
 from ..registry import ServiceEvent
-from .lookup import trigger_labels
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
 
@@ -62,7 +61,7 @@ def explain(body: ExplainIn, svc: Svc, who: Caller) -> Any:
     return ExplainOut(
         rule_id=rule.id,
         fired=bool(obligations),
-        required=trigger_labels(rule),
+        required=rule.trigger_labels(),
         explanations=explanations,
         receipt=pending.receipt,
     )

@@ -12,7 +12,6 @@ from ...obligations import BasisOut, PartyOut
 from ..decide import commit, prepare
 from ..deps import Caller, Svc
 from ..models import DeadlineOut, DutiesOut, DutyOut
-from .lookup import trigger_labels
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
 
@@ -33,7 +32,7 @@ def duties(party: str, svc: Svc, who: Caller) -> Any:
             duty=e.rule.duty.value,
             form=e.rule.form.value,
             counterparties=list(e.rule.counterparties),
-            triggers=trigger_labels(e.rule),
+            triggers=e.rule.trigger_labels(),
             summary_en=e.rule.summary_en,
         )
         for e in entries
