@@ -617,7 +617,9 @@ def parse_event(data: Any, *, registry: PartyRegistry | None = None) -> Any:
     if registry is not None and not isinstance(registry, PartyRegistry):
         raise EventError(f"registry: must be a PartyRegistry, got {type(registry).__name__}")
     if isinstance(data, BaseModel) and type(data) in EVENT_MODELS:
-        return data
+        # a model built elsewhere (the HTTP service validates with pydantic alone) has
+        # passed the field checks, not these: they are run here on every path
+        return _checked(data, registry)
     if not isinstance(data, dict):
         raise EventError("event: must be a mapping with a 'type' field")
     etype = data.get("type")
@@ -631,6 +633,11 @@ def parse_event(data: Any, *, registry: PartyRegistry | None = None) -> Any:
         loc = [p for p in err["loc"] if p != etype]
         msg = err["msg"].removeprefix("Value error, ")
         raise EventError(f"{loc_to_field(loc)}: {msg}") from None
+    return _checked(event, registry)
+
+
+def _checked(event: Any, registry: PartyRegistry | None) -> Any:
+    """The checks across fields and against the registry's validity dates."""
     # A document cannot be received before the event that sent it: such a pair is a data
     # entry error, and counting a deadline from it would give a wrong answer silently.
     received = getattr(event, "received_on", None)

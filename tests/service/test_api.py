@@ -248,3 +248,23 @@ def test_access_log_has_no_body_and_no_key(
     text = "\n".join(lines)
     for secret in ("Secretname", keys.a, keys.a.split("_", 2)[2], "ban_noi_chinh"):
         assert secret not in text
+
+
+@pytest.mark.parametrize("path", ["/v1/notify", "/v1/track"])
+def test_a_receipt_before_the_document_is_refused_over_http(
+    path: str, client: TestClient, keys: Keys
+) -> None:
+    """The cross-field checks of ``parse_event`` run on the service's pydantic-validated
+    events too: a request received before it was sent once opened a case with a wrong
+    deadline through ``POST /v1/track``."""
+    event = {
+        "type": "coordination_requested",
+        "date": "2025-03-10",
+        "reference": "77-CV/ĐUK",
+        "requester": "dang_uy_khoi",
+        "requested": "ban_noi_chinh_tinh_uy",
+        "received_on": "2025-03-01",
+    }
+    r = client.post(path, json=event, headers=keys.h(keys.admin))
+    assert r.status_code == 422, r.text
+    assert "received_on" in r.json()["detail"] and "\n" not in r.json()["detail"]
