@@ -177,3 +177,18 @@ def test_served_links_are_absolute_for_the_http_service(engine: Engine) -> None:
     assert 'href="/#dieu-5-2-a"' in html and 'src="/static/pages.js"' in html
     with pytest.raises(KeyError):
         Pages(engine, links=SERVED).body("no such body")
+
+
+def test_a_body_page_says_how_the_engine_binds_it(engine: Engine) -> None:
+    """The words come from ``duties_of``: the agencies' leadership bears 13.8 *acting for*
+    the agencies (not as a member of them), and Ban Tổ chức bears 5.2.a as named."""
+    html = Pages(engine).body("lanh_dao_co_quan_thuoc_khoi")
+    acting = html.split("art13.8.invite-thuong-truc-dang-uy-khoi", 1)[1].split("</li>", 1)[0]
+    assert "thay mặt" in acting and "là thành viên của" not in acting
+    entry = next(
+        e
+        for e in engine.duties_of("lanh_dao_co_quan_thuoc_khoi")
+        if e.rule.id == "art13.8.invite-thuong-truc-dang-uy-khoi"
+    )
+    assert entry.via == (("acts for", "co_quan_thuoc_khoi"),)
+    assert entry.binds_as == "acts for co_quan_thuoc_khoi"

@@ -117,6 +117,9 @@ class DutyEntry:
 
     rule: Rule
     binds_as: str
+    #: the links from the party to the rule's obligated body, as (relation, party id) with
+    #: relation ``acts for`` or ``member of``; empty when named or bound through an event
+    via: tuple[tuple[str, str], ...] = ()
 
 
 class Engine:
@@ -263,17 +266,18 @@ class Engine:
             if rule.obligated == p.id:
                 out.append(DutyEntry(rule, "named"))
             elif rule.obligated in ups:
-                out.append(DutyEntry(rule, self._binds_as(p.id, rule.obligated)))
+                via = self._via(p.id, rule.obligated)
+                out.append(DutyEntry(rule, ", ".join(f"{r} {q}" for r, q in via), via))
             elif rule.obligated.startswith("@"):
                 out.append(DutyEntry(rule, f"when the event names it as {rule.obligated[1:]}"))
         return out
 
-    def _binds_as(self, pid: str, target: str) -> str:
+    def _via(self, pid: str, target: str) -> tuple[tuple[str, str], ...]:
         """How ``pid`` comes to bear a duty of ``target``: ``member of C`` when it is in the
         class directly, else the chain of acts-for / member-of links."""
         reg = self.parties
         if target in reg.direct_classes(pid):
-            return f"member of {target}"
+            return (("member of", target),)
         path = [pid]
         cur = pid
         while cur != target:  # follow the first link that still leads to the target
@@ -284,10 +288,10 @@ class Engine:
             ]
             cur = nxt[0]
             path.append(cur)
-        steps = []
-        for a, b in itertools.pairwise(path):
-            steps.append(("acts for " if reg.parties[a].acts_for == b else "member of ") + b)
-        return ", ".join(steps)
+        return tuple(
+            ("acts for" if reg.parties[a].acts_for == b else "member of", b)
+            for a, b in itertools.pairwise(path)
+        )
 
     def explain(self, obligation: Obligation) -> Explanation:
         if not isinstance(obligation, Obligation):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..engine import Engine
+from ..engine import DutyEntry, Engine
 from ..parties import PartyKind
 from ..rulebook import Rule
 from ..text import Basis
@@ -238,7 +238,7 @@ class ViewBuilder:
         entries = self.engine.duties_of(p.id)
         groups: dict[TriggerKind, list[DutyView]] = {k: [] for k in TRIGGER_KINDS}
         for e in entries:
-            view = DutyView(self.rule(e.rule), self._binds(e.rule, p.id))
+            view = DutyView(self.rule(e.rule), self._binds(e))
             for kind in view.rule.kinds:
                 groups[kind].append(view)
         return BodyPage(
@@ -248,14 +248,19 @@ class ViewBuilder:
             total=len(entries),
         )
 
-    def _binds(self, rule: Rule, party_id: str) -> Phrase:
-        """How the rule reaches the party (named, through a class, through an event field);
-        derived from the rule itself, the same three ways as ``Engine.duties_of``."""
-        if rule.obligated == party_id:
-            return self.phrases.template("binds_named")
+    def _binds(self, entry: DutyEntry) -> Phrase:
+        """How the rule reaches the party, in words, from what ``Engine.duties_of`` found:
+        named, through an event field, or through its chain of acts-for / member-of links."""
+        rule = entry.rule
         if rule.obligated.startswith("@"):
             return self.phrases.template("binds_event").fill(
                 field=self.phrases.field(rule.obligated[1:])
             )
-        cls = self.parties.parties[rule.obligated]
-        return self.phrases.template("binds_member").fill(party=Phrase(cls.name_vi, cls.name_en))
+        if not entry.via:
+            return self.phrases.template("binds_named")
+        steps = []
+        for relation, pid in entry.via:
+            q = self.parties.parties[pid]
+            name = "binds_acts_for" if relation == "acts for" else "binds_member"
+            steps.append(self.phrases.template(name).fill(party=Phrase(q.name_vi, q.name_en)))
+        return Phrase(", ".join(x.vi for x in steps), ", ".join(x.en for x in steps))
