@@ -77,6 +77,7 @@ def test_the_exact_conditions_are_the_listed_ones(engines: dict[str, Engine]) ->
         ("art5.2.a.notify-standing-office", "cadre_managed_by"),
         ("art5.2.a.give-written-opinion-ban-to-chuc", "cadre_managed_by"),
         ("art5.2.c.provide-political-standards", "requested_by"),
+        ("art8.1.report-recommendations", "made_by"),
         ("art9.3.provide-dang-uy-khoi-violations", "subject_managed_by"),
         ("art11.2.send-resolutions-and-reports", "issued_by"),
         ("art13.8.invite-thuong-truc-dang-uy-khoi", "cadre_managed_by"),
