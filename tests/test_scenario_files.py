@@ -230,3 +230,19 @@ def test_cli_malformed_file_exits_2_with_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith("error: dieu-03.yaml, scenario respond")
     r = runner.invoke(app, ["test", str(path), "--backend", "lisp"])
     assert r.exit_code == 2 and "--backend" in r.output
+
+
+def test_quyche_test_runs_against_the_rules_dir_chosen(rules_copy: Path) -> None:
+    """``quyche --rules-dir DIR test`` checks DIR's rules, not the packaged ones: drop the
+    rule of 8.1's recommendations from a copy and its scenario names an unknown rule."""
+    f = rules_copy / "articles" / "dieu-08.yaml"
+    text = f.read_text(encoding="utf-8")
+    start = text.index("  - id: art8.1.report-recommendations")
+    end = text.index("  - id: art8.1.coordinate-professional-van-phong")
+    f.write_text(text[:start] + text[end:], encoding="utf-8")
+    scenarios = str(SCENARIO_DIR / "dieu-08.yaml")
+    packaged = runner.invoke(app, ["test", scenarios, "--no-coverage"])
+    assert packaged.exit_code == 0, packaged.output
+    copy = runner.invoke(app, ["--rules-dir", str(rules_copy), "test", scenarios])
+    assert copy.exit_code == 2
+    assert "unknown rule id 'art8.1.report-recommendations'" in copy.output

@@ -16,13 +16,14 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Annotated, Any, NoReturn
+from typing import IO, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .cli_common import fail as _fail
 from .cli_render import render_app
 from .cli_serve import keys_app, serve_app
 from .cli_test import test_app
@@ -59,11 +60,6 @@ ProfileOpt = Annotated[
         help="a deployment profile (a province's concrete bodies); default: $QUYCHE_PROFILE",
     ),
 ]
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {one_line(message)}", err=True)
-    raise typer.Exit(2)
 
 
 @app.callback(invoke_without_command=True)

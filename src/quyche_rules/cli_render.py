@@ -7,20 +7,16 @@ same pages are served by ``quyche serve`` once the HTTP service mounts them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
+from .cli_common import fail as _fail
 from .errors import QuycheError
 
 render_app = typer.Typer(
     add_completion=False, help="Write the regulation beside its rules as static HTML (--html DIR)."
 )
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 @render_app.callback(invoke_without_command=True)
@@ -33,13 +29,13 @@ def render(
     """Write the regulation beside its rules, and every body's duties, as static HTML."""
     if html is None:
         _fail("--html: give the directory to write the pages into")
-    from .engine import Engine
+    from .cli import _engine  # the engine every command uses: --rules-dir, --profile
     from .pages import write_site
 
     if html.exists() and not html.is_dir():
         _fail(f"--html: {html}: exists and is not a directory")
     try:
-        files = write_site(Engine(backend="python"), html)
+        files = write_site(_engine("python"), html)
     except QuycheError as exc:
         _fail(str(exc))
     except OSError as exc:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from .cli_common import fail as _fail
 from .errors import QuycheError
 
 if TYPE_CHECKING:
@@ -35,11 +36,6 @@ ProfileOption = Annotated[
     str | None,
     typer.Option("--profile", help="deployment profile file (default: $QUYCHE_PROFILE)"),
 ]
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def _db_url(db: str | None) -> str | None:

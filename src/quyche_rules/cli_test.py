@@ -10,21 +10,16 @@ scenario), 2 on a malformed scenario file (one line naming file, scenario and fi
 from __future__ import annotations
 
 import sys
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from .cli_common import fail as _fail
 from .errors import QuycheError
 
 test_app = typer.Typer(add_completion=False)
-_BACKENDS = ("auto", "durable", "python")
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 @test_app.command("test")
@@ -42,13 +37,11 @@ def test_command(
     ] = False,
 ) -> None:
     """Run scenario files against the rulebook: pass/fail per scenario, summary, coverage."""
-    from .engine import Engine
+    from .cli import _engine  # the engine every command uses: --rules-dir, --profile
     from .scenarios import coverage, load_scenarios, run_scenarios
 
-    if backend not in _BACKENDS:
-        _fail(f"--backend: must be one of {', '.join(_BACKENDS)}")
+    engine = _engine(backend)
     try:
-        engine = Engine(backend=backend)  # type: ignore[arg-type]
         scenarios = load_scenarios(paths, engine.rulebook)
     except QuycheError as exc:
         _fail(str(exc))

@@ -14,13 +14,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from .cli_common import fail as _fail
 from .errors import QuycheError
 from .yamlio import parse_yaml
 
@@ -34,11 +35,6 @@ DbOption = Annotated[
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="date YYYY-MM-DD (default: today in Vietnam)")
 ]
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def _date(value: str | None, place: str) -> dt.date | None:
@@ -60,8 +56,10 @@ def _tracker(db: str | None) -> Iterator[Any]:
     def first_line(exc: Exception) -> str:
         return str(getattr(exc, "orig", None) or exc).splitlines()[0]
 
+    from .cli import _engine  # the engine every command uses: --rules-dir, --profile
+
     try:
-        t = Tracker(db)
+        t = Tracker(db, engine=_engine("auto"))
     except QuycheError as exc:
         _fail(str(exc))
     except SQLAlchemyError as exc:
