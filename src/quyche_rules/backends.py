@@ -318,9 +318,9 @@ class DurableBackend:
         self._memo_lock = threading.Lock()
         self.memo_hits = 0
         self.memo_misses = 0
-        self._triggers = triggers
+        self._definition = durable_definition(triggers)  # built once: pool key and ruleset
         self._key = hashlib.sha256(
-            json.dumps(durable_definition(triggers), sort_keys=True).encode()
+            json.dumps(self._definition, sort_keys=True).encode()
         ).hexdigest()
         self._closed = False
         self._stale = False  # set in a forked child: rebuild before use
@@ -333,7 +333,7 @@ class DurableBackend:
     def _build(self) -> _Slot:
         fired: set[str] = set()
         definition: dict[str, dict[str, Any]] = {}
-        for key, rule in durable_definition(self._triggers).items():
+        for key, rule in self._definition.items():
             definition[key] = {**rule, "run": _action(fired, key)}
         # a process-unique name: several engines may coexist in one process
         name = f"quyche_{next(_ruleset_names)}"

@@ -132,9 +132,7 @@ def parse_condition(
             exact = _is_exact(inner, here)
             v = str(_check_value(info, inner["exact"] if exact else inner, here, registry))
             items.append(Contains(key, v, frozenset({v}) if exact else _NO))
-        elif (
-            isinstance(value, dict) and set(value) == {"exact"} and isinstance(value["exact"], list)
-        ):
+        elif _is_exact_list(value):
             vals, exact_vals = _values(info, [{"exact": v} for v in value["exact"]], here, registry)
             if not is_party:
                 raise ConditionError("exact: applies to a field of one party", here)

@@ -458,7 +458,7 @@ class Engine:
             )
         return out
 
-    def _due(self, rule: Rule, ev: BaseModel) -> tuple[dt.date | None, str | None, bool]:
+    def _due(self, rule: Rule, ev: BaseModel) -> _Due:
         """(due, how it was computed, provisional), memoised by what it depends on: the
         rule, the event's receipt and granted dates, and the calendar (immutable; keyed by
         identity in case ``engine.calendar`` is replaced).
@@ -473,13 +473,12 @@ class Engine:
         if hit is None:
             if len(self._due_memo) >= DUE_MEMO_SIZE:
                 self._due_memo.clear()
-            hit = self._due_memo[key] = self._compute_due(rule, ev)
+            hit = self._due_memo[key] = self._compute_due(rule, received, granted)
         return hit
 
-    def _compute_due(self, rule: Rule, ev: BaseModel) -> tuple[dt.date | None, str | None, bool]:
+    def _compute_due(self, rule: Rule, received: dt.date | None, granted: dt.date | None) -> _Due:
         policy = rule.deadline
         assert policy is not None  # _due answered the rules without a deadline
-        received = _get(ev, policy.counted_from)
         if received is None:
             return (
                 None,
@@ -499,7 +498,6 @@ class Engine:
             )
         # issue 9, Art. 3.1 "quá thời hạn theo văn bản đề nghị": a request may grant more
         # time than the text (never less); then its own date is the due date
-        granted = _get(ev, policy.later_of) if policy.later_of else None
         if granted is not None and granted > d.due:
             how = (
                 f"{granted.isoformat()}, the reply date the request grants ({policy.later_of}), "

@@ -53,9 +53,6 @@ class Links:
     def to_static(self, name: str) -> str:
         return self.root + self.static + name
 
-    def at(self, root: str) -> Links:
-        return Links(root, self.literate, self.bodies, self.body, self.static)
-
 
 #: links for the HTTP service (issue 11): the literate view at ``/``
 SERVED = Links(root="/", literate="", bodies="bodies/", body="bodies/{id}", static="static/")
@@ -78,7 +75,6 @@ class RuleView:
     obligated: Who
     counterparties: tuple[Who, ...]
     duty: Phrase
-    duty_words: str
     form: Phrase
     triggers: tuple[Phrase, ...]
     kinds: tuple[TriggerKind, ...]
@@ -90,7 +86,6 @@ class RuleView:
 
 @dataclass
 class UnitView:
-    basis: Basis
     label: str
     anchor: str
     text: str
@@ -184,7 +179,6 @@ class ViewBuilder:
             obligated=self.who(rule.obligated),
             counterparties=tuple(self.who(c) for c in rule.counterparties),
             duty=Phrase(words, gloss),
-            duty_words=words,
             form=Phrase(form_vi, form_en),
             triggers=tuple(triggers),
             kinds=trigger_kinds(rule),
@@ -213,7 +207,6 @@ class ViewBuilder:
                 )
                 units.append(
                     UnitView(
-                        basis=basis,
                         label=str(basis),
                         anchor=anchor(basis),
                         text=unit.text,

@@ -145,10 +145,6 @@ def _case_parties(c: Case) -> tuple[str, ...]:
     return (c.obligated, *c.counterparties, c.requester)
 
 
-def _case_json(c: Case) -> dict[str, Any]:
-    return case_to_json(c)
-
-
 @router.post("", response_model=TrackOut, summary="Record one coordination event")
 def record(event: Annotated[ServiceEvent, Body()], svc: Svc, who: Caller) -> Any:
     """Record a request, answer, extension, disagreement, withdrawal or any event with a
@@ -181,8 +177,8 @@ def record(event: Annotated[ServiceEvent, Body()], svc: Svc, who: Caller) -> Any
             "event_date": r.event_date.isoformat(),
             "sender": sender,
         },
-        "opened": [_case_json(c) for c in opened],
-        "acts_on": [_case_json(c) for c in acting],
+        "opened": [case_to_json(c) for c in opened],
+        "acts_on": [case_to_json(c) for c in acting],
         "no_due": list(r.no_due),
     }
     parties = list(event_parties(event))
@@ -215,7 +211,7 @@ def case(case_id: str, svc: Svc, who: Caller, as_of: AsOf = None) -> Any:
         raise missing from None
     if not may_read(who, _case_parties(c), svc.engine.parties):
         raise missing
-    return _case_json(c)
+    return case_to_json(c)
 
 
 @router.get(
