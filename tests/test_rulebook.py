@@ -232,3 +232,26 @@ def test_nearly_valid_rules_raise_the_loaders_error(
         load_rulebook(rules_copy)
     except RulebookError as err:
         assert err.file == "dieu-03b.yaml"
+
+
+def test_the_content_hash_is_of_the_bytes_loaded_each_file_read_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``content_hash`` hashes the bytes the loader parsed (no second read of any file,
+    no window for an edit between parse and hash), and equals a fresh hash of the files."""
+    from pathlib import Path
+
+    from quyche_rules import resources
+    from quyche_rules.rulebook import content_hash_of
+
+    def no_second_read(self: Path) -> bytes:
+        raise AssertionError(f"{self} read again")
+
+    with monkeypatch.context() as m:
+        m.setenv("QUYCHE_NO_CACHE", "1")
+        m.setattr(Path, "read_bytes", no_second_read)
+        book = load_rulebook()
+    d = resources.rules_dir(None)
+    files = [d / resources.SOURCE, d / resources.PARTIES, d / resources.DEADLINES]
+    files += sorted((d / resources.ARTICLES).glob("*.yaml"))
+    assert book.content_hash == content_hash_of(d, files)

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import EventError, RulebookError
 from .parties import District, Party, PartyKind, PartyRegistry, default_registry
-from .yamlio import error_message, load_yaml, loc_to_field
+from .yamlio import error_message, load_yaml, loc_to_field, recording_reads
 
 #: environment variable naming the profile file the CLI (and ``profile_from_env``) loads
 PROFILE_ENV = "QUYCHE_PROFILE"
@@ -147,11 +147,10 @@ def load_profile(path: str | Path, registry: PartyRegistry | None = None) -> Pro
     path = Path(path)
     file = path.name
     try:
-        data = load_yaml(path)
-    except RulebookError as exc:
+        with recording_reads() as read:  # hash the bytes parsed, without reading again
+            data = load_yaml(path)
+    except RulebookError as exc:  # also a directory, no permission... (read_bounded)
         raise ProfileError(exc.message, file=exc.file, line=exc.line) from None
-    except OSError as exc:  # a directory, no permission...
-        raise ProfileError(f"cannot read ({exc.strerror})", file=str(path)) from None
     try:
         parsed = ProfileFile.model_validate(data)
     except ValidationError as exc:
@@ -177,10 +176,7 @@ def load_profile(path: str | Path, registry: PartyRegistry | None = None) -> Pro
         raise
     except RulebookError as exc:
         raise ProfileError(exc.message, file=exc.file, field=exc.field) from None
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as exc:  # pragma: no cover - it was read a moment ago
-        raise ProfileError(f"cannot read ({exc.strerror})", file=str(path)) from None
+    digest = hashlib.sha256(read[path.resolve()]).hexdigest()
     return Profile(
         file,
         parsed.province,

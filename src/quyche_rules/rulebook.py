@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from .events import EVENT_TYPES, condition_fields
 from .parties import PartyRegistry, load_parties
 from .text import Basis, Regulation, load_regulation, normalize
 from .vocabulary import PERIODS, Duty, Form, Period
-from .yamlio import error_message, load_yaml, loc_to_field
+from .yamlio import error_message, load_yaml, loc_to_field, recording_reads
 
 #: The packaged rules directory (``load_rulebook()`` follows ``$QUYCHE_RULES_DIR`` when set).
 RULES_DIR = resources.packaged_rules_dir()
@@ -342,33 +342,38 @@ def load_rulebook(
     source_path = Path(source) if source is not None else directory / resources.SOURCE
     parties_path = directory / resources.PARTIES
     deadlines_path = directory / resources.DEADLINES
-    regulation = load_regulation(source_path)
-    book = Rulebook(regulation=regulation, parties=load_parties(parties_path), directory=directory)
-    _load_deadlines(deadlines_path, book)
-    files = sorted((directory / resources.ARTICLES).glob("*.yaml"))
-    if not files:
-        raise RulebookError("no rule files", file=str(directory / resources.ARTICLES))
-    articles: dict[int, str] = {}
-    for path in files:
-        number = _load_article(path, book)
-        if number in articles:
-            raise RulebookError(
-                f"Art. {number} is also in {articles[number]}", file=path.name, field="article"
-            )
-        articles[number] = path.name
+    with recording_reads() as seen:
+        regulation = load_regulation(source_path)
+        parties = load_parties(parties_path)
+        book = Rulebook(regulation=regulation, parties=parties, directory=directory)
+        _load_deadlines(deadlines_path, book)
+        files = sorted((directory / resources.ARTICLES).glob("*.yaml"))
+        if not files:
+            raise RulebookError("no rule files", file=str(directory / resources.ARTICLES))
+        articles: dict[int, str] = {}
+        for path in files:
+            number = _load_article(path, book)
+            if number in articles:
+                raise RulebookError(
+                    f"Art. {number} is also in {articles[number]}", file=path.name, field="article"
+                )
+            articles[number] = path.name
     if require_complete:
         _check_complete(book, set(articles))
     book.content_hash = content_hash_of(
-        directory, [source_path, parties_path, deadlines_path, *files]
+        directory, [source_path, parties_path, deadlines_path, *files], seen
     )
     return book
 
 
-def content_hash_of(directory: Path, paths: list[Path]) -> str:
+def content_hash_of(
+    directory: Path, paths: list[Path], read: Mapping[Path, bytes] | None = None
+) -> str:
     """sha256 (hex) over the files in order of their path relative to ``directory``; each
     contributes its relative path, a NUL, its length and its bytes, so a renamed or moved
     file changes the hash as a changed byte does. The same files give the same hash on
-    every machine (names use ``/``)."""
+    every machine (names use ``/``). ``read`` holds the bytes already read by the loader
+    (by resolved path): those are hashed, not a second read of the file."""
     digest = hashlib.sha256()
     named = []
     for p in paths:
@@ -378,7 +383,8 @@ def content_hash_of(directory: Path, paths: list[Path]) -> str:
             rel = p.name
         named.append((rel, p))
     for rel, p in sorted(named):
-        data = p.read_bytes()
+        known = read.get(p.resolve()) if read is not None else None
+        data = known if known is not None else p.read_bytes()
         digest.update(f"{rel}\0{len(data)}\0".encode())
         digest.update(data)
     return digest.hexdigest()

@@ -30,10 +30,12 @@ Only the safe constructors are used: input never runs code. Every error is one l
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
@@ -289,6 +291,22 @@ def parse_yaml(
         raise error(f"nested deeper than {limits.max_depth}", file, None) from None
 
 
+#: While ``recording_reads`` is active: every file ``read_bounded`` read, by resolved path.
+_READS: ContextVar[dict[Path, bytes] | None] = ContextVar("quyche_reads", default=None)
+
+
+@contextlib.contextmanager
+def recording_reads() -> Iterator[dict[Path, bytes]]:
+    """Keep the bytes of every file read inside the block, so that a content hash is taken
+    of exactly what was parsed (one read per file, no window for an edit in between)."""
+    seen: dict[Path, bytes] = {}
+    token = _READS.set(seen)
+    try:
+        yield seen
+    finally:
+        _READS.reset(token)
+
+
 def read_bounded(
     source: Path | IO[bytes], *, file: str, limits: Limits, error: ErrorFactory = rule_error
 ) -> bytes:
@@ -316,6 +334,9 @@ def read_bounded(
             file,
             None,
         )
+    seen = _READS.get()
+    if seen is not None and isinstance(source, Path):
+        seen[source.resolve()] = data
     return data
 
 
