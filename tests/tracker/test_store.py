@@ -339,3 +339,33 @@ def test_the_rebuild_command_restores_a_damaged_projection(
         assert capsys.readouterr().out == "projection rebuilt from 2 records; it had drifted\n"
         assert t.store.projection() == written
         assert t.cases(as_of=dt.date(2025, 3, 1))[0].state.value == "answered_on_time"
+
+
+def test_a_read_does_not_wait_for_a_writer_on_sqlite(tmp_path: Path) -> None:
+    """Reads begin deferred (WAL: a snapshot, no lock); only writes take BEGIN IMMEDIATE.
+    A status asked while another process holds the write lock answers at once instead of
+    waiting up to the 30 s busy timeout behind it."""
+    import sqlite3
+    import threading
+
+    from quyche_rules.tracker.store import Store as TrackerStore
+
+    store = TrackerStore(tmp_path / "t.db")
+    store.counts()  # schema in place
+    writer = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # holds the write lock
+    done = threading.Event()
+    counted: list[dict[str, int]] = []
+
+    def read() -> None:
+        counted.append(store.counts())
+        done.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        assert done.wait(5), "a read waited for the writer's lock"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        store.close()
+    assert counted and all(v == 0 for v in counted[0].values())

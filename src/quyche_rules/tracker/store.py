@@ -194,7 +194,10 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # writers take the write lock at once (no upgrade deadlock between two writers);
+        # reads (Store._read) begin deferred, so under WAL they wait for no writer
+        read_only = conn.get_execution_options().get("read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_engine(db: str | os.PathLike[str] | URL | None = None, **kwargs: Any) -> Engine:
@@ -410,6 +413,12 @@ class Store:
         with self.engine.begin() as conn:
             yield conn
 
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A read: one snapshot, without SQLite's write lock."""
+        with self.engine.connect().execution_options(read_only=True) as conn:
+            yield conn
+
     def append(self, new: NewRecord, recorded_at: dt.datetime) -> tuple[int, bool]:
         """Append one record with its cases, atomically; return (seq, created). The same
         document again is not a new record: identical content returns the first one,
@@ -557,7 +566,7 @@ class Store:
         ).join(wanted, records.c.seq == wanted.c[0])
         if as_of is not None:
             q = q.where(records.c.event_date <= as_of)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(q.order_by(records.c.seq)).all()
         return [self._record(r, parse) for r in rows]
 
@@ -591,7 +600,7 @@ class Store:
             q = q.where(f.c.case_id.in_(mine))
         if case is not None:
             q = q.where(f.c.case_id == case)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(q).all()
         out: dict[str, tuple[Case, list[Act]]] = {}
         for (cid, _doc, rule_id, obligated, cps, requester, reference, opened_seq, opened_on,
@@ -628,7 +637,7 @@ class Store:
     def projection(self) -> dict[str, list[tuple[Any, ...]]]:
         """The projection's rows, sorted (for audits and the tests comparing a rebuilt
         projection with the one written record by record)."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return {
                 t.name: sorted(tuple(r) for r in conn.execute(sa.select(t)).all())
                 for t in PROJECTION
@@ -636,7 +645,7 @@ class Store:
 
     def all_records(self, parse: Any) -> list[Record]:
         """The whole log, in recording order (for audits and tests)."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(
                 sa.select(
                     records.c.seq,
@@ -662,7 +671,7 @@ class Store:
     def case_ids(self, prefix: str) -> Sequence[str]:
         """The case ids starting with ``prefix`` (at most two: one means unambiguous). A
         whole id is looked up by its key first; only a shorter prefix scans the ids."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             exact = conn.execute(
                 sa.select(cases.c.case_id).where(cases.c.case_id == prefix)
             ).scalar_one_or_none()
@@ -676,7 +685,7 @@ class Store:
 
     def cases_of(self, doc_keys: Sequence[str]) -> list[str]:
         """Ids of the recorded cases opened by these documents."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return list(
                 conn.execute(
                     sa.select(cases.c.case_id)
@@ -686,7 +695,7 @@ class Store:
             )
 
     def counts(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return {
                 t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
                 for t in (records, cases, case_parties, targets, *PROJECTION)
