@@ -146,9 +146,10 @@ def create_app(
     if engine.profile is not None:
         warm = max(warm, engine.profile.regulation.signed_on)
     engine.who_must_be_notified({"type": "period_started", "date": warm, "period": "year"})
+    # one SQLAlchemy engine for the service's tables and the tracker's (one pool, one set
+    # of SQLite settings); the tracker's store runs the migrations, once
     store = Store(settings.db_url, sqlite_sync=settings.sqlite_sync)
-    store.create_tables()
-    tracker = Tracker(store.engine.url, engine=engine)
+    tracker = Tracker(store.engine, engine=engine)
     app = FastAPI(
         title="quyche-rules",
         version=package_version(),

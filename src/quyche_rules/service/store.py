@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -107,59 +106,44 @@ def make_engine(url: str | None, *, sqlite_sync: str = "full") -> SAEngine:
     power cut or OS crash: a deliberate choice for an operator, never the default."""
     if sqlite_sync not in SQLITE_SYNC:
         raise StoreError(f"sqlite sync: {sqlite_sync!r} is not one of {', '.join(SQLITE_SYNC)}")
+    from ..tracker.store import make_engine as tracker_engine
     from ..tracker.store import resolve_url
 
     try:
-        # the tracker's reading of ``--db``: a URL or a file path, ``postgresql://`` on
-        # psycopg 3, None for the shared default file
-        resolved = resolve_url(url)
-        engine = sa.create_engine(resolved, future=True)
+        # the tracker's reading of ``--db`` (a URL or a file path, ``postgresql://`` on
+        # psycopg 3, None for the shared default file) and its engine: one database, one
+        # set of SQLite settings for the tracker's tables and these
+        return tracker_engine(resolve_url(url), sqlite_sync=sqlite_sync)
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise StoreError(f"database URL: {exc}") from None
     except QuycheError as exc:
         raise StoreError(f"database URL: {str(exc).removeprefix('--db: ')}") from None
-    if resolved.get_backend_name() == "sqlite" and resolved.database not in (None, "", ":memory:"):
-        Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
-    if engine.dialect.name == "sqlite":
-
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(conn: Any, _record: Any) -> None:
-            cur = conn.cursor()
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute(f"PRAGMA synchronous={sqlite_sync.upper()}")
-            cur.close()
-
-    return engine
 
 
 class Store:
     """Keys and decisions on one database."""
 
-    def __init__(self, url: str | None = DEFAULT_DB_URL, *, sqlite_sync: str = "full") -> None:
-        self.url = url
-        self.engine = make_engine(url, sqlite_sync=sqlite_sync)
+    def __init__(
+        self, url: str | SAEngine | None = DEFAULT_DB_URL, *, sqlite_sync: str = "full"
+    ) -> None:
+        # an engine is shared with the tracker (``create_app``: one pool, one migration)
+        self.engine = (
+            url if isinstance(url, SAEngine) else make_engine(url, sqlite_sync=sqlite_sync)
+        )
 
     def create_tables(self) -> None:
         """Bring the database to the newest schema: the tracker's Alembic migrations, which
         own every table of the shared database (``tracker_*`` and these ``service_*``, from
         revision 0002). Serialised between processes (several workers may start at once)
         by ``tracker.store.migrate``; on a migrated database it only reads the version."""
-        from ..tracker.store import make_engine as tracker_engine
         from ..tracker.store import migrate
 
         try:
-            # the tracker's engine: its SQLite ``BEGIN IMMEDIATE`` is what serialises the
-            # migration between processes
-            eng = tracker_engine(self.engine.url)
-        except QuycheError as exc:
-            raise StoreError(f"{self.safe_url}: {exc}") from None
-        try:
-            migrate(eng)
+            # the tracker's engine: its SQLite ``BEGIN IMMEDIATE`` serialises the migration
+            # between processes
+            migrate(self.engine)
         except (OperationalError, ProgrammingError) as exc:
             raise StoreError(f"{self.safe_url}: cannot create tables ({exc.orig})") from None
-        finally:
-            eng.dispose()
 
     @property
     def safe_url(self) -> str:

@@ -181,14 +181,16 @@ def resolve_url(db: str | os.PathLike[str] | None = None) -> URL:
     return url
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine, sqlite_sync: str = "full") -> None:
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _rec: Any) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA busy_timeout = 30000")
         cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")  # an acknowledged record survives power loss
+        # FULL (default): an acknowledged record survives power loss; the service's
+        # ``--sqlite-sync normal`` trades that for speed, for the whole shared database
+        cur.execute(f"PRAGMA synchronous = {sqlite_sync.upper()}")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 
@@ -200,7 +202,9 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def make_engine(db: str | os.PathLike[str] | URL | None = None, **kwargs: Any) -> Engine:
+def make_engine(
+    db: str | os.PathLike[str] | URL | None = None, *, sqlite_sync: str = "full", **kwargs: Any
+) -> Engine:
     """A SQLAlchemy engine for the tracker's database, with the settings its guarantees
     need (see the module docstring). Reusable by any module sharing the database."""
     url = db if isinstance(db, URL) else resolve_url(db)
@@ -213,7 +217,7 @@ def make_engine(db: str | os.PathLike[str] | URL | None = None, **kwargs: Any) -
         engine = sa.create_engine(
             url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
         )
-        _sqlite_setup(engine)
+        _sqlite_setup(engine, sqlite_sync)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
 
