@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from quyche_rules.calendar import WorkingCalendar
+from quyche_rules.calendar.working_days import WorkingCalendar
 
 FIRST = date(2024, 1, 1)
 LAST = date(2030, 12, 31)

@@ -36,16 +36,16 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter
 
-from quyche_rules.backends import (
+from quyche_rules.engine.backends import (
     CompiledTrigger,
     PythonBackend,
     _compile_predicate,
     durable_definition,
 )
-from quyche_rules.conditions import All, Eq
-from quyche_rules.engine import Engine
-from quyche_rules.events import condition_fields, parse_event
-from quyche_rules.obligations import Obligation
+from quyche_rules.engine.engine import Engine
+from quyche_rules.model.event_checks import condition_fields, parse_event
+from quyche_rules.model.obligations import Obligation
+from quyche_rules.rulebook.conditions import All, Eq
 
 ROOT = Path(__file__).resolve().parents[1]
 BEFORE = "fac58c7"  # main when issue 10 started: "today" in the issue's targets
@@ -200,7 +200,7 @@ def _before_tree(tmp: str) -> dict[str, str] | None:
 
 RATE = """
 import json, sys, time
-from quyche_rules.engine import Engine
+from quyche_rules.engine.engine import Engine
 load = json.load(open(sys.argv[1]))
 n = int(sys.argv[2])
 e = Engine(backend=sys.argv[3])

@@ -19,9 +19,9 @@ from typing import Any
 
 import yaml
 
-from quyche_rules.backends import durable_available
-from quyche_rules.engine import Engine
-from quyche_rules.rulebook import load_rulebook
+from quyche_rules.engine.backends import durable_available
+from quyche_rules.engine.engine import Engine
+from quyche_rules.rulebook.loader import load_rulebook
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "profiles" / "dak-lak.yaml"

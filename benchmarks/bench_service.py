@@ -35,8 +35,8 @@ from typing import Any
 import httpx
 import yaml
 
-from quyche_rules.engine import Engine
-from quyche_rules.events import parse_event
+from quyche_rules.engine.engine import Engine
+from quyche_rules.model.event_checks import parse_event
 from quyche_rules.service.auth import authenticate, new_key
 from quyche_rules.service.decide import commit, event_parties, prepare
 from quyche_rules.service.settings import Settings

@@ -43,10 +43,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from quyche_rules.engine import Engine  # noqa: E402
+from quyche_rules.engine.engine import Engine  # noqa: E402
 from quyche_rules.tracker import Tracker  # noqa: E402
 from quyche_rules.tracker.model import fold, status  # noqa: E402
-from quyche_rules.tracker.store import NewRecord, _act_rows, _decision_json, _fact_rows  # noqa: E402
+from quyche_rules.tracker.rows import NewRecord, act_rows, decision_json, fact_rows  # noqa: E402
 
 TARGET_RATIO = 3.0  # tracker / bare INSERT loop (issue 13)
 TARGET_QUERY_MS = 50.0  # "tens of milliseconds" for a clerk's morning report
@@ -89,7 +89,7 @@ def rows(
     new: NewRecord, seq: int, now: dt.datetime
 ) -> tuple[tuple[Any, ...], list[Any], list[Any], list[Any], list[Any]]:
     rec = (seq, new.doc_key, new.event_type, new.sender, new.reference, new.event_date,
-           new.event_json, _decision_json(new.decision), new.decision.rulebook_hash,
+           new.event_json, decision_json(new.decision), new.decision.rulebook_hash,
            new.decision.engine_version, now)  # fmt: skip
     cases = [(cid, seq, new.doc_key, d.rule_id, d.due) for cid, d in new.cases]
     parties = [
@@ -99,8 +99,8 @@ def rows(
         for p in dict.fromkeys(ps)
     ]
     # the projection (revision 0003): the same dicts the store writes, as tuples
-    facts = [tuple(r.values()) for r in _fact_rows(new, seq)]
-    acts = [tuple(r.values()) for r in _act_rows(new, seq)]
+    facts = [tuple(r.values()) for r in fact_rows(new, seq)]
+    acts = [tuple(r.values()) for r in act_rows(new, seq)]
     return rec, cases, parties, facts, acts
 
 

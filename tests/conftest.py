@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from quyche_rules.engine import Engine
-from quyche_rules.rulebook import RULES_DIR, Rulebook, load_rulebook
+from quyche_rules.engine.engine import Engine
+from quyche_rules.rulebook.loader import RULES_DIR, Rulebook, load_rulebook
 
 from .tracker.pgserver import PgServer, find_bindir
 

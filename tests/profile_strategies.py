@@ -7,9 +7,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from quyche_rules.engine import Engine
-from quyche_rules.events import EVENT_TYPES, condition_fields
-from quyche_rules.parties import PartyRegistry
+from quyche_rules.engine.engine import Engine
+from quyche_rules.model.event_checks import condition_fields
+from quyche_rules.model.events import EVENT_TYPES
+from quyche_rules.model.parties import PartyRegistry
 
 from .strategies import _witness
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from quyche_rules.events import EVENT_TYPES, condition_fields
-from quyche_rules.parties import default_registry
+from quyche_rules.model.event_checks import condition_fields
+from quyche_rules.model.events import EVENT_TYPES
+from quyche_rules.model.parties import default_registry
 
 PARTY_IDS = sorted(p.id for p in default_registry())
 dates = st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31))
@@ -51,7 +52,7 @@ def events(draw: st.DrawFn, event_type: str | None = None) -> dict[str, Any]:
 
 def _witness(draw: st.DrawFn, cond: Any, out: dict[str, Any]) -> None:
     """Set fields so that ``cond`` holds (a random branch of each ``any``)."""
-    from quyche_rules.conditions import All, AnyOf, Contains, Eq, In
+    from quyche_rules.rulebook.conditions import All, AnyOf, Contains, Eq, In
 
     if isinstance(cond, Eq):
         out[cond.field] = cond.value

@@ -21,11 +21,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from quyche_rules.calendar import (
-    DEFAULT_CALENDAR_PATH,
-    Deadline,
-    WorkingCalendar,
-)
+from quyche_rules.calendar.working_days import DEFAULT_CALENDAR_PATH, Deadline, WorkingCalendar
 from quyche_rules.errors import CalendarError, RulebookError
 
 REPO_CALENDAR = Path(__file__).resolve().parents[1] / "rules" / "calendar" / "vn-civil-service.yaml"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from quyche_rules.cli import app
+from quyche_rules.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples" / "events").glob("*.yaml"))
@@ -107,7 +107,7 @@ def test_rules_coverage_and_show() -> None:
 
 
 def test_schema_events_lists_every_event_type() -> None:
-    from quyche_rules.events import EVENT_TYPES
+    from quyche_rules.model.events import EVENT_TYPES
 
     r = runner.invoke(app, ["schema", "events"])
     schema = json.loads(r.output)

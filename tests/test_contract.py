@@ -26,8 +26,8 @@ from quyche_rules import (
     parse_event,
     who_must_be_notified,
 )
-from quyche_rules.cli import app
-from quyche_rules.rulebook import Rulebook
+from quyche_rules.cli.main import app
+from quyche_rules.rulebook.loader import Rulebook
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENT = {

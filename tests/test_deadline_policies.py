@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from quyche_rules.engine import Engine
+from quyche_rules.engine.engine import Engine
 from quyche_rules.errors import RulebookError
-from quyche_rules.rulebook import Rulebook, load_rulebook
+from quyche_rules.rulebook.loader import Rulebook, load_rulebook
 
 #: duties whose deadline may carry "silence = consent": Art. 3.1 deems an *opinion* given
 OPINION_DUTIES = {"respond_in_writing", "give_written_opinion", "give_opinion"}

@@ -11,17 +11,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quyche_rules.backends import (
+from quyche_rules.engine.backends import (
     CompiledTrigger,
     DurableBackend,
     PythonBackend,
     durable_definition,
     reference_match,
 )
-from quyche_rules.conditions import AnyOf, Contains, Eq, In
-from quyche_rules.engine import Engine
+from quyche_rules.engine.engine import Engine
 from quyche_rules.errors import EventError
-from quyche_rules.events import EVENT_TYPES, parse_event
+from quyche_rules.model.event_checks import parse_event
+from quyche_rules.model.events import EVENT_TYPES
+from quyche_rules.rulebook.conditions import AnyOf, Contains, Eq, In
 
 from .strategies import events, events_near
 

@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quyche_rules.errors import QuycheError
-from quyche_rules.events import parse_event
-from quyche_rules.yamlio import read_event
+from quyche_rules.io.yamlio import read_event
+from quyche_rules.model.event_checks import parse_event
 
 MEMORY_CAP = 1024 * 1024 * 1024  # address space of the driver process: 1 GiB
 MAX_LINE = 500  # "one short line"
@@ -122,7 +122,7 @@ USAGE = {
 DRIVER = textwrap.dedent(
     """
     import io, json, os, resource, signal, sys, time
-    from quyche_rules.cli import main
+    from quyche_rules.cli.main import main
 
     cases = json.loads(sys.stdin.read())
     # warm up once (as a long-lived caller would): the children fork from a loaded engine

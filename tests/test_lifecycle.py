@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from quyche_rules.calendar import WorkingCalendar
-from quyche_rules.engine import Engine
-from quyche_rules.rulebook import Rulebook
+from quyche_rules.calendar.working_days import WorkingCalendar
+from quyche_rules.engine.engine import Engine
+from quyche_rules.rulebook.loader import Rulebook
 
 EVENT = {
     "type": "coordination_requested",

@@ -12,15 +12,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from quyche_rules.cli import app
-from quyche_rules.engine import Engine
+from quyche_rules.cli.main import app
+from quyche_rules.engine.engine import Engine
 from quyche_rules.errors import RulebookError
-from quyche_rules.events import EVENT_TYPES, condition_fields
+from quyche_rules.model.basis import Basis
+from quyche_rules.model.event_checks import condition_fields
+from quyche_rules.model.events import EVENT_TYPES
 from quyche_rules.pages import SERVED, Pages, anchor, write_site
 from quyche_rules.pages.phrases import PHRASES_FILE, Phrase, load_phrasebook
 from quyche_rules.pages.views import trigger_kinds
-from quyche_rules.rulebook import Rulebook, load_rulebook
-from quyche_rules.text import Basis
+from quyche_rules.rulebook.loader import Rulebook, load_rulebook
 
 runner = CliRunner()
 

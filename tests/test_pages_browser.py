@@ -35,13 +35,14 @@ import uvicorn
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
 
-from quyche_rules.engine import Engine
-from quyche_rules.events import EVENT_TYPES, events_json_schema
+from quyche_rules.engine.engine import Engine
+from quyche_rules.io.yamlio import parse_yaml
+from quyche_rules.model.event_checks import events_json_schema
+from quyche_rules.model.events import EVENT_TYPES
 from quyche_rules.pages import anchor, write_site
-from quyche_rules.rulebook import Rule, Rulebook
+from quyche_rules.rulebook.loader import Rule, Rulebook
 from quyche_rules.service import Settings, create_app
 from quyche_rules.service.auth import new_key
-from quyche_rules.yamlio import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"

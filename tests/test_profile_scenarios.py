@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from quyche_rules.engine import Engine
+from quyche_rules.engine.engine import Engine
 
 D = "dang_uy_khoi"
 TT_DUK = "thuong_truc_dang_uy_khoi"
@@ -278,7 +278,7 @@ def test_existing_events_answer_as_before_with_a_profile_loaded(
 ) -> None:
     """A profile adds bodies; an event naming only the regulation's parties (and dated after
     the signing date) gets the same obligations with or without it."""
-    from quyche_rules.scenarios import load_scenario_files
+    from quyche_rules.scenarios.scenario import load_scenario_files
 
     from .conftest import ROOT
 

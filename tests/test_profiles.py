@@ -15,9 +15,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quyche_rules.engine import Engine
+from quyche_rules.engine.engine import Engine
 from quyche_rules.errors import EventError, QuycheError
-from quyche_rules.profiles import PROFILE_ENV, ProfileError, load_profile, profile_from_env
+from quyche_rules.model.profiles import PROFILE_ENV, ProfileError, load_profile, profile_from_env
 
 from .conftest import PROFILE
 
@@ -280,7 +280,7 @@ def test_without_a_profile_agency_and_district_are_refused_clearly(
 
 
 def test_a_profile_loaded_against_another_registry_is_refused(rules_copy: Path) -> None:
-    from quyche_rules.rulebook import load_rulebook
+    from quyche_rules.rulebook.loader import load_rulebook
 
     text = (rules_copy / "parties.yaml").read_text(encoding="utf-8")
     extra = (
@@ -318,7 +318,7 @@ def test_unreadable_or_shapeless_profiles_are_one_line_errors(
 def test_a_body_added_to_a_class_in_the_registry_is_matched_and_bound(rules_copy: Path) -> None:
     """The issue: a member added to a class was listed by duties_of, yet its event gave 0
     obligations and no error. Now the condition naming the class is met by the member."""
-    from quyche_rules.rulebook import load_rulebook
+    from quyche_rules.rulebook.loader import load_rulebook
 
     path = rules_copy / "parties.yaml"
     text = path.read_text(encoding="utf-8")

@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
-from quyche_rules.backends import reference_match
-from quyche_rules.conditions import exact_fields, fields_of
-from quyche_rules.engine import Engine
-from quyche_rules.events import parse_event
-from quyche_rules.parties import PartyKind
+from quyche_rules.engine.backends import reference_match
+from quyche_rules.engine.engine import Engine
+from quyche_rules.model.event_checks import parse_event
+from quyche_rules.model.parties import PartyKind
+from quyche_rules.rulebook.conditions import exact_fields, fields_of
 
 from .profile_strategies import party_fields, profile_events, put_party
 
@@ -330,7 +330,7 @@ def test_backends_agree_with_a_profile_loaded(
 
 
 def test_exact_syntax_parses_and_is_not_widened(book: Any) -> None:
-    from quyche_rules.conditions import Contains, Eq, In, describe, expand, parse_condition
+    from quyche_rules.rulebook.conditions import Contains, Eq, In, describe, expand, parse_condition
 
     reg = book.parties
     c = parse_condition(
@@ -373,7 +373,7 @@ def test_exact_syntax_parses_and_is_not_widened(book: Any) -> None:
 def test_bad_exact_conditions_are_located(
     book: Any, when: dict[str, Any], etype: str, field: str, message: str
 ) -> None:
-    from quyche_rules.conditions import ConditionError, parse_condition
+    from quyche_rules.rulebook.conditions import ConditionError, parse_condition
 
     with pytest.raises(ConditionError, match=message) as exc:
         parse_condition(when, etype, book.parties)

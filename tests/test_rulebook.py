@@ -11,9 +11,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quyche_rules.engine import Engine
+from quyche_rules.engine.engine import Engine
 from quyche_rules.errors import RulebookError
-from quyche_rules.rulebook import load_rulebook
+from quyche_rules.rulebook.loader import load_rulebook
 
 ART3 = "articles/dieu-03.yaml"
 
@@ -241,8 +241,8 @@ def test_the_content_hash_is_of_the_bytes_loaded_each_file_read_once(
     no window for an edit between parse and hash), and equals a fresh hash of the files."""
     from pathlib import Path
 
-    from quyche_rules import resources
-    from quyche_rules.rulebook import content_hash_of
+    from quyche_rules.io import resources
+    from quyche_rules.rulebook.loader import content_hash_of
 
     def no_second_read(self: Path) -> bytes:
         raise AssertionError(f"{self} read again")

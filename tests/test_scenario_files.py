@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from quyche_rules.cli import app
-from quyche_rules.engine import Engine
+from quyche_rules.cli.main import app
+from quyche_rules.engine.engine import Engine
 from quyche_rules.errors import QuycheError, ScenarioError
-from quyche_rules.rulebook import Rulebook
-from quyche_rules.scenarios import (
+from quyche_rules.rulebook.loader import Rulebook
+from quyche_rules.scenarios.scenario import (
     check_scenarios,
     load_scenario_files,
     load_scenarios,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from quyche_rules.engine import Engine
-from quyche_rules.rulebook import Rulebook
-from quyche_rules.scenarios import (
+from quyche_rules.engine.engine import Engine
+from quyche_rules.rulebook.loader import Rulebook
+from quyche_rules.scenarios.scenario import (
     Scenario,
     check_scenarios,
     coverage,

@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from quyche_rules import parties as parties_module
-from quyche_rules.backends import (
+from quyche_rules.cli.main import app
+from quyche_rules.engine.backends import (
     DURABLE_HEADROOM,
     CompiledTrigger,
     PythonBackend,
@@ -28,14 +28,14 @@ from quyche_rules.backends import (
     durable_definition,
     reference_match,
 )
-from quyche_rules.cli import app
-from quyche_rules.conditions import All, Eq, evaluate
-from quyche_rules.engine import Engine
-from quyche_rules.events import condition_fields, parse_event
-from quyche_rules.jsonin import flat_json_event
-from quyche_rules.obligations import Obligation
-from quyche_rules.parties import load_parties
-from quyche_rules.yamlio import EVENT_LIMITS, event_error, parse_yaml
+from quyche_rules.engine.engine import Engine
+from quyche_rules.io.jsonin import flat_json_event
+from quyche_rules.io.yamlio import EVENT_LIMITS, event_error, parse_yaml
+from quyche_rules.model import parties as parties_module
+from quyche_rules.model.event_checks import condition_fields, parse_event
+from quyche_rules.model.obligations import Obligation
+from quyche_rules.model.parties import load_parties
+from quyche_rules.rulebook.conditions import All, Eq, evaluate
 
 from .strategies import events_near
 
@@ -298,8 +298,7 @@ def test_a_recorded_year_needs_neither_holidays_nor_the_next_year() -> None:
 def test_parse_cache_gives_the_parse_and_survives_damage(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from quyche_rules.parse_cache import _exact
-    from quyche_rules.yamlio import load_yaml
+    from quyche_rules.io.parse_cache import _exact, load_yaml
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("QUYCHE_CACHE_DIR", str(cache))
@@ -329,7 +328,7 @@ def test_a_cached_parse_never_lets_an_invalid_rule_through(
     """Only parsing is cached: a rule whose quote is not in the text is refused on every
     load, cache or not."""
     from quyche_rules.errors import RulebookError
-    from quyche_rules.rulebook import load_rulebook
+    from quyche_rules.rulebook.loader import load_rulebook
 
     monkeypatch.setenv("QUYCHE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("QUYCHE_NO_CACHE", raising=False)

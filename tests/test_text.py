@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import unicodedata
 
-from quyche_rules.parties import default_registry
-from quyche_rules.rulebook import Rulebook
-from quyche_rules.text import Basis, fold, load_regulation, normalize
+from quyche_rules.io.textnorm import fold, normalize
+from quyche_rules.model.basis import Basis
+from quyche_rules.model.parties import default_registry
+from quyche_rules.rulebook.loader import Rulebook
+from quyche_rules.rulebook.text import load_regulation
 
 SOURCE = "rules/source/quy-che-phoi-hop.md"
 

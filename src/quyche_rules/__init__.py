@@ -6,13 +6,20 @@ The public API is re-exported here; see README.md for the contract of each name.
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
-from .calendar import Deadline, WorkingCalendar
-from .engine import DutyEntry, Engine, duties_of, explain, who_must_be_notified
-from .errors import CalendarError, EventError, QuycheError, RulebookError, UnknownPartyError
-from .events import EVENT_TYPES, events_json_schema, parse_event
-from .obligations import Explanation, Obligation
-from .profiles import Profile, ProfileError, load_profile, profile_from_env
-from .rulebook import Rulebook, load_rulebook
+from quyche_rules.calendar.working_days import Deadline, WorkingCalendar
+from quyche_rules.engine.engine import DutyEntry, Engine, duties_of, explain, who_must_be_notified
+from quyche_rules.errors import (
+    CalendarError,
+    EventError,
+    QuycheError,
+    RulebookError,
+    UnknownPartyError,
+)
+from quyche_rules.model.event_checks import events_json_schema, parse_event
+from quyche_rules.model.events import EVENT_TYPES
+from quyche_rules.model.obligations import Explanation, Obligation
+from quyche_rules.model.profiles import Profile, ProfileError, load_profile, profile_from_env
+from quyche_rules.rulebook.loader import Rulebook, load_rulebook
 
 try:  # one source of truth: the version pyproject.toml gave the installed distribution
     __version__ = _version("quyche-rules")

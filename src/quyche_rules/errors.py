@@ -110,3 +110,7 @@ class UnknownPartyError(QuycheError, KeyError):
 
     def __str__(self) -> str:  # KeyError's __str__ would repr the message
         return str(self.args[0]) if self.args else ""
+
+
+class DatabaseError(QuycheError):
+    """A database that cannot be named, reached or used (bad ``--db`` URL, missing driver)."""

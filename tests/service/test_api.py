@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from quyche_rules.calendar import WorkingCalendar
-from quyche_rules.engine import Engine
-from quyche_rules.events import EVENT_TYPES, events_json_schema
-from quyche_rules.scenarios import load_scenario_files
+from quyche_rules.calendar.working_days import WorkingCalendar
+from quyche_rules.engine.engine import Engine
+from quyche_rules.io.yamlio import parse_yaml
+from quyche_rules.model.event_checks import events_json_schema
+from quyche_rules.model.events import EVENT_TYPES
+from quyche_rules.scenarios.scenario import load_scenario_files
 from quyche_rules.service.receipts import canonical_json, package_version
-from quyche_rules.yamlio import parse_yaml
 
 from .conftest import ROOT, Keys
 
@@ -84,7 +85,7 @@ def test_receipt_names_rulebook_versions_and_input(
     # the canonical input: the validated event, so names and ids hash alike
     assert rc["input_sha256"] == r2["receipt"]["input_sha256"]
     canonical = engine.who_must_be_notified(by_id)  # validates; now hash the model's dump
-    from quyche_rules.events import parse_event
+    from quyche_rules.model.event_checks import parse_event
 
     ev = parse_event(by_id).model_dump(mode="json")
     assert rc["input_sha256"] == hashlib.sha256(canonical_json(ev).encode()).hexdigest()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from quyche_rules.engine import Engine
+from quyche_rules.engine.engine import Engine
 from quyche_rules.service import Settings, create_app
 from quyche_rules.service.models import BATCH_MAX
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from quyche_rules.engine import Engine
+from quyche_rules.engine.engine import Engine
 
 from .conftest import ROOT
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from quyche_rules.db.service_tables import decisions
 from quyche_rules.service.logwriter import DecisionWriter
-from quyche_rules.service.store import DecisionRecord, Store, decisions
+from quyche_rules.service.store import DecisionRecord, Store
 
 
 def _rec(decision_id: str | None = None) -> DecisionRecord:

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from quyche_rules.engine import Engine
+from quyche_rules.engine.engine import Engine
 from quyche_rules.pages import STATIC_DIR
 from quyche_rules.service import Settings, create_app
 

@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from quyche_rules.cli import app as cli
-from quyche_rules.engine import Engine
+from quyche_rules.cli.main import app as cli
+from quyche_rules.engine.engine import Engine
 from quyche_rules.service import Settings, create_app
 from quyche_rules.service.auth import new_key
 

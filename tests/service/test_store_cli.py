@@ -11,11 +11,12 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from quyche_rules.cli import app as cli
+from quyche_rules.cli.main import app as cli
+from quyche_rules.db.service_tables import metadata
 from quyche_rules.errors import QuycheError
 from quyche_rules.service.auth import authenticate, new_key
 from quyche_rules.service.settings import Settings
-from quyche_rules.service.store import Store, metadata
+from quyche_rules.service.store import Store
 from quyche_rules.tracker import metadata as tracker_metadata
 
 runner = CliRunner()

@@ -13,10 +13,11 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from quyche_rules.engine import Engine
+from quyche_rules.db.service_tables import metadata
+from quyche_rules.engine.engine import Engine
 from quyche_rules.service import Settings, create_app
 from quyche_rules.service.auth import authenticate, new_key
-from quyche_rules.service.store import DecisionRecord, Store, metadata
+from quyche_rules.service.store import DecisionRecord, Store
 
 from ..tracker.pgserver import PgServer
 
@@ -98,7 +99,7 @@ def test_one_default_database_for_serve_and_track(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No --db and no QUYCHE_DB: the service opens the tracker's default file."""
-    from quyche_rules.cli_serve import _db_url
+    from quyche_rules.cli.serve import _db_url
     from quyche_rules.tracker import resolve_url
 
     monkeypatch.delenv("QUYCHE_DB", raising=False)

@@ -15,13 +15,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from quyche_rules.cli import app as cli
-from quyche_rules.engine import Engine
+from quyche_rules.cli.main import app as cli
+from quyche_rules.engine.engine import Engine
+from quyche_rules.io.parse_cache import load_yaml
 from quyche_rules.service import Settings, create_app
 from quyche_rules.service.auth import new_key
 from quyche_rules.tracker import Tracker
 from quyche_rules.tracker.model import status_to_json
-from quyche_rules.yamlio import load_yaml
 
 from .conftest import ROOT, A, B, Keys
 

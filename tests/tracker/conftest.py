@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from quyche_rules.engine import Engine
-from quyche_rules.rulebook import Rulebook
+from quyche_rules.engine.engine import Engine
+from quyche_rules.rulebook.loader import Rulebook
 
 from .pgserver import PgServer
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from quyche_rules.engine import Engine
-from quyche_rules.events import parse_event
+from quyche_rules.engine.engine import Engine
+from quyche_rules.model.event_checks import parse_event
 from quyche_rules.tracker.model import DecidedDuty, Decision, Record, sender_of
 
 REQUESTER = "dang_uy_khoi"

@@ -11,7 +11,7 @@ import pytest
 from icalendar import Calendar
 from typer.testing import CliRunner
 
-from quyche_rules.cli import app
+from quyche_rules.cli.main import app
 
 from .events import extension, request
 

@@ -22,10 +22,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from quyche_rules.engine import Engine
+from quyche_rules.db.tracker_tables import PROJECTION, case_parties, cases, records, targets
+from quyche_rules.engine.engine import Engine
 from quyche_rules.tracker import Tracker
 from quyche_rules.tracker.model import OPEN_STATES, Case, fold, involves
-from quyche_rules.tracker.store import PROJECTION, case_parties, cases, records, targets
 
 from .events import answer, disagreement, extension, request, withdrawal
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from quyche_rules.engine import Engine
+from quyche_rules.engine.engine import Engine
 from quyche_rules.tracker.model import Case, CaseState, case_id, fold, status
 
 from .events import (

@@ -20,11 +20,12 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from quyche_rules.engine import Engine
+from quyche_rules.db.connect import MIGRATIONS_DIR, VERSION_TABLE
+from quyche_rules.db.service_tables import metadata as service_metadata
+from quyche_rules.db.tracker_tables import PROJECTION, cases, records
+from quyche_rules.engine.engine import Engine
 from quyche_rules.errors import EventError
-from quyche_rules.service.store import metadata as service_metadata
 from quyche_rules.tracker import Tracker, TrackerError, metadata, migrate, rulebook_hash
-from quyche_rules.tracker.store import MIGRATIONS_DIR, PROJECTION, VERSION_TABLE, cases, records
 
 from .events import REQUESTED as REQUESTED_PARTY
 from .events import answer, disagreement, extension, request, withdrawal
@@ -99,7 +100,7 @@ def test_each_record_keeps_the_decision_and_who_took_it(
 
 
 def test_the_rulebook_hash_changes_with_any_rule_file(rules_copy: Path, book: object) -> None:
-    from quyche_rules.rulebook import load_rulebook
+    from quyche_rules.rulebook.loader import load_rulebook
 
     assert rulebook_hash(load_rulebook(rules_copy)) == rulebook_hash(book)  # type: ignore[arg-type]
     f = rules_copy / "articles" / "dieu-03.yaml"

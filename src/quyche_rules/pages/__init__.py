@@ -1,5 +1,7 @@
 """Pages for people who read the text, not YAML: the regulation beside its rules.
 
+May import: tracker, engine and the layers below them (never the service that serves them).
+
 ``Pages`` renders each page as an HTML string (for the static site and for the HTTP
 service); ``write_site`` writes the static site that ``quyche render --html DIR`` produces.
 
@@ -22,8 +24,8 @@ Bearer KEY`` when a key is typed, and reads either a list of obligations or
 morning view sends the key the same way and reads ``quyche track status --json``'s JSON.
 """
 
-from .render import STATIC_DIR, Pages, site_pages, write_site
-from .views import SERVED, Links, anchor
+from quyche_rules.pages.render import STATIC_DIR, Pages, site_pages, write_site
+from quyche_rules.pages.views import SERVED, Links, anchor
 
 __all__ = [
     "SERVED",

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..events import EVENT_TYPES, condition_fields, events_json_schema
-from ..parties import PartyRegistry
-from .phrases import Phrase, Phrasebook
+from quyche_rules.model.event_checks import condition_fields, events_json_schema
+from quyche_rules.model.events import EVENT_TYPES
+from quyche_rules.model.parties import PartyRegistry
+from quyche_rules.pages.phrases import Phrase, Phrasebook
 
 Control = Literal["date", "text", "select", "party", "parties", "checkbox"]
 

@@ -16,13 +16,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..conditions import All, AnyOf, Condition, Contains, Eq, In
-from ..errors import RulebookError
-from ..events import condition_fields
-from ..parties import PartyRegistry
-from ..rulebook import EventTrigger
-from ..vocabulary import PERIODS
-from ..yamlio import error_message, load_yaml, loc_to_field
+from quyche_rules.errors import RulebookError
+from quyche_rules.io.parse_cache import load_yaml
+from quyche_rules.io.yamlio import error_message, loc_to_field
+from quyche_rules.model.event_checks import condition_fields
+from quyche_rules.model.parties import PartyRegistry
+from quyche_rules.model.vocabulary import PERIODS
+from quyche_rules.rulebook.conditions import All, AnyOf, Condition, Contains, Eq, In
+from quyche_rules.rulebook.loader import EventTrigger
 
 PHRASES_FILE = Path(__file__).resolve().parent / "phrases.yaml"
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import jinja2
 
-from ..engine import Engine
-from .form import Option, event_forms
-from .phrases import Phrase, Phrasebook, default_phrasebook
-from .views import TRIGGER_KINDS, Links, ViewBuilder
+from quyche_rules.engine.engine import Engine
+from quyche_rules.pages.form import Option, event_forms
+from quyche_rules.pages.phrases import Phrase, Phrasebook, default_phrasebook
+from quyche_rules.pages.views import TRIGGER_KINDS, Links, ViewBuilder
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"

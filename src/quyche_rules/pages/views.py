@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..engine import DutyEntry, Engine
-from ..parties import PartyKind
-from ..rulebook import Rule
-from ..text import Basis
-from ..vocabulary import DUTIES, FORMS
-from .phrases import Phrase, Phrasebook
+from quyche_rules.engine.engine import DutyEntry, Engine
+from quyche_rules.model.basis import Basis
+from quyche_rules.model.parties import PartyKind
+from quyche_rules.model.vocabulary import DUTIES, FORMS
+from quyche_rules.pages.phrases import Phrase, Phrasebook
+from quyche_rules.rulebook.loader import Rule
 
 Coverage = Literal["covered", "non-actionable", "missing"]
 TriggerKind = Literal["standing", "periodic", "event"]

@@ -24,20 +24,20 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..engine import Engine
-from ..errors import QuycheError
-from ..events import EVENT_TYPES
-from ..tracker import Tracker
-from .auth import RateLimiter
-from .deps import Services
-from .logwriter import DecisionWriter
-from .middleware import AccessLog, BodyLimit
-from .models import ErrorOut
-from .receipts import ReceiptMaker, package_version
-from .registry import EVENT_ERROR, RegistryScope
-from .routers import decisions, health, lookup, notify, queries, track
-from .settings import Settings
-from .store import Store
+from quyche_rules.engine.engine import Engine
+from quyche_rules.errors import QuycheError
+from quyche_rules.model.events import EVENT_TYPES
+from quyche_rules.service.auth import RateLimiter
+from quyche_rules.service.deps import Services
+from quyche_rules.service.logwriter import DecisionWriter
+from quyche_rules.service.middleware import AccessLog, BodyLimit
+from quyche_rules.service.models import ErrorOut
+from quyche_rules.service.receipts import ReceiptMaker, package_version
+from quyche_rules.service.registry import EVENT_ERROR, RegistryScope
+from quyche_rules.service.routers import decisions, health, lookup, notify, queries, track
+from quyche_rules.service.settings import Settings
+from quyche_rules.service.store import Store
+from quyche_rules.tracker import Tracker
 
 log = logging.getLogger("quyche.service")
 
@@ -169,7 +169,7 @@ def create_app(
         app.include_router(router)
     # issue 12: the pages at /, /bodies/, /ask, /morning, /static/ (imported here so the
     # import block above, where the tracker's router is added, stays as it was)
-    from .routers.pages import install
+    from quyche_rules.service.routers.pages import install
 
     install(app)
     _install_error_handlers(app)

@@ -23,8 +23,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..parties import PartyKind, PartyRegistry
-from .store import KeyRecord, Store
+from quyche_rules.model.parties import PartyKind, PartyRegistry
+from quyche_rules.service.store import KeyRecord, Store
 
 _KEY = re.compile(r"^qk_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$")
 

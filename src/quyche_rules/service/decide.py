@@ -12,11 +12,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..obligations import Obligation
-from .auth import Principal
-from .deps import Services
-from .receipts import Receipt
-from .store import DecisionRecord
+from quyche_rules.model.obligations import Obligation
+from quyche_rules.service.auth import Principal
+from quyche_rules.service.deps import Services
+from quyche_rules.service.receipts import Receipt
+from quyche_rules.service.store import DecisionRecord
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Pending:
 
 def event_parties(event: BaseModel, obligations: Iterable[Obligation] = ()) -> tuple[str, ...]:
     """Every party id the event names (in any party field) or the answer names."""
-    from ..events import condition_fields
+    from quyche_rules.model.event_checks import condition_fields
 
     out: list[str] = []
     etype: str = event.type  # type: ignore[attr-defined]

@@ -10,13 +10,13 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ..engine import Engine
-from ..tracker import Tracker
-from .auth import Principal, RateLimiter, authenticate
-from .logwriter import DecisionWriter
-from .receipts import ReceiptMaker
-from .settings import Settings
-from .store import Store
+from quyche_rules.engine.engine import Engine
+from quyche_rules.service.auth import Principal, RateLimiter, authenticate
+from quyche_rules.service.logwriter import DecisionWriter
+from quyche_rules.service.receipts import ReceiptMaker
+from quyche_rules.service.settings import Settings
+from quyche_rules.service.store import Store
+from quyche_rules.tracker import Tracker
 
 
 @dataclass

@@ -14,7 +14,7 @@ import queue
 import threading
 from concurrent.futures import Future
 
-from .store import DecisionRecord, Store
+from quyche_rules.service.store import DecisionRecord, Store
 
 _Item = tuple[list[DecisionRecord], "Future[None]"]
 

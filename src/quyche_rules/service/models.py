@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..obligations import BasisOut, Explanation, Obligation, PartyOut
-from .receipts import Receipt
-from .registry import ServiceEvent
+from quyche_rules.model.obligations import BasisOut, Explanation, Obligation, PartyOut
+from quyche_rules.service.receipts import Receipt
+from quyche_rules.service.registry import ServiceEvent
 
 BATCH_MAX = 100
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..engine import Engine
+from quyche_rules.engine.engine import Engine
 
 PACKAGE = "quyche-rules"
 

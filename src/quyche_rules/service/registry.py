@@ -20,9 +20,10 @@ from pydantic import GetCoreSchemaHandler, ValidationInfo, ValidatorFunctionWrap
 from pydantic_core import PydanticCustomError, core_schema
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..errors import QuycheError
-from ..events import Event, parse_event
-from ..parties import PartyRegistry
+from quyche_rules.errors import QuycheError
+from quyche_rules.model.event_checks import parse_event
+from quyche_rules.model.events import Event
+from quyche_rules.model.parties import PartyRegistry
 
 #: the registry of the app serving the current request when it is not the default one
 REGISTRY: ContextVar[PartyRegistry | None] = ContextVar("quyche_registry", default=None)

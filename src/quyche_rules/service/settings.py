@@ -7,8 +7,8 @@ import os
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..errors import QuycheError
-from .store import DEFAULT_DB_URL, SQLITE_SYNC
+from quyche_rules.errors import QuycheError
+from quyche_rules.service.store import DEFAULT_DB_URL, SQLITE_SYNC
 
 BackendChoice = Literal["auto", "durable", "python"]
 

@@ -3,8 +3,8 @@
 SQLAlchemy Core on a database URL, with a ``MetaData`` of its own and every table prefixed
 ``service_``, so that the service can share one database with the tracker (SQLite file by
 default, PostgreSQL by URL) without either owning the other's tables. The tables are made
-by the tracker's Alembic migrations (revision 0002 creates these exactly as defined here;
-``target_metadata`` lists both MetaData objects), run by ``Store.create_tables``.
+by the one Alembic chain in ``db/migrations`` (revision 0002 creates the tables of
+``db.service_tables``), run by ``Store.create_tables``.
 
 The log is append-only by construction: this module has no UPDATE or DELETE on
 ``service_decisions``; a key is never deleted either, only marked revoked, so that the
@@ -22,43 +22,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from ..errors import QuycheError
+from quyche_rules.db.service_tables import api_keys, decisions
+from quyche_rules.errors import QuycheError
 
 #: No default of its own: ``None`` means the tracker's default database (``tracker.db`` in
 #: the per-user data directory, see ``tracker.store.resolve_url``), so that ``quyche
 #: serve`` and ``quyche track`` find the same file whatever the working directory.
 DEFAULT_DB_URL: str | None = None
-
-metadata = sa.MetaData()
-
-api_keys = sa.Table(
-    "service_api_keys",
-    metadata,
-    sa.Column("key_id", sa.String(16), primary_key=True),
-    # sha256 of the whole key: keys are 256 random bits, so a slow hash buys nothing
-    # and would cost every request
-    sa.Column("key_sha256", sa.String(64), nullable=False),
-    sa.Column("party", sa.String(100), nullable=True),
-    sa.Column("admin", sa.Boolean, nullable=False, default=False),
-    sa.Column("label", sa.String(200), nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-)
-
-decisions = sa.Table(
-    "service_decisions",
-    metadata,
-    sa.Column("decision_id", sa.String(36), primary_key=True),
-    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("kind", sa.String(20), nullable=False),
-    sa.Column("key_id", sa.String(16), nullable=False),
-    sa.Column("asked_by_party", sa.String(100), nullable=True),
-    # every party the input or the answer names: who may read the decision back
-    sa.Column("parties", sa.Text, nullable=False),
-    sa.Column("receipt", sa.Text, nullable=False),
-    sa.Column("input", sa.Text, nullable=False),
-    sa.Column("result", sa.Text, nullable=False),
-)
 
 
 class StoreError(QuycheError):
@@ -106,8 +76,8 @@ def make_engine(url: str | None, *, sqlite_sync: str = "full") -> SAEngine:
     power cut or OS crash: a deliberate choice for an operator, never the default."""
     if sqlite_sync not in SQLITE_SYNC:
         raise StoreError(f"sqlite sync: {sqlite_sync!r} is not one of {', '.join(SQLITE_SYNC)}")
-    from ..tracker.store import make_engine as tracker_engine
-    from ..tracker.store import resolve_url
+    from quyche_rules.db.connect import make_engine as tracker_engine
+    from quyche_rules.db.connect import resolve_url
 
     try:
         # the tracker's reading of ``--db`` (a URL or a file path, ``postgresql://`` on
@@ -136,7 +106,7 @@ class Store:
         own every table of the shared database (``tracker_*`` and these ``service_*``, from
         revision 0002). Serialised between processes (several workers may start at once)
         by ``tracker.store.migrate``; on a migrated database it only reads the version."""
-        from ..tracker.store import migrate
+        from quyche_rules.db.connect import migrate
 
         try:
             # the tracker's engine: its SQLite ``BEGIN IMMEDIATE`` serialises the migration

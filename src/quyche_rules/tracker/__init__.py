@@ -1,13 +1,17 @@
 """The coordination tracker: every duty with a deadline followed to its end, durably.
 
-``model`` is the pure state machine (log + date → cases), ``store`` the SQLite/PostgreSQL
-persistence (its ``metadata``, ``make_engine`` and ``resolve_url`` are reusable by modules
-sharing the database), ``tracker`` the facade that records events through the engine.
+``model`` is the pure state machine (log + date → cases), ``rows`` the rows a record writes,
+``store`` the SQLite/PostgreSQL persistence, ``tracker`` the facade that records events
+through the engine. ``metadata``, ``make_engine``, ``migrate`` and ``resolve_url`` come from
+``db`` and are re-exported here for callers of the old paths.
+
+May import: db, engine and the layers below it.
 """
 
-from .model import Case, CaseState, HistoryEntry, PartyStatus, TrackerError
-from .store import make_engine, metadata, migrate, resolve_url
-from .tracker import Recorded, Tracker, rulebook_hash
+from quyche_rules.db.connect import make_engine, migrate, resolve_url
+from quyche_rules.db.tracker_tables import metadata
+from quyche_rules.tracker.model import Case, CaseState, HistoryEntry, PartyStatus, TrackerError
+from quyche_rules.tracker.tracker import Recorded, Tracker, rulebook_hash
 
 __all__ = [
     "Case",

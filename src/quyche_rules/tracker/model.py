@@ -35,9 +35,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..errors import QuycheError
-from ..events import CoordinationDisagreement, CoordinationExtensionNeeded, PartyField
-from ..obligations import Obligation
+from quyche_rules.errors import QuycheError
+from quyche_rules.model.events import CoordinationDisagreement, CoordinationExtensionNeeded
+from quyche_rules.model.field_types import PartyField
+from quyche_rules.model.obligations import Obligation
 
 ONE_DAY = dt.timedelta(days=1)
 

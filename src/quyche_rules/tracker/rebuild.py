@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .model import TrackerError
-from .store import Store
+from quyche_rules.tracker.model import TrackerError
+from quyche_rules.tracker.store import Store
 
 
 def main(argv: list[str] | None = None) -> int:

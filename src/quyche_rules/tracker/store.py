@@ -22,15 +22,8 @@ moment leaves either the whole record or nothing:
   ``python -m quyche_rules.tracker.rebuild``). A status then costs one indexed statement
   over the body's cases, instead of decoding and folding every record behind them.
 
-Other modules (the HTTP service's decision log) add their tables to ``metadata`` and use
-``make_engine``/``resolve_url`` so that one database holds both; their migrations can live
-in their own Alembic directory with their own version table (ours is
-``tracker_alembic_version``).
-
-Concurrency: SQLite runs in WAL mode with ``synchronous=FULL``, a busy timeout, and every
-transaction opened with ``BEGIN IMMEDIATE`` (the write lock is taken up front, so two
-processes never deadlock on a lock upgrade); PostgreSQL relies on the unique key and
-retries the read after a conflicting insert.
+The tables are defined in ``db.tracker_tables`` and the database is opened and migrated by
+``db.connect`` (shared with the HTTP service, whose tables live in ``db.service_tables``).
 """
 
 from __future__ import annotations
@@ -40,366 +33,44 @@ import json
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
-from .model import (
+from quyche_rules.db.connect import (
+    make_engine,
+    migrate,
+)
+from quyche_rules.db.tracker_tables import (
+    PROJECTION,
+    SEP,
+    acts,
+    case_facts,
+    case_parties,
+    cases,
+    records,
+    targets,
+)
+from quyche_rules.tracker.model import (
     Act,
     Case,
     DecidedDuty,
     Decision,
     Record,
     TrackerError,
-    case_id,
-    request_key,
     seed_case,
 )
-
-ENV_VAR = "QUYCHE_DB"
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-VERSION_TABLE = "tracker_alembic_version"
-_PG_LOCK_KEY = 0x71756963686574  # advisory lock serialising migrations on PostgreSQL
-
-metadata = sa.MetaData()
-
-_SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite: rowid alias
-
-records = sa.Table(
-    "tracker_records",
-    metadata,
-    sa.Column("seq", _SEQ, primary_key=True, autoincrement=True),
-    sa.Column("doc_key", sa.String(64), nullable=False, unique=True),
-    sa.Column("event_type", sa.String(64), nullable=False),
-    sa.Column("sender", sa.String(64), nullable=True),
-    sa.Column("reference", sa.Text(), nullable=True),
-    sa.Column("event_date", sa.Date(), nullable=False),
-    sa.Column("event_json", sa.Text(), nullable=False),
-    sa.Column("decision_json", sa.Text(), nullable=False),
-    sa.Column("rulebook_hash", sa.String(64), nullable=False),
-    sa.Column("engine_version", sa.String(100), nullable=False),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+from quyche_rules.tracker.rows import (
+    NewRecord,
+    act_rows,
+    case_rows,
+    fact_rows,
+    party_rows,
+    rebuild_projection,
+    record_row,
 )
-
-cases = sa.Table(
-    "tracker_cases",
-    metadata,
-    sa.Column("case_id", sa.String(32), primary_key=True),
-    sa.Column("record_seq", _SEQ, sa.ForeignKey("tracker_records.seq"), nullable=False),
-    sa.Column("doc_key", sa.String(64), nullable=False, index=True),
-    sa.Column("rule_id", sa.String(100), nullable=False),
-    sa.Column("due", sa.Date(), nullable=False),
-)
-
-case_parties = sa.Table(
-    "tracker_case_parties",
-    metadata,
-    sa.Column("case_id", sa.String(32), sa.ForeignKey("tracker_cases.case_id"), primary_key=True),
-    sa.Column("party", sa.String(64), primary_key=True),
-    sa.Column("role", sa.String(16), primary_key=True),  # obligated | counterparty
-    sa.Index("ix_tracker_case_parties_party_case", "party", "case_id"),
-)
-
-targets = sa.Table(
-    "tracker_targets",
-    metadata,
-    sa.Column("record_seq", _SEQ, sa.ForeignKey("tracker_records.seq"), primary_key=True),
-    sa.Column("doc_key", sa.String(64), primary_key=True),
-    sa.Index("ix_tracker_targets_doc_key", "doc_key"),
-)
-
-# --- the projection: what each case's fold reads, derived from the log (revision 0003) ---
-
-case_facts = sa.Table(
-    "tracker_case_facts",
-    metadata,
-    sa.Column("case_id", sa.String(32), sa.ForeignKey("tracker_cases.case_id"), primary_key=True),
-    sa.Column("doc_key", sa.String(64), nullable=False, index=True),
-    sa.Column("rule_id", sa.String(100), nullable=False),
-    sa.Column("obligated", sa.String(64), nullable=False),
-    sa.Column("counterparties", sa.Text(), nullable=False),  # ids joined by SEP, in order
-    sa.Column("requester", sa.String(64), nullable=False),
-    sa.Column("reference", sa.Text(), nullable=False),
-    sa.Column("opened_seq", _SEQ, nullable=False),
-    sa.Column("opened_on", sa.Date(), nullable=False),
-    sa.Column("opened_type", sa.String(64), nullable=False),
-    sa.Column("due", sa.Date(), nullable=False),
-    sa.Column("due_provisional", sa.Boolean(), nullable=False),
-    sa.Column("silence_means", sa.String(32), nullable=True),
-)
-
-acts = sa.Table(
-    "tracker_acts",
-    metadata,
-    sa.Column("record_seq", _SEQ, sa.ForeignKey("tracker_records.seq"), primary_key=True),
-    sa.Column("kind", sa.String(64), nullable=False),
-    sa.Column("event_date", sa.Date(), nullable=False),
-    sa.Column("requested", sa.String(64), nullable=True),
-    sa.Column("parties", sa.Text(), nullable=False),  # ids joined by SEP, lead first
-    sa.Column("reply_by", sa.Date(), nullable=True),
-)
-
-SEP = " "  # party ids are ASCII identifiers: a space never occurs in one
-PROJECTION = (case_facts, acts)
-
-
-# --- URLs and engines -----------------------------------------------------------------------
-
-
-def default_path() -> Path:
-    """``tracker.db`` in the per-user data directory (``~/.local/share/quyche-rules`` on
-    Linux): the same database whatever the current directory, unlike ``./quyche.db``."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("quyche-rules", appauthor=False)) / "tracker.db"
-
-
-def resolve_url(db: str | os.PathLike[str] | None = None) -> URL:
-    """The database to use: ``db`` (a URL or a file path), else ``$QUYCHE_DB``, else the
-    default SQLite file. ``postgresql://`` URLs get the psycopg 3 driver."""
-    raw = os.fspath(db) if db is not None else os.environ.get(ENV_VAR) or None
-    if raw is None:
-        path = default_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return URL.create("sqlite", database=str(path))
-    if raw == ":memory:":  # one private in-memory database (tests, throw-away use)
-        return URL.create("sqlite", database=":memory:")
-    if "://" not in raw:
-        return URL.create("sqlite", database=str(Path(raw).expanduser().resolve()))
-    try:
-        url = make_url(raw)
-    except ArgumentError:
-        raise TrackerError(f"--db: not a database URL or path: {raw!r}") from None
-    if url.drivername in ("postgresql", "postgres"):
-        url = url.set(drivername="postgresql+psycopg")
-    if url.get_backend_name() not in ("sqlite", "postgresql"):
-        raise TrackerError(f"--db: only sqlite and postgresql are supported, not {raw!r}")
-    return url
-
-
-def _sqlite_setup(engine: Engine, sqlite_sync: str = "full") -> None:
-    @sa.event.listens_for(engine, "connect")
-    def _connect(dbapi_conn: Any, _rec: Any) -> None:
-        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA busy_timeout = 30000")
-        cur.execute("PRAGMA journal_mode = WAL")
-        # FULL (default): an acknowledged record survives power loss; the service's
-        # ``--sqlite-sync normal`` trades that for speed, for the whole shared database
-        cur.execute(f"PRAGMA synchronous = {sqlite_sync.upper()}")
-        cur.execute("PRAGMA foreign_keys = ON")
-        cur.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        # writers take the write lock at once (no upgrade deadlock between two writers);
-        # reads (Store._read) begin deferred, so under WAL they wait for no writer
-        read_only = conn.get_execution_options().get("read_only", False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
-
-
-def make_engine(
-    db: str | os.PathLike[str] | URL | None = None, *, sqlite_sync: str = "full", **kwargs: Any
-) -> Engine:
-    """A SQLAlchemy engine for the tracker's database, with the settings its guarantees
-    need (see the module docstring). Reusable by any module sharing the database."""
-    url = db if isinstance(db, URL) else resolve_url(db)
-    if url.get_backend_name() == "sqlite":
-        if url.database in (None, "", ":memory:"):
-            # every connection would see its own empty database: share one
-            kwargs.setdefault("poolclass", sa.pool.StaticPool)
-        else:
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
-        )
-        _sqlite_setup(engine, sqlite_sync)
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
-
-
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision, serialised between processes (SQLite: the
-    write lock of ``BEGIN IMMEDIATE``; PostgreSQL: an advisory transaction lock)."""
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-
-
-# --- the log --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NewRecord:
-    """A record ready to append: everything derived from the event before any I/O."""
-
-    doc_key: str
-    event_type: str
-    sender: str | None
-    reference: str | None
-    event_date: dt.date
-    event_json: str
-    decision: Decision
-    targets: tuple[str, ...]
-    cases: tuple[tuple[str, DecidedDuty], ...]  # (case id, duty)
-    act: Act | None = None  # when ``targets``: what the event does to them (seq unset)
-
-
-def _record_row(new: NewRecord, recorded_at: dt.datetime) -> dict[str, Any]:
-    return {
-        "doc_key": new.doc_key,
-        "event_type": new.event_type,
-        "sender": new.sender,
-        "reference": new.reference,
-        "event_date": new.event_date,
-        "event_json": new.event_json,
-        "decision_json": _decision_json(new.decision),
-        "rulebook_hash": new.decision.rulebook_hash,
-        "engine_version": new.decision.engine_version,
-        "recorded_at": recorded_at,
-    }
-
-
-def _case_rows(new: NewRecord, seq: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "case_id": cid,
-            "record_seq": seq,
-            "doc_key": new.doc_key,
-            "rule_id": d.rule_id,
-            "due": d.due,
-        }
-        for cid, d in new.cases
-    ]
-
-
-def _party_rows(new: NewRecord) -> list[dict[str, Any]]:
-    return [
-        {"case_id": cid, "party": p, "role": role}
-        for cid, d in new.cases
-        for role, ps in (("obligated", (d.obligated,)), ("counterparty", d.counterparties))
-        for p in dict.fromkeys(ps)
-    ]
-
-
-def _fact_rows(new: NewRecord, seq: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "case_id": cid,
-            "doc_key": new.doc_key,
-            "rule_id": d.rule_id,
-            "obligated": d.obligated,
-            "counterparties": SEP.join(d.counterparties),
-            "requester": new.sender or "-",
-            "reference": new.reference,
-            "opened_seq": seq,
-            "opened_on": new.event_date,
-            "opened_type": new.event_type,
-            "due": d.due,
-            "due_provisional": d.due_provisional,
-            "silence_means": d.silence_means,
-        }
-        for cid, d in new.cases
-    ]
-
-
-def _act_rows(new: NewRecord, seq: int) -> list[dict[str, Any]]:
-    a = new.act
-    if a is None or not new.targets:
-        return []
-    return [
-        {
-            "record_seq": seq,
-            "kind": a.kind,
-            "event_date": a.date,
-            "requested": a.requested,
-            "parties": SEP.join(a.parties),
-            "reply_by": a.reply_by,
-        }
-    ]
-
-
-def projection_of(row: Any) -> NewRecord:
-    """What a stored log row (``tracker_records`` columns) contributes to the projection,
-    from its stored JSON alone — no rulebook, no engine, no event model — so that any
-    database can be rebuilt, and a migration backfill it, whatever the code's events."""
-    ev = json.loads(row.event_json)
-    duties = tuple(DecidedDuty.from_json(d) for d in json.loads(row.decision_json))
-    reference = row.reference
-    with_due = [d for d in duties if d.due is not None] if reference is not None else []
-    act = None
-    tkeys: tuple[str, ...] = ()
-    if ev.get("in_reply_to") is not None:
-        kind = str(ev["type"])
-        ref = ev["in_reply_to"]
-        day = dt.date.fromisoformat(ev["date"])
-        if kind == "coordination_disagreement":
-            parties = tuple(dict.fromkeys([ev["lead_party"], *ev.get("other_parties", [])]))
-            act = Act(0, day, kind, None, parties)
-            tkeys = tuple(request_key(p, ref) for p in parties)
-        else:
-            reply = ev.get("reply_by") if kind == "coordination_extension_needed" else None
-            act = Act(0, day, kind, ev.get("requested"), (),
-                      dt.date.fromisoformat(reply) if reply else None)  # fmt: skip
-            tkeys = (request_key(ev.get("requester"), ref),)
-    return NewRecord(
-        doc_key=row.doc_key,
-        event_type=row.event_type,
-        sender=row.sender,
-        reference=reference,
-        event_date=_day(row.event_date),
-        event_json=row.event_json,
-        decision=Decision(duties, row.rulebook_hash, row.engine_version),
-        targets=tkeys,
-        cases=tuple((case_id(row.sender, reference, d.rule_id, d.obligated), d) for d in with_due),
-        act=act,
-    )
-
-
-def _day(v: Any) -> dt.date:
-    return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
-
-
-def rebuild_projection(conn: Connection) -> int:
-    """Recompute the projection (``case_facts``, ``acts``) from the log alone, inside the
-    caller's transaction; return the number of records read. Used by migration 0003 as
-    its backfill and by ``python -m quyche_rules.tracker.rebuild``."""
-    for table in reversed(PROJECTION):
-        conn.execute(sa.delete(table))
-    n = 0
-    last = 0
-    while True:  # in chunks: a large log never sits whole in memory
-        rows = conn.execute(
-            sa.select(records).where(records.c.seq > last).order_by(records.c.seq).limit(2000)
-        ).all()
-        if not rows:
-            return n
-        facts: list[dict[str, Any]] = []
-        done: list[dict[str, Any]] = []
-        for row in rows:
-            new = projection_of(row)
-            facts += _fact_rows(new, int(row.seq))
-            done += _act_rows(new, int(row.seq))
-        for table, rows_ in ((case_facts, facts), (acts, done)):
-            if rows_:
-                conn.execute(table.insert(), rows_)
-        n += len(rows)
-        last = int(rows[-1].seq)
-
-
-def _decision_json(d: Decision) -> str:
-    return json.dumps([x.to_json() for x in d.duties], ensure_ascii=False, sort_keys=True)
 
 
 class Store:
@@ -481,21 +152,21 @@ class Store:
             todo = list(fresh.values())
             result = conn.execute(
                 records.insert().returning(records.c.seq, sort_by_parameter_order=True),
-                [_record_row(n, recorded_at) for n in todo],
+                [record_row(n, recorded_at) for n in todo],
             )
             seqs = {n.doc_key: int(seq) for n, seq in zip(todo, result.scalars(), strict=True)}
-            case_rows = [r for n in todo for r in _case_rows(n, seqs[n.doc_key])]
-            party_rows = [r for n in todo for r in _party_rows(n)]
+            case_batch = [r for n in todo for r in case_rows(n, seqs[n.doc_key])]
+            party_batch = [r for n in todo for r in party_rows(n)]
             target_rows = [
                 {"record_seq": seqs[n.doc_key], "doc_key": k}
                 for n in todo
                 for k in dict.fromkeys(n.targets)
             ]
-            fact_rows = [r for n in todo for r in _fact_rows(n, seqs[n.doc_key])]
-            act_rows = [r for n in todo for r in _act_rows(n, seqs[n.doc_key])]
-            for table, rows_ in ((cases, case_rows), (case_parties, party_rows),
-                                 (targets, target_rows), (case_facts, fact_rows),
-                                 (acts, act_rows)):  # fmt: skip
+            fact_batch = [r for n in todo for r in fact_rows(n, seqs[n.doc_key])]
+            act_batch = [r for n in todo for r in act_rows(n, seqs[n.doc_key])]
+            for table, rows_ in ((cases, case_batch), (case_parties, party_batch),
+                                 (targets, target_rows), (case_facts, fact_batch),
+                                 (acts, act_batch)):  # fmt: skip
                 if rows_:
                     conn.execute(table.insert(), rows_)
         out = []
@@ -518,20 +189,20 @@ class Store:
     def _insert(self, conn: Connection, new: NewRecord, recorded_at: dt.datetime) -> int:
         seq = int(
             conn.execute(
-                records.insert().returning(records.c.seq), _record_row(new, recorded_at)
+                records.insert().returning(records.c.seq), record_row(new, recorded_at)
             ).scalar_one()
         )
         if new.cases:
-            conn.execute(cases.insert(), _case_rows(new, seq))
-            conn.execute(case_parties.insert(), _party_rows(new))
-            conn.execute(case_facts.insert(), _fact_rows(new, seq))
+            conn.execute(cases.insert(), case_rows(new, seq))
+            conn.execute(case_parties.insert(), party_rows(new))
+            conn.execute(case_facts.insert(), fact_rows(new, seq))
         if new.targets:
             conn.execute(
                 targets.insert(),
                 [{"record_seq": seq, "doc_key": k} for k in dict.fromkeys(new.targets)],
             )
             if new.act is not None:
-                conn.execute(acts.insert(), _act_rows(new, seq))
+                conn.execute(acts.insert(), act_rows(new, seq))
         return seq
 
     # --- reading ----------------------------------------------------------------------------

@@ -21,11 +21,12 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.engine import URL, Engine
 
-from ..engine import Engine as RulesEngine
-from ..errors import QuycheError
-from ..events import EVENT_TYPES, parse_event
-from ..rulebook import Rulebook
-from .model import (
+from quyche_rules.engine.engine import Engine as RulesEngine
+from quyche_rules.errors import QuycheError
+from quyche_rules.model.event_checks import parse_event
+from quyche_rules.model.events import EVENT_TYPES
+from quyche_rules.rulebook.loader import Rulebook
+from quyche_rules.tracker.model import (
     Case,
     CaseState,
     DecidedDuty,
@@ -41,7 +42,8 @@ from .model import (
     status,
     targets_of,
 )
-from .store import NewRecord, Store
+from quyche_rules.tracker.rows import NewRecord
+from quyche_rules.tracker.store import Store
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
 Clock = Callable[[], dt.datetime]

@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
-from ..auth import may_read
-from ..deps import Caller, Svc
-from ..models import DecisionOut
-from ..receipts import Receipt
+from quyche_rules.service.auth import may_read
+from quyche_rules.service.deps import Caller, Svc
+from quyche_rules.service.models import DecisionOut
+from quyche_rules.service.receipts import Receipt
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from ..deps import Svc
-from ..models import HealthOut, ReadyOut
+from quyche_rules.service.deps import Svc
+from quyche_rules.service.models import HealthOut, ReadyOut
 
 router = APIRouter(tags=["health"])
 

@@ -9,12 +9,19 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
-from ...events import events_json_schema
-from ...obligations import BasisOut
-from ...rulebook import Rule
-from ...text import Basis
-from ..deps import Caller, Svc
-from ..models import ClauseOut, CoverageOut, CoverageUnit, PartyInfo, RuleBrief, RuleOut
+from quyche_rules.model.basis import Basis
+from quyche_rules.model.event_checks import events_json_schema
+from quyche_rules.model.obligations import BasisOut
+from quyche_rules.rulebook.loader import Rule
+from quyche_rules.service.deps import Caller, Svc
+from quyche_rules.service.models import (
+    ClauseOut,
+    CoverageOut,
+    CoverageUnit,
+    PartyInfo,
+    RuleBrief,
+    RuleOut,
+)
 
 router = APIRouter(prefix="/v1", tags=["rulebook"])
 

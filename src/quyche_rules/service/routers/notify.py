@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException
 from pydantic import BaseModel
 
-from ...obligations import Obligation
-from ..decide import Pending, commit, event_parties, prepare
-from ..deps import Caller, Services, Svc
-from ..models import BatchIn, BatchOut, ExplainIn, ExplainOut, NotifyOut
-from ..registry import ServiceEvent
+from quyche_rules.model.obligations import Obligation
+from quyche_rules.service.decide import Pending, commit, event_parties, prepare
+from quyche_rules.service.deps import Caller, Services, Svc
+from quyche_rules.service.models import BatchIn, BatchOut, ExplainIn, ExplainOut, NotifyOut
+from quyche_rules.service.registry import ServiceEvent
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
 

@@ -23,8 +23,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ...engine import Engine
-from ...pages import SERVED, STATIC_DIR, Pages
+from quyche_rules.engine.engine import Engine
+from quyche_rules.pages import SERVED, STATIC_DIR, Pages
 
 #: what may be in ``static/``: anything else there is not served
 MEDIA_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}

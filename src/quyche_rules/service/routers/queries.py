@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from ...errors import QuycheError
-from ...obligations import BasisOut, PartyOut
-from ..decide import commit, prepare
-from ..deps import Caller, Svc
-from ..models import DeadlineOut, DutiesOut, DutyOut
+from quyche_rules.errors import QuycheError
+from quyche_rules.model.obligations import BasisOut, PartyOut
+from quyche_rules.service.decide import commit, prepare
+from quyche_rules.service.deps import Caller, Svc
+from quyche_rules.service.models import DeadlineOut, DutiesOut, DutyOut
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
 

@@ -34,13 +34,13 @@ from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ...errors import QuycheError
-from ...tracker.model import SENDER_FIELD, Case, case_to_json, sender_of, status_to_json
-from ..auth import Principal, may_act_as, may_read
-from ..decide import commit, event_parties, prepare
-from ..deps import Caller, Services, Svc
-from ..receipts import Receipt
-from ..registry import ServiceEvent
+from quyche_rules.errors import QuycheError
+from quyche_rules.service.auth import Principal, may_act_as, may_read
+from quyche_rules.service.decide import commit, event_parties, prepare
+from quyche_rules.service.deps import Caller, Services, Svc
+from quyche_rules.service.receipts import Receipt
+from quyche_rules.service.registry import ServiceEvent
+from quyche_rules.tracker.model import SENDER_FIELD, Case, case_to_json, sender_of, status_to_json
 
 router = APIRouter(prefix="/v1/track", tags=["tracker"])
 

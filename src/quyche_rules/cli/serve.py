@@ -1,0 +1,137 @@
+"""``quyche serve``: run the HTTP service.
+
+The database is ``--db URL|PATH``, else ``QUYCHE_DB``, else the one default shared with
+``quyche track``: ``tracker.db`` in the per-user data directory
+(``~/.local/share/quyche-rules/`` on Linux). The tracker's log, the keys and the decision
+log live in it. ``--profile FILE`` (else ``QUYCHE_PROFILE``) serves a deployment profile.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from quyche_rules.cli.common import fail
+from quyche_rules.errors import QuycheError
+
+if TYPE_CHECKING:
+    from quyche_rules.service.store import Store
+
+serve_app = typer.Typer(add_completion=False, help="Run the HTTP service.")
+
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="database URL or SQLite file (default: $QUYCHE_DB, else tracker.db in the "
+        "per-user data directory, the same as `quyche track`)",
+    ),
+]
+ProfileOption = Annotated[
+    str | None,
+    typer.Option("--profile", help="deployment profile file (default: $QUYCHE_PROFILE)"),
+]
+
+
+def _db_url(db: str | None) -> str | None:
+    """``--db``, else ``$QUYCHE_DB``; None is the shared default (``tracker.store``)."""
+    return db or os.environ.get("QUYCHE_DB") or None
+
+
+def profile_path(profile: str | None) -> str | None:
+    from quyche_rules.model.profiles import PROFILE_ENV
+
+    return profile or os.environ.get(PROFILE_ENV, "").strip() or None
+
+
+def store_for(db: str | None) -> Store:
+    from quyche_rules.service.store import Store
+
+    try:
+        store = Store(_db_url(db))
+        store.create_tables()
+    except QuycheError as exc:
+        fail(f"--db: {exc}")
+    return store
+
+
+@serve_app.callback(invoke_without_command=True)
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    db: DbOption = None,
+    max_body_bytes: Annotated[int, typer.Option(min=0, help="largest request body")] = 256 * 1024,
+    rate_per_minute: Annotated[
+        int, typer.Option(min=0, help="requests per minute per key and worker (0: no limit)")
+    ] = 600,
+    rate_burst: Annotated[int, typer.Option(min=1, help="requests at once per key")] = 100,
+    backend: Annotated[str, typer.Option(help="auto | durable | python")] = "auto",
+    sqlite_sync: Annotated[
+        str,
+        typer.Option(
+            help="full: every decision fsynced (default); normal: faster, may lose "
+            "the last decisions on a power cut"
+        ),
+    ] = "full",
+    profile: ProfileOption = None,
+) -> None:
+    """Serve the JSON API (``/v1/...``, ``/openapi.json``, ``/docs``, ``/healthz``)."""
+    import uvicorn
+
+    from quyche_rules.service.settings import Settings
+
+    if backend not in ("auto", "durable", "python"):
+        fail("--backend: must be one of auto, durable, python")
+    settings = Settings(
+        db_url=_db_url(db),
+        max_body_bytes=max_body_bytes,
+        rate_per_minute=rate_per_minute,
+        rate_burst=rate_burst,
+        backend=backend,  # type: ignore[arg-type]
+        sqlite_sync=sqlite_sync,
+        profile=profile_path(profile),
+    )
+    if sqlite_sync not in ("full", "normal"):
+        fail("--sqlite-sync: must be full or normal")
+    store_for(settings.db_url)  # tables made once here, before workers race to make them
+    os.environ.update(settings.to_env())
+    try:
+        from quyche_rules.service.app import app_from_env
+
+        app_from_env()  # fail here, in one line, rather than in every worker
+    except QuycheError as exc:
+        fail(str(exc))
+    # uvicorn's own access log would record client addresses: ours (JSON) does not
+    uvicorn.run(
+        "quyche_rules.service.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=_log_config(),
+    )
+
+
+def _log_config() -> dict[str, object]:
+    """uvicorn's logging, plus our JSON access log on stdout (one object per line)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    cfg = json.loads(json.dumps(LOGGING_CONFIG))
+    cfg["formatters"]["json"] = {"format": "%(message)s"}
+    cfg["handlers"]["quyche_access"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "json",
+        "stream": "ext://sys.stdout",
+    }
+    cfg["loggers"]["quyche.access"] = {
+        "handlers": ["quyche_access"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return dict(cfg)

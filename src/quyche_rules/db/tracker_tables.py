@@ -1,0 +1,92 @@
+"""The tracker's tables (SQLAlchemy Core): the append-only log, the case index and the
+projection the status queries read.
+
+Defined here, below the tracker and the service, so the one Alembic chain in
+``db/migrations`` can name every table of the database without importing an upper layer.
+What each table holds and why is told in ``tracker/store.py``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+_SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite: rowid alias
+
+records = sa.Table(
+    "tracker_records",
+    metadata,
+    sa.Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    sa.Column("doc_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("sender", sa.String(64), nullable=True),
+    sa.Column("reference", sa.Text(), nullable=True),
+    sa.Column("event_date", sa.Date(), nullable=False),
+    sa.Column("event_json", sa.Text(), nullable=False),
+    sa.Column("decision_json", sa.Text(), nullable=False),
+    sa.Column("rulebook_hash", sa.String(64), nullable=False),
+    sa.Column("engine_version", sa.String(100), nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+cases = sa.Table(
+    "tracker_cases",
+    metadata,
+    sa.Column("case_id", sa.String(32), primary_key=True),
+    sa.Column("record_seq", _SEQ, sa.ForeignKey("tracker_records.seq"), nullable=False),
+    sa.Column("doc_key", sa.String(64), nullable=False, index=True),
+    sa.Column("rule_id", sa.String(100), nullable=False),
+    sa.Column("due", sa.Date(), nullable=False),
+)
+
+case_parties = sa.Table(
+    "tracker_case_parties",
+    metadata,
+    sa.Column("case_id", sa.String(32), sa.ForeignKey("tracker_cases.case_id"), primary_key=True),
+    sa.Column("party", sa.String(64), primary_key=True),
+    sa.Column("role", sa.String(16), primary_key=True),  # obligated | counterparty
+    sa.Index("ix_tracker_case_parties_party_case", "party", "case_id"),
+)
+
+targets = sa.Table(
+    "tracker_targets",
+    metadata,
+    sa.Column("record_seq", _SEQ, sa.ForeignKey("tracker_records.seq"), primary_key=True),
+    sa.Column("doc_key", sa.String(64), primary_key=True),
+    sa.Index("ix_tracker_targets_doc_key", "doc_key"),
+)
+
+# --- the projection: what each case's fold reads, derived from the log (revision 0003) ---
+
+case_facts = sa.Table(
+    "tracker_case_facts",
+    metadata,
+    sa.Column("case_id", sa.String(32), sa.ForeignKey("tracker_cases.case_id"), primary_key=True),
+    sa.Column("doc_key", sa.String(64), nullable=False, index=True),
+    sa.Column("rule_id", sa.String(100), nullable=False),
+    sa.Column("obligated", sa.String(64), nullable=False),
+    sa.Column("counterparties", sa.Text(), nullable=False),  # ids joined by SEP, in order
+    sa.Column("requester", sa.String(64), nullable=False),
+    sa.Column("reference", sa.Text(), nullable=False),
+    sa.Column("opened_seq", _SEQ, nullable=False),
+    sa.Column("opened_on", sa.Date(), nullable=False),
+    sa.Column("opened_type", sa.String(64), nullable=False),
+    sa.Column("due", sa.Date(), nullable=False),
+    sa.Column("due_provisional", sa.Boolean(), nullable=False),
+    sa.Column("silence_means", sa.String(32), nullable=True),
+)
+
+acts = sa.Table(
+    "tracker_acts",
+    metadata,
+    sa.Column("record_seq", _SEQ, sa.ForeignKey("tracker_records.seq"), primary_key=True),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("event_date", sa.Date(), nullable=False),
+    sa.Column("requested", sa.String(64), nullable=True),
+    sa.Column("parties", sa.Text(), nullable=False),  # ids joined by SEP, lead first
+    sa.Column("reply_by", sa.Date(), nullable=True),
+)
+
+SEP = " "  # party ids are ASCII identifiers: a space never occurs in one
+PROJECTION = (case_facts, acts)

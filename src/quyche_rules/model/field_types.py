@@ -1,0 +1,115 @@
+"""The field types events are built from: party ids resolved against the registry, strict
+ISO dates, NFC text.
+
+Kept apart from the event models so a reader of ``events.py`` sees the vocabulary, and the
+validators that enforce it live here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+)
+
+from quyche_rules.errors import excerpt
+from quyche_rules.model.parties import AGENCY_CLASS, PartyRegistry, default_registry
+
+
+@dataclass(frozen=True)
+class PartyField:
+    """Marks a field whose value is a party id (so rules may write ``@field``)."""
+
+
+def _resolve_party(value: Any, info: ValidationInfo) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a party id or name (a string)")
+    registry: PartyRegistry = (info.context or {}).get("registry") or default_registry()
+    try:
+        return registry.resolve(value).id
+    except KeyError:
+        raise ValueError(f"unknown party {value!r}") from None
+
+
+def _resolve_agency(value: Any, info: ValidationInfo) -> str:
+    """``agency``: the Bloc agency the event concerns, by id or name; a body of the agency
+    (its leadership, its Party organisation) names the agency too."""
+    pid = _resolve_party(value, info)
+    registry: PartyRegistry = (info.context or {}).get("registry") or default_registry()
+    agency = registry.agency_of(pid)
+    if agency is None:
+        raise ValueError(
+            f"{value!r} is not a Bloc agency (a member of {AGENCY_CLASS} in the loaded profile)"
+        )
+    return agency
+
+
+def _resolve_district(value: Any, info: ValidationInfo) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a district id or name (a string)")
+    registry: PartyRegistry = (info.context or {}).get("registry") or default_registry()
+    try:
+        return registry.resolve_district(value)
+    except KeyError:
+        known = ", ".join(sorted(registry.districts)) or "none: load a profile"
+        raise ValueError(f"unknown district {value!r} (known: {known})") from None
+
+
+#: Plausible event dates: the working calendar covers 2000-2100 (``calendar.MIN_YEAR`` and
+#: ``MAX_YEAR``); a date outside is a typo (``0202-01-23``) and is refused, not answered.
+MIN_EVENT_YEAR = 2000
+MAX_EVENT_YEAR = 2100
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: Any) -> dt.date:
+    """Strict ISO ``YYYY-MM-DD`` (not the looser forms ``fromisoformat`` accepts since 3.11,
+    such as ``20250123``), a real calendar date, in the plausible years."""
+    if isinstance(value, dt.datetime):
+        raise ValueError("must be a date (YYYY-MM-DD), not a date-time")
+    if isinstance(value, str):
+        text = value.strip()
+        if not _ISO_DATE.match(text):
+            raise ValueError(f"{excerpt(value)} is not an ISO date (YYYY-MM-DD)")
+        try:
+            value = dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{excerpt(value)} is not a real date") from None
+    if not isinstance(value, dt.date):
+        raise ValueError("must be an ISO date (YYYY-MM-DD)")
+    if not MIN_EVENT_YEAR <= value.year <= MAX_EVENT_YEAR:
+        raise ValueError(
+            f"{value.isoformat()} is outside the supported years {MIN_EVENT_YEAR}-{MAX_EVENT_YEAR}"
+        )
+    return value
+
+
+def _nfc(value: Any) -> Any:
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+PartyId = Annotated[
+    str,
+    BeforeValidator(_resolve_party),
+    PartyField(),
+    Field(json_schema_extra={"description": "party id or name, see rules/parties.yaml"}),
+]
+AgencyId = Annotated[
+    str,
+    BeforeValidator(_resolve_agency),
+    Field(json_schema_extra={"description": "a Bloc agency of the profile, by id or name"}),
+]
+DistrictId = Annotated[
+    str,
+    BeforeValidator(_resolve_district),
+    Field(json_schema_extra={"description": "a district of the profile, by id or name"}),
+]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+Text = Annotated[str, BeforeValidator(_nfc), Field(max_length=2000)]

@@ -1,0 +1,210 @@
+"""Deployment profiles: one province's concrete bodies, below the regulation's parties.
+
+The regulation names classes ("lãnh đạo các cơ quan thuộc Khối", "các huyện ủy, thị ủy,
+thành ủy"); a document-management system names bodies ("lãnh đạo Sở Y tế", "Huyện ủy Krông
+Búk"). A profile lists those bodies with their relations (``member_of`` a class of
+``rules/parties.yaml``, ``acts_for`` the body they are an organ or leadership of, ``agency``
+for a Party body of an agency, ``seat_district``) and their validity, so that conditions
+match them and class obligations resolve to them. It also states what the text leaves
+blank: the regulation's number and signing date (Art. 18: in force from signing).
+
+A profile only *adds* bodies: it cannot redefine a party of the regulation, so every rule
+keeps the meaning the rule files give it. Bad profiles are refused with the file, the body
+id and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from quyche_rules.errors import EventError, RulebookError
+from quyche_rules.io.parse_cache import load_yaml
+from quyche_rules.io.yamlio import error_message, loc_to_field, recording_reads
+from quyche_rules.model.parties import District, Party, PartyKind, PartyRegistry, default_registry
+
+#: environment variable naming the profile file the CLI (and ``profile_from_env``) loads
+PROFILE_ENV = "QUYCHE_PROFILE"
+_ID = r"^[a-z][a-z0-9_]*$"
+
+
+class ProfileError(RulebookError):
+    """A profile file is malformed or inconsistent (file, ``bodies.<id>.<field>``)."""
+
+
+class RegulationInfo(BaseModel):
+    """What Art. 18 leaves to the signing: the number, the date, what it replaces."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    number: str | None = Field(default=None, min_length=1)
+    signed_on: dt.date
+    replaces: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
+class DistrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=_ID)
+    name_vi: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+    source: str | None = None
+
+
+class BodyModel(BaseModel):
+    """One concrete body. ``source`` is required: a reader must be able to check it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=_ID)
+    name_vi: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+    member_of: tuple[str, ...] = ()
+    acts_for: str | None = None
+    agency: str | None = None
+    seat_district: str | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    source: str = Field(min_length=1)
+    note: str | None = None
+
+    @field_validator("valid_from", "valid_to", mode="before")
+    @classmethod
+    def _no_datetime(cls, v: Any) -> Any:
+        if isinstance(v, dt.datetime):
+            raise ValueError("must be a date (YYYY-MM-DD), not a date-time")
+        return v
+
+    def to_party(self) -> Party:
+        return Party(
+            id=self.id,
+            name_vi=self.name_vi,
+            name_en=self.name_en,
+            aliases=self.aliases,
+            kind=PartyKind.BODY,
+            note=self.note,
+            acts_for=self.acts_for,
+            member_of=self.member_of,
+            agency=self.agency,
+            seat_district=self.seat_district,
+            valid_from=self.valid_from,
+            valid_to=self.valid_to,
+            source=self.source,
+        )
+
+
+class ProfileFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    province: str = Field(min_length=1)
+    description: str | None = None
+    regulation: RegulationInfo
+    districts: list[DistrictModel] = Field(default_factory=list)
+    bodies: list[BodyModel] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A loaded, validated profile and the registry it makes (regulation + bodies)."""
+
+    file: str
+    province: str
+    regulation: RegulationInfo
+    registry: PartyRegistry
+    body_ids: tuple[str, ...]
+    #: sha256 of the file's bytes: receipts name the profile by file name *and* content, so
+    #: an audit can tell two editions of ``dak-lak.yaml`` apart (None: built in memory)
+    sha256: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How a receipt names the profile: ``dak-lak.yaml sha256:<hex>``."""
+        return self.file if self.sha256 is None else f"{self.file} sha256:{self.sha256}"
+
+    def check_date(self, date: dt.date) -> None:
+        """Refuse an event dated before the regulation was signed (Art. 18: in force from
+        signing; before it Quy chế 03-QC/TU of 29/7/2016 applied, whose duties this
+        rulebook does not encode). Refusing, not flagging: an answer under the wrong
+        regulation is worse than none."""
+        if date < self.regulation.signed_on:
+            number = self.regulation.number or "this regulation"
+            raise EventError(
+                f"date: {date} is before {number} was signed ({self.regulation.signed_on}, "
+                f"profile {self.file}); it replaced {self.regulation.replaces}, which applies"
+            )
+
+
+ProfileRef = Profile | str | Path | None
+
+
+def load_profile(path: str | Path, registry: PartyRegistry | None = None) -> Profile:
+    """Read and validate a profile file against the regulation's parties.
+
+    Raises ``ProfileError`` naming the file, the body id and the field."""
+    path = Path(path)
+    file = path.name
+    try:
+        with recording_reads() as read:  # hash the bytes parsed, without reading again
+            data = load_yaml(path)
+    except RulebookError as exc:  # also a directory, no permission... (read_bounded)
+        raise ProfileError(exc.message, file=exc.file, line=exc.line) from None
+    try:
+        parsed = ProfileFile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = list(err["loc"])
+        if len(loc) >= 2 and loc[0] in ("bodies", "districts") and isinstance(loc[1], int):
+            items = data.get(loc[0]) if isinstance(data, dict) else None
+            item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            if isinstance(ident, str) and ident:
+                loc[1] = ident
+        raise ProfileError(error_message(err), file=file, field=loc_to_field(loc)) from None
+    base = registry or default_registry()
+    seen: set[str] = set()
+    for b in parsed.bodies:
+        if b.id in seen:
+            raise ProfileError("duplicate body id", file=file, field=f"bodies.{b.id}.id")
+        seen.add(b.id)
+    districts = tuple(District(d.id, d.name_vi, d.aliases) for d in parsed.districts)
+    try:
+        reg = base.extended([b.to_party() for b in parsed.bodies], districts, file=file)
+    except ProfileError:
+        raise
+    except RulebookError as exc:
+        raise ProfileError(exc.message, file=exc.file, field=exc.field) from None
+    digest = hashlib.sha256(read[path.resolve()]).hexdigest()
+    return Profile(
+        file,
+        parsed.province,
+        parsed.regulation,
+        reg,
+        tuple(b.id for b in parsed.bodies),
+        sha256=digest,
+    )
+
+
+def profile_from_env(registry: PartyRegistry | None = None) -> Profile | None:
+    """The profile named by ``QUYCHE_PROFILE``, or None when it is unset or empty."""
+    path = os.environ.get(PROFILE_ENV, "").strip()
+    return load_profile(path, registry) if path else None
+
+
+def as_profile(ref: ProfileRef, registry: PartyRegistry) -> Profile | None:
+    """``Engine(profile=...)`` accepts a loaded profile or a path to one."""
+    if ref is None:
+        return None
+    if isinstance(ref, Profile):
+        missing = [pid for pid in registry.parties if pid not in ref.registry.parties]
+        if missing:
+            raise ProfileError(
+                f"was loaded against another party registry (lacks {missing[0]!r}): load it "
+                "with this rulebook's parties",
+                file=ref.file,
+            )
+        return ref
+    return load_profile(ref, registry)
