@@ -20,7 +20,7 @@ from pydantic import (
 
 from quyche_rules.errors import EventError
 from quyche_rules.io.yamlio import loc_to_field
-from quyche_rules.model.events import _ADAPTER, EVENT_MODELS, EVENT_TYPES
+from quyche_rules.model.events import EVENT_MODELS, EVENT_TYPES, event_adapter
 from quyche_rules.model.field_types import PartyField
 from quyche_rules.model.parties import PartyRegistry, default_registry
 
@@ -41,7 +41,7 @@ def parse_event(data: Any, *, registry: PartyRegistry | None = None) -> Any:
         known = ", ".join(sorted(EVENT_TYPES))
         raise EventError(f"type: unknown event type {etype!r} (known: {known})")
     try:
-        event = _ADAPTER.validate_python(data, context={"registry": registry})
+        event = EVENT_TYPES[etype].model_validate(data, context={"registry": registry})
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [p for p in err["loc"] if p != etype]
@@ -135,7 +135,7 @@ def _condition_fields(event_type: str) -> dict[str, FieldInfo]:
 
 def events_json_schema() -> dict[str, Any]:
     """JSON Schema of every event (a discriminated union on ``type``)."""
-    schema = _ADAPTER.json_schema()
+    schema = event_adapter().json_schema()
     schema["title"] = "quyche-rules event"
     return schema
 

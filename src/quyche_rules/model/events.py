@@ -9,6 +9,7 @@ happens to compare equal. Strings are brought to NFC, because the engine compare
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -49,7 +50,9 @@ class _Event(BaseModel):
     date); ``reference`` and ``summary`` are carried for the caller's records only and
     never decide an obligation."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    # built on first use, per type: a process that reads one event type (a clerk's
+    # ``quyche notify`` of one letter) does not build the validators of all the others
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False, defer_build=True)
 
     date: IsoDate
     reference: Text | None = None
@@ -378,4 +381,11 @@ Event = Annotated[
 EVENT_TYPES: dict[str, type[_Event]] = {
     get_args(m.model_fields["type"].annotation)[0]: m for m in EVENT_MODELS
 }
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)
+
+
+@cache
+def event_adapter() -> TypeAdapter[Any]:
+    """The validator of the whole union, built on first use (the JSON Schema, callers that
+    validate without knowing the type); ``parse_event`` validates with the one model its
+    ``type`` names instead."""
+    return TypeAdapter(Event)
