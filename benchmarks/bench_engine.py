@@ -38,6 +38,7 @@ from pydantic import TypeAdapter
 
 from quyche_rules.engine.backends import (
     CompiledTrigger,
+    DurableBackend,
     PythonBackend,
     _compile_predicate,
     durable_definition,
@@ -295,6 +296,21 @@ def main() -> None:
         base_match = base_match or m
         if factor > 1:
             rows.append(verdict(f"match ×{factor} / ×1", m / base_match, 2 if factor == 10 else 5))
+
+    print("growth (durable-rules, the same synthetic rulebooks, split into rulesets)")
+    for factor in (1, 10, 100):
+        ts = grown(python.triggers, factor)
+        rss0 = rss_mb()
+        t0 = time.perf_counter()
+        backend = DurableBackend(ts, memo_size=0)
+        built = time.perf_counter() - t0
+        m = line(
+            f"×{factor}: {backend.rulesets} ruleset(s), built in {built:.2f} s, "
+            f"+{rss_mb() - rss0:.0f} MB, match only",
+            mean_ns(backend.match, facts, args.rounds),
+        )
+        assert all(backend.match(f) == PythonBackend(ts).match(f) for f in facts[:200])
+        backend.close()
 
     cold, cold_before = cold_pair()
     print("cold start (import + load + compile, fresh interpreter, median of 5, interleaved)")

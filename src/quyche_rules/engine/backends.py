@@ -248,12 +248,41 @@ class _NoHost:
 #: Default bound of the durable backend's memo of answers by projected fact (issue 10).
 MEMO_SIZE = 4096
 
-#: durable-rules compiles rules into fixed-size per-node lists in C; past a point it refuses
-#: the ruleset (``ERR_RULE_EXISTS_LIMIT_EXCEEDED``). Measured on durable-rules 2.0.28: the
-#: packaged rulebook repeated ×20 compiles, ×25 does not. ``tests/test_durable_capacity.py``
-#: compiles the rulebook ×``DURABLE_HEADROOM``: it fails once the rulebook has grown to about
-#: a fifth of the ceiling, long before a deployment would hit it.
+#: durable-rules has fixed-size lists in C. At compile time (``rules.h``: 128 successors of
+#: one kind, 256 rules ending at one node, 512 hash buckets) it refuses a ruleset that
+#: overflows one (``ERR_RULE_LIMIT_EXCEEDED``, ``…_EXISTS_…``, ``…_BETA_…``: 106-108); an
+#: ``$or`` counts once per branch, so the limit is no fixed number of rules (the packaged
+#: rulebook repeated ×20 compiles, ×25 does not). When asserting a fact (``events.c``) it
+#: keeps at most 64 matching nodes pending (``ERR_MAX_STACK_SIZE``, 303): a ruleset with many
+#: rules of one type that a fact satisfies at once fails at query time. So the backend
+#: splits the triggers into rulesets of at most ``PER_TYPE_CAP`` triggers of one event type
+#: (``partition``), compiles each by trial (a ruleset that still overflows is split in two
+#: halves, ``_compile``), and asserts a fact only into the rulesets that hold its type. The
+#: packaged rulebook (at most a dozen triggers per type) stays one ruleset.
+PER_TYPE_CAP = 32
+_LIMIT_CODES = ("106", "107", "108")
+
+#: ``tests/test_speed_paths.py`` compiles the rulebook ×``DURABLE_HEADROOM`` as ONE ruleset:
+#: it fails when the rulebook nears the point where it needs more than one (still correct,
+#: see ``partition``; worth knowing).
 DURABLE_HEADROOM = 4
+
+
+def partition(
+    triggers: list[CompiledTrigger], cap: int = PER_TYPE_CAP
+) -> list[list[CompiledTrigger]]:
+    """The triggers in rulesets of at most ``cap`` triggers per event type, order kept: the
+    ``k``-th ruleset takes the ``k``-th run of ``cap`` triggers of every type."""
+    count: dict[str, int] = {}
+    parts: list[list[CompiledTrigger]] = [[]]
+    for t in triggers:
+        k = count.get(t.event_type, 0) // cap
+        count[t.event_type] = count.get(t.event_type, 0) + 1
+        while len(parts) <= k:
+            parts.append([])
+        parts[k].append(t)
+    return parts
+
 
 _ruleset_names = itertools.count()
 _SID = "0"  # every query runs in one durable-rules session; each fact is retracted after use
@@ -283,6 +312,7 @@ class _Slot:
 
 
 _POOL: dict[str, list[_Slot]] = {}  # idle slots by definition hash
+_TOO_BIG: set[str] = set()  # definitions durable-rules refused for a full node list
 
 
 def _release(key: str, box: list[_Slot]) -> None:
@@ -318,42 +348,77 @@ class DurableBackend:
         self._memo_lock = threading.Lock()
         self.memo_hits = 0
         self.memo_misses = 0
-        self._definition = durable_definition(triggers)  # built once: pool key and ruleset
-        self._key = hashlib.sha256(
-            json.dumps(self._definition, sort_keys=True).encode()
-        ).hexdigest()
         self._closed = False
         self._stale = False  # set in a forked child: rebuild before use
+        self._parts: list[dict[str, dict[str, Any]]] = []  # each ruleset's definition
+        self._boxes: list[list[_Slot]] = []
+        keys: list[str] = []
+        #: for each event type, the rulesets that hold it: a fact is asserted only there
+        self._route: dict[str, tuple[int, ...]] = {}
         with _C_LOCK:
-            idle = _POOL.get(self._key)
-            self._box: list[_Slot] = [idle.pop() if idle else self._build()]
-        self._finalizer = weakref.finalize(self, _release, self._key, self._box)
+            for part in partition(triggers):
+                self._compile(part, keys)
+        self._finalizers = [
+            weakref.finalize(self, _release, key, box)
+            for key, box in zip(keys, self._boxes, strict=True)
+        ]
         _LIVE.add(self)
 
-    def _build(self) -> _Slot:
+    @property
+    def rulesets(self) -> int:
+        """How many C rulesets this backend holds (see ``_compile``)."""
+        return len(self._parts)
+
+    def _compile(self, triggers: list[CompiledTrigger], keys: list[str]) -> None:
+        """Add ``triggers`` as one ruleset (an idle one from the pool when the same rules
+        were compiled before), or, when durable-rules refuses it for a full node list, as
+        the rulesets of its two halves. Runs under ``_C_LOCK``."""
+        definition = durable_definition(triggers)
+        key = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
+        idle = _POOL.get(key)
+        slot = idle.pop() if idle else None
+        if slot is None and key not in _TOO_BIG:
+            try:
+                slot = self._build(definition)
+            except self._dr.durable_rules_engine.error as exc:
+                if not any(code in str(exc) for code in _LIMIT_CODES) or len(triggers) < 2:
+                    raise
+                _TOO_BIG.add(key)
+        if slot is None:  # known to overflow: its halves, each tried the same way
+            half = len(triggers) // 2
+            self._compile(triggers[:half], keys)
+            self._compile(triggers[half:], keys)
+            return
+        index = len(self._parts)
+        self._parts.append(definition)
+        self._boxes.append([slot])
+        keys.append(key)
+        for etype in dict.fromkeys(t.event_type for t in triggers):
+            self._route[etype] = (*self._route.get(etype, ()), index)
+
+    def _build(self, rules: dict[str, dict[str, Any]]) -> _Slot:
         fired: set[str] = set()
-        definition: dict[str, dict[str, Any]] = {}
-        for key, rule in self._definition.items():
-            definition[key] = {**rule, "run": _action(fired, key)}
+        definition = {key: {**rule, "run": _action(fired, key)} for key, rule in rules.items()}
         # a process-unique name: several engines may coexist in one process
         name = f"quyche_{next(_ruleset_names)}"
         return _Slot(self._dr.Ruleset(name, _NoHost(), definition), fired)
 
-    @property
-    def _slot(self) -> _Slot:
+    def _slot(self, part: int) -> _Slot:
         if self._closed:
             raise QuycheError("engine: closed; create a new Engine")
         if self._stale:
-            # the parent's copy may be mid-update: leave it and build a fresh one
-            self._box.clear()
-            self._box.append(self._build())
+            # the parent's copies may be mid-update: leave them and build fresh ones
+            for box, rules in zip(self._boxes, self._parts, strict=True):
+                box.clear()
+                box.append(self._build(rules))
             self._stale = False
-        return self._box[0]
+        return self._boxes[part][0]
 
     def close(self) -> None:
         with _C_LOCK, self._lock:
             self._closed = True
-            self._finalizer()
+            for finalizer in self._finalizers:
+                finalizer()
 
     def _after_fork_in_child(self) -> None:
         self._lock = threading.Lock()
@@ -388,19 +453,26 @@ class DurableBackend:
 
     def _match(self, fact: Fact) -> frozenset[str]:
         with _C_LOCK, self._lock:
-            slot = self._slot
-            message = {**fact, "id": f"q{next(slot.ids)}", "sid": _SID}
-            slot.fired.clear()
-            try:
-                handle = slot.ruleset.assert_fact(message)
-            except self._dr.MessageNotHandledException:
-                return frozenset()
-            errors: list[Any] = []
-            slot.ruleset.do_actions(handle, lambda e, _state: errors.append(e))
-            slot.ruleset.retract_fact(message)
-            if errors and errors[0] is not None:
-                raise RuntimeError(f"durable-rules failed on {fact['type']}: {errors[0]}")
-            return frozenset(slot.fired)
+            fired: set[str] = set()
+            for part in self._route.get(fact["type"], ()):
+                fired |= self._match_in(self._slot(part), fact)
+            if self._closed:  # a type no rule names: still refused on a closed engine
+                raise QuycheError("engine: closed; create a new Engine")
+            return frozenset(fired)
+
+    def _match_in(self, slot: _Slot, fact: Fact) -> set[str]:
+        message = {**fact, "id": f"q{next(slot.ids)}", "sid": _SID}
+        slot.fired.clear()
+        try:
+            handle = slot.ruleset.assert_fact(message)
+        except self._dr.MessageNotHandledException:
+            return set()
+        errors: list[Any] = []
+        slot.ruleset.do_actions(handle, lambda e, _state: errors.append(e))
+        slot.ruleset.retract_fact(message)
+        if errors and errors[0] is not None:
+            raise RuntimeError(f"durable-rules failed on {fact['type']}: {errors[0]}")
+        return set(slot.fired)
 
 
 def _action(fired: set[str], key: str) -> Callable[[Any], None]:
