@@ -10,7 +10,7 @@ import jsonschema_rs
 import pytest
 from typer.testing import CliRunner
 
-from quyche_rules.analysis.check import CheckReport, check, conflicts, to_json
+from quyche_rules.analysis.check import NO_ONE, CheckReport, check, conflicts, to_json
 from quyche_rules.analysis.classes import EventClass, TypeEnumeration
 from quyche_rules.analysis.diff import DiffReport, diff
 from quyche_rules.analysis.diff import to_json as diff_json
@@ -118,6 +118,18 @@ def test_silent_groups_cover_exactly_the_silent_classes(report: CheckReport) -> 
     # the lifecycle events no rule listens to are silent as a whole: no field names them
     whole = {g.event_type for g in report.silent if g.when == ()}
     assert {"coordination_answered", "coordination_withdrawn"} <= whole
+    # why: no rule listens; a body that would owe itself; the written condition unmet
+    assert all(g.unmet == () for g in report.silent if g.event_type in whole)
+    (own,) = [g for g in report.silent if g.event_type == "issue_arose"]
+    assert own.when == (("related_parties", ("[dang_uy_khoi]",)),)
+    assert {conds for _, conds in own.unmet} == {(NO_ONE,)}
+    unmet = [
+        dict(g.unmet).get("art10.3.invite-thuong-truc-dang-uy-khoi")
+        for g in report.silent
+        if g.event_type == "meeting_planned"
+        and dict(g.when).get("kind") == ("hdnd_public_session",)
+    ]
+    assert ("concerns_bloc = true",) in unmet
     # each group's conditions hold for exactly as many silent classes as it counts
     for g in report.silent:
         inside = [

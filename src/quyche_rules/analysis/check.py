@@ -27,10 +27,14 @@ from quyche_rules.analysis.enumeration import (
     enumeration_date,
 )
 from quyche_rules.engine.engine import Engine
+from quyche_rules.model.event_checks import parse_event
 from quyche_rules.model.obligations import Obligation
 from quyche_rules.model.parties import PartyRegistry
 from quyche_rules.model.vocabulary import Duty
+from quyche_rules.rulebook.conditions import All, Condition, describe, evaluate
 
+#: a rule whose conditions hold but that binds nobody for the class
+NO_ONE = "khớp nhưng không ràng buộc ai / matches but binds no one"
 _CHAIRS = (Duty.CHAIR_MEETING, Duty.CHAIR_PROCESS)
 _INVITES = (Duty.INVITE, Duty.INVITE_OR_NOTIFY)
 
@@ -69,11 +73,15 @@ class Conflict:
 
 @dataclass(frozen=True)
 class SilentGroup:
-    """Silent classes of one type: per field, the value labels they take (``*``: any)."""
+    """Silent classes of one type: per field, the value labels they take (``*``: any),
+    and why, read on the group's first class: per rule listening to the type, the
+    conditions (as written) its events do not meet, or, for a rule whose conditions are
+    met, that it binds no one there (a body owes itself nothing)."""
 
     event_type: str
     when: tuple[tuple[str, tuple[str, ...]], ...]
     classes: int
+    unmet: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass
@@ -106,7 +114,7 @@ def check(engine: Engine) -> CheckReport:
     for r in results:
         report.duplicates.extend(duplicates(r))
         report.conflicts.extend(conflicts(r, engine.parties))
-    report.silent = silent_groups(types, results)
+    report.silent = silent_groups(types, results, engine)
     return report
 
 
@@ -156,16 +164,56 @@ def conflicts(r: ClassResult, registry: PartyRegistry) -> list[Conflict]:
 
 
 def silent_groups(
-    types: Sequence[TypeEnumeration], results: Sequence[ClassResult]
+    types: Sequence[TypeEnumeration],
+    results: Sequence[ClassResult],
+    engine: Engine | None = None,
 ) -> list[SilentGroup]:
     """The silent classes of each type, merged into as few groups as one field at a time
     gives (``classes.merge``)."""
     silent = {id(r.cls) for r in results if r.error is None and not r.obligations}
     out: list[SilentGroup] = []
     for t in types:
-        for when, n in merge(t, [c for c in t.classes if id(c) in silent]):
-            out.append(SilentGroup(t.event_type, when, n))
+        chosen = [c for c in t.classes if id(c) in silent]
+        for when, n in merge(t, chosen):
+            first = next(c for c in chosen if _inside(c, when))
+            unmet = why_silent(engine, first) if engine is not None else ()
+            out.append(SilentGroup(t.event_type, when, n, unmet))
     return out
+
+
+def _inside(c: EventClass, when: tuple[tuple[str, tuple[str, ...]], ...]) -> bool:
+    labels = {v.field: v.label for v in c.values}
+    return all(labels[f] in vals for f, vals in when)
+
+
+def why_silent(engine: Engine, cls: EventClass) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Per rule listening to the class's type, what keeps it from giving a duty: the
+    written conditions the event does not meet (the first trigger of the rule that names
+    the type), or ``binds no one`` when they are met."""
+    fact = engine.fact(parse_event(cls.event, registry=engine.parties))
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for t in engine.triggers:
+        if t.event_type != cls.event_type or any(r == t.rule_id for r, _ in out):
+            continue
+        written = engine.rulebook.rules[t.rule_id].event_triggers[t.index].condition
+        failing = _failing(written, t.condition, fact) if written is not None else []
+        out.append((t.rule_id, tuple(failing) or (NO_ONE,)))
+    return tuple(out)
+
+
+def _failing(written: Condition, compiled: Condition | None, fact: dict[str, Any]) -> list[str]:
+    """The written conditions that fail, found by walking the written tree and its
+    widened twin together (widening keeps ``all``/``any`` and replaces leaves only)."""
+    assert compiled is not None
+    if isinstance(written, All) and isinstance(compiled, All):
+        return [
+            x
+            for w, c in zip(written.items, compiled.items, strict=True)
+            for x in _failing(w, c, fact)
+        ]
+    if evaluate(compiled, fact):
+        return []
+    return [describe(written)]
 
 
 def to_json(report: CheckReport, *, with_classes: bool = True) -> dict[str, Any]:
@@ -215,6 +263,7 @@ def to_json(report: CheckReport, *, with_classes: bool = True) -> dict[str, Any]
                 "event_type": g.event_type,
                 "when": {f: list(v) for f, v in g.when},
                 "classes": g.classes,
+                "unmet": {rid: list(v) for rid, v in g.unmet},
             }
             for g in report.silent
         ],

@@ -42,8 +42,12 @@ def enumeration_date(engine: Engine) -> dt.date:
     one) on which the most of the profile's bodies exist."""
     if engine.profile is None:
         return DEFAULT_DATE
-    start = max(engine.profile.regulation.signed_on, DEFAULT_DATE)
+    signed = engine.profile.regulation.signed_on
+    # a profile may record when the regulation ceased to apply there
     end: dt.date | None = getattr(engine.profile.regulation, "ended_on", None)
+    start = max(signed, DEFAULT_DATE)
+    if end is not None and start > end:
+        start = signed
     bounds = {start}
     for p in engine.parties:
         for d in (p.valid_from, p.valid_to and p.valid_to + dt.timedelta(days=1)):

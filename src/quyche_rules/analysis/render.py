@@ -7,9 +7,12 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from quyche_rules.analysis.check import CheckReport
+from quyche_rules.analysis.check import NO_ONE, CheckReport
 from quyche_rules.analysis.classes import ANY
 from quyche_rules.analysis.diff import DiffReport
+
+#: rules shown per silent group in text (the JSON has all)
+MAX_UNMET = 4
 
 
 def _d(day: dt.date | str | None) -> str:
@@ -81,6 +84,13 @@ def check_lines(report: CheckReport, *, classes: bool = False) -> Iterator[str]:
     )
     for g in report.silent:
         yield f"  {g.event_type} ({g.classes}): {_when(g.when)}"
+        if not g.unmet:
+            yield "      không quy tắc nào nghe loại này / no rule listens to this type"
+        for rid, conds in g.unmet[:MAX_UNMET]:
+            why = NO_ONE if conds == (NO_ONE,) else f"thiếu / unmet {'; '.join(conds)}"
+            yield f"      {rid}: {why}"
+        if len(g.unmet) > MAX_UNMET:
+            yield f"      … (+{len(g.unmet) - MAX_UNMET} quy tắc / rules; --json lists all)"
 
 
 def _when(when: tuple[tuple[str, tuple[str, ...]], ...]) -> str:

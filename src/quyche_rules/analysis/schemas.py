@@ -113,6 +113,12 @@ def check_schema() -> dict[str, Any]:
                             "event_type": {"type": "string"},
                             "when": {"type": "object", "additionalProperties": _STR_LIST},
                             "classes": {"type": "integer", "minimum": 1},
+                            "unmet": {
+                                "type": "object",
+                                "description": "per rule listening to the type, the written "
+                                "conditions the group's first class does not meet",
+                                "additionalProperties": _STR_LIST,
+                            },
                         }
                     ),
                 },
