@@ -85,15 +85,19 @@ def _same_rules_for(old: Engine, new: Engine, event_type: str) -> bool:
     return all(old.rulebook.rules[t.rule_id] == new.rulebook.rules[t.rule_id] for t in a)
 
 
-def diff(old: Engine, new: Engine) -> DiffReport:
-    """Every class whose obligations differ between the two engines (same profile)."""
+def diff(old: Engine, new: Engine, *, skip_unchanged: bool = True) -> DiffReport:
+    """Every class whose obligations differ between the two engines (same profile).
+    ``skip_unchanged=False`` asks every class again, even of the types whose rules,
+    bodies and calendar are equal (the benchmark compares the two)."""
     on = enumeration_date(new)
     types = enumerate_all(
         [(old.rulebook, old.triggers), (new.rulebook, new.triggers)], new.parties, on
     )
     same_env = _same_bodies_and_calendar(old, new)
     unchanged = [
-        t.event_type for t in types if same_env and _same_rules_for(old, new, t.event_type)
+        t.event_type
+        for t in types
+        if skip_unchanged and same_env and _same_rules_for(old, new, t.event_type)
     ]
     classes = [c for t in types if t.event_type not in unchanged for c in t.classes]
     parsed = parse_all(new, classes) if same_env else None
