@@ -16,7 +16,11 @@ no condition tests it.
 The product over fields is enumerated whole when it is at most ``MAX_CLASSES``. Beyond that
 it is split honestly: fields that no trigger (and no rule's parties) joins are independent,
 so each group of joined fields is enumerated on its own with the other fields at their
-"any other value"; the report says so (``partitioned``). Nothing is ever sampled.
+"any other value"; the report says so (``partitioned``). Nothing is ever sampled. (Two
+rules of different groups then meet only where the other groups are at "any other
+value"; a duplicate between them elsewhere would need the product. No type of today's
+rulebook is partitioned: the largest, ``personnel_action``, has all its fields joined, so
+its 25,920 classes are enumerated whole.)
 """
 
 from __future__ import annotations
@@ -227,10 +231,18 @@ def value_classes(
             if not sig:
                 taken.add(str(rep))
         party = info.kind in ("party", "party_list")
-        out.append(ValueClass(name, sig, tuple(members), rep, _label(tuple(members), sig, party)))
+        # a reader sees the classes a condition names first ("co_quan_thuoc_khoi"), then
+        # the bodies in them; the representative is a body
+        shown = sorted(members, key=lambda m: _display_order(registry, m)) if party else members
+        out.append(ValueClass(name, sig, tuple(members), rep, _label(tuple(shown), sig, party)))
     if optional and info.kind == "party" and not any(vc.is_other for vc in out):
         out.append(ValueClass(name, frozenset(), (), None, ABSENT))
     return out
+
+
+def _display_order(registry: PartyRegistry, m: Scalar) -> tuple[bool, str]:
+    p = registry.parties.get(str(m))
+    return (p is None or p.kind is not PartyKind.CLASS, str(m))
 
 
 def _sig_order(sig: frozenset[str], members: list[Scalar]) -> tuple[bool, str]:
