@@ -2,7 +2,7 @@
 (``classes``), the check of each class's obligations (``check``) and the diff of two
 rulebooks class by class (``diff``)."""
 
-from quyche_rules.analysis.check import CheckReport, check, duty_key
+from quyche_rules.analysis.check import CheckReport, check
 from quyche_rules.analysis.classes import EventClass, TypeEnumeration, enumerate_type
 from quyche_rules.analysis.diff import DiffReport, diff
 from quyche_rules.analysis.enumeration import answer, enumerate_all, enumeration_date
@@ -15,7 +15,6 @@ __all__ = [
     "answer",
     "check",
     "diff",
-    "duty_key",
     "enumerate_all",
     "enumerate_type",
     "enumeration_date",

@@ -41,10 +41,11 @@ _INVITES = (Duty.INVITE, Duty.INVITE_OR_NOTIFY)
 DutyKey = tuple[str, str, frozenset[str], str, str | None]
 
 
-def duty_key(ob: Obligation, document: str | None = None) -> DutyKey:
+def _duty_key(ob: Obligation, document: str | None = None) -> DutyKey:
     """When two obligations are the same duty: same basis, obligated body, counterparties,
-    duty and document. The private twin of ``model.obligations.duty_key`` (being added in
-    parallel); switch to it when it lands."""
+    duty and document (within one class, the document is the event's own). The same
+    definition as ``model.obligations.duty_key``, kept private here until this module
+    can use that one."""
     return (
         ob.basis.label,
         ob.obligated.id,
@@ -122,7 +123,7 @@ def duplicates(r: ClassResult) -> list[Duplicate]:
     document = r.cls.event.get("reference")
     seen: dict[DutyKey, list[str]] = {}
     for ob in r.obligations:
-        seen.setdefault(duty_key(ob, document), []).append(ob.rule_id)
+        seen.setdefault(_duty_key(ob, document), []).append(ob.rule_id)
     return [Duplicate(r.cls, k, tuple(ids)) for k, ids in seen.items() if len(ids) > 1]
 
 
