@@ -1,11 +1,29 @@
-"""``quyche rules``: the rulebook as jurists read it (coverage of the text, one rule)."""
+"""``quyche rules``: the rulebook as jurists read it (coverage of the text, one rule, the
+exhaustive check and the diff of two rulebooks; their logic is in ``analysis/``)."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from quyche_rules.cli.common import fail, out, rulebook
+from quyche_rules.cli.common import (
+    BACKENDS,
+    IndentOpt,
+    ProfileOpt,
+    dump,
+    engine_for,
+    fail,
+    out,
+    profile_path,
+    rulebook,
+)
+from quyche_rules.errors import QuycheError
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output (see rules schema)")]
+BackendOpt = Annotated[str, typer.Option("--backend", help=f"one of {', '.join(BACKENDS)}")]
 
 rules_app = typer.Typer(no_args_is_help=True, help="Inspect the rulebook.")
 
@@ -50,3 +68,77 @@ def rules_show(rule_id: str) -> None:
     out.print(f"summary: {escape(rule.summary_en)}")
     if rule.note:
         out.print(f"note: {escape(rule.note)}")
+
+
+@rules_app.command("check")
+def rules_check(
+    profile: ProfileOpt = None,
+    json_out: JsonOpt = False,
+    classes: Annotated[
+        bool, typer.Option("--classes", help="list every class with its obligations")
+    ] = False,
+    backend: BackendOpt = "auto",
+    indent: IndentOpt = None,
+) -> None:
+    """Every event class the rules tell apart: duplicates, conflicts, silent classes.
+    Exits 1 on a duplicate, a conflict or a refused class."""
+    from quyche_rules.analysis.check import check, to_json
+    from quyche_rules.analysis.render import check_lines
+
+    report = check(engine_for(backend, profile))
+    if json_out:
+        dump(to_json(report), indent)
+    else:
+        for line in check_lines(report, classes=classes):
+            typer.echo(line)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@rules_app.command("diff")
+def rules_diff(
+    old_dir: Path,
+    new_dir: Path,
+    profile: ProfileOpt = None,
+    json_out: JsonOpt = False,
+    classes: Annotated[
+        bool, typer.Option("--classes", help="also list every changed class on its own")
+    ] = False,
+    backend: BackendOpt = "auto",
+    indent: IndentOpt = None,
+) -> None:
+    """What an edit changes: for every event class whose obligations change, what appears
+    (+) and what disappears (-). Identical rulebooks give an empty diff."""
+    from quyche_rules.analysis.diff import diff, to_json
+    from quyche_rules.analysis.render import diff_lines
+    from quyche_rules.engine.engine import Engine
+
+    if backend not in BACKENDS:
+        fail(f"--backend: must be one of {', '.join(BACKENDS)}")
+    engines = []
+    for d in (old_dir, new_dir):
+        if not d.is_dir():
+            fail(f"{d}: not a rules directory")
+        try:
+            engines.append(Engine(rules_dir=d, backend=backend, profile=profile_path(profile)))  # type: ignore[arg-type]
+        except QuycheError as exc:
+            fail(f"{d}: {exc}")
+    report = diff(engines[0], engines[1])
+    for e in engines:
+        e.close()
+    if json_out:
+        dump(to_json(report), indent)
+    else:
+        for line in diff_lines(report, str(old_dir), str(new_dir), classes=classes):
+            typer.echo(line)
+
+
+@rules_app.command("schema")
+def rules_schema(kind: Annotated[str, typer.Argument(help="check or diff")]) -> None:
+    """JSON Schema of ``rules check --json`` or ``rules diff --json``."""
+    from quyche_rules.analysis.schemas import check_schema, diff_schema
+
+    schemas = {"check": check_schema, "diff": diff_schema}
+    if kind not in schemas:
+        fail(f"kind: must be check or diff, got {kind!r}")
+    dump(schemas[kind](), indent=2)
