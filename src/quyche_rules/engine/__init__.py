@@ -6,9 +6,11 @@ service, pages, cli. ``quyche_rules.engine`` keeps the names it had as a module.
 
 from quyche_rules.engine.engine import (
     DUE_MEMO_SIZE,
+    BackendInUse,
     BackendName,
     DutyEntry,
     Engine,
+    choose_backend,
     default_engine,
     duties_of,
     explain,
@@ -18,9 +20,11 @@ from quyche_rules.engine.facts import compile_triggers, fact_value, get_field, p
 
 __all__ = [
     "DUE_MEMO_SIZE",
+    "BackendInUse",
     "BackendName",
     "DutyEntry",
     "Engine",
+    "choose_backend",
     "compile_triggers",
     "default_engine",
     "duties_of",
