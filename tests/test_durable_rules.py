@@ -123,3 +123,16 @@ def test_install_script_refuses_a_source_with_another_hash(tmp_path: Path) -> No
     r = _install(str(venv / "bin" / "python"), DURABLE_RULES_SDIST=str(fake))
     assert r.returncode == 1, r.stdout
     assert r.stderr.count("\n") == 1 and "refusing to build it" in r.stderr, r.stderr
+
+
+def test_docs_show_the_patch_in_full_and_the_pinned_hash() -> None:
+    """The docs are where a reviewer reads what is changed in durable-rules: they must show
+    the patch the script applies, byte for byte, and the hash the script checks."""
+    docs = (ROOT / "docs" / "durable-rules.md").read_text(encoding="utf-8")
+    patches = sorted((ROOT / "scripts" / "durable-rules").glob("*.patch"))
+    assert patches
+    for patch in patches:
+        assert patch.read_text(encoding="utf-8") in docs, patch.name
+    script = INSTALL.read_text(encoding="utf-8")
+    pinned = next(line for line in script.splitlines() if line.startswith("SHA256="))
+    assert pinned.removeprefix("SHA256=") in docs
