@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from quyche_rules.engine.backends import durable_missing, durable_version
 from quyche_rules.engine.engine import Engine
 from quyche_rules.rulebook.loader import RULES_DIR, Rulebook, load_rulebook
 
@@ -18,6 +19,23 @@ ROOT = Path(__file__).resolve().parents[1]
 # The suite must not write into the user's home: the rule files' parse cache (issue 10) goes
 # to a directory of this run (a test that needs another sets its own with monkeypatch).
 os.environ.setdefault("QUYCHE_CACHE_DIR", tempfile.mkdtemp(prefix="quyche-test-cache-"))
+
+
+def pytest_report_header() -> str:
+    """Which durable-rules this run tests, or why the durable backend's tests will fail."""
+    missing = durable_missing()
+    if missing is None:
+        return f"durable-rules: {durable_version()}"
+    return f"durable-rules: MISSING, the durable backend's tests fail: {missing}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    missing = durable_missing()
+    if missing is not None:
+        terminalreporter.write_line(
+            f"durable-rules: {missing}: the durable backend's tests failed for that reason",
+            red=True,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -92,6 +92,7 @@ def test_receipt_names_rulebook_versions_and_input(
     assert rc["rulebook_hash"] == engine.rulebook.content_hash
     assert rc["package_version"] == package_version()
     assert rc["backend"] == engine.backend.name
+    assert rc["backend_reason"] == engine.backend_choice.reason
     assert "pydantic" in rc["backend_versions"]
     assert rc["profile"] is None
     assert r1["obligations"][0]["due"] == canonical[0].due.isoformat() == "2025-02-11"
@@ -221,7 +222,10 @@ def test_openapi_is_3_1_from_library_models(client: TestClient) -> None:
 
 
 def test_health_and_readiness(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok"
+    # which engine answers, and why: never a silent fallback
+    assert health["backend"] in ("durable", "python") and health["backend_reason"]
     r = client.get("/readyz")
     assert r.status_code == 200 and r.json()["database"] is True
 

@@ -54,7 +54,9 @@ def _main_options(
     ] = None,
     version: Annotated[
         bool,
-        typer.Option("--version", help="print the version and the rulebook's content hash"),
+        typer.Option(
+            "--version", help="print the version, the rulebook's content hash and the engine in use"
+        ),
     ] = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -68,6 +70,11 @@ def _main_options(
         typer.echo(
             f"quyche-rules {__version__} rulebook sha256:{book.content_hash} ({book.directory})"
         )
+        # which matcher answers `auto` here, and why: the fallback must never be silent
+        from quyche_rules.engine.engine import choose_backend
+
+        use = choose_backend("auto")
+        typer.echo(f"bộ máy / engine: {use.name} — {use.reason_vi} / {use.reason}")
         raise typer.Exit(0)
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())

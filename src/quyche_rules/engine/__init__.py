@@ -13,9 +13,11 @@ from quyche_rules._lazy import exports
 if TYPE_CHECKING:
     from quyche_rules.engine.engine import (
         DUE_MEMO_SIZE,
+        BackendInUse,
         BackendName,
         DutyEntry,
         Engine,
+        choose_backend,
         default_engine,
         duties_of,
         explain,
@@ -26,10 +28,12 @@ if TYPE_CHECKING:
 __getattr__ = exports(
     __name__,
     {
+        "BackendInUse": "quyche_rules.engine.engine",
         "BackendName": "quyche_rules.engine.engine",
         "DUE_MEMO_SIZE": "quyche_rules.engine.engine",
         "DutyEntry": "quyche_rules.engine.engine",
         "Engine": "quyche_rules.engine.engine",
+        "choose_backend": "quyche_rules.engine.engine",
         "compile_triggers": "quyche_rules.engine.facts",
         "default_engine": "quyche_rules.engine.engine",
         "duties_of": "quyche_rules.engine.engine",
@@ -43,9 +47,11 @@ __getattr__ = exports(
 
 __all__ = [
     "DUE_MEMO_SIZE",
+    "BackendInUse",
     "BackendName",
     "DutyEntry",
     "Engine",
+    "choose_backend",
     "compile_triggers",
     "default_engine",
     "duties_of",

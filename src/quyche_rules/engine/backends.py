@@ -30,11 +30,13 @@ import hashlib
 import itertools
 import json
 import os
+import platform
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Any, Protocol
 
 from quyche_rules.errors import QuycheError, excerpt
@@ -210,11 +212,33 @@ def reference_match(triggers: list[CompiledTrigger], fact: Fact) -> frozenset[st
 
 
 def durable_available() -> bool:
+    return durable_missing() is None
+
+
+def durable_missing() -> str | None:
+    """Why durable-rules cannot be used on this Python (one line), or None when it imports.
+
+    On Python ≥ 3.13 the released 2.0.28 does not build; ``scripts/install-durable-rules``
+    builds it patched (docs/durable-rules.md), so the message says how to get it."""
     try:
         import durable.engine  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    except ImportError as exc:
+        missing = exc.name in ("durable", "durable.engine")
+        what = "is not installed" if missing else f"does not load ({exc})"
+        return (
+            f"durable-rules {what} on Python {platform.python_version()}; "
+            "build it with scripts/install-durable-rules PYTHON (see docs/durable-rules.md)"
+        )
+    return None
+
+
+def durable_version() -> str | None:
+    """The installed durable-rules distribution's version (``+quyche.N``: the patched
+    build of ``scripts/install-durable-rules``), or None."""
+    try:
+        return metadata.version("durable-rules")
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _to_durable(cond: Condition) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import os
 import threading
 from collections.abc import Mapping
@@ -25,7 +26,8 @@ from quyche_rules.engine.backends import (
     DurableBackend,
     Fact,
     PythonBackend,
-    durable_available,
+    durable_missing,
+    durable_version,
 )
 from quyche_rules.engine.facts import compile_triggers, fact_value, get_field, projection
 from quyche_rules.errors import QuycheError, excerpt
@@ -47,6 +49,55 @@ from quyche_rules.rulebook.conditions import describe
 from quyche_rules.rulebook.loader import Rule, Rulebook, load_rulebook
 
 BackendName = Literal["auto", "durable", "python"]
+
+_log = logging.getLogger(__name__)
+_fallback_logged = False  # the fallback is announced once per process, not per engine
+_fallback_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class BackendInUse:
+    """Which matcher answers and why. ``quyche --version``, receipts and ``/healthz`` show
+    it, so the pure-Python fallback is never mistaken for durable-rules, the engine of
+    record (on Python ≥ 3.13 durable-rules needs ``scripts/install-durable-rules``)."""
+
+    name: Literal["durable", "python"]
+    #: one line in English (a stable JSON field): ``requested``, or ``auto: …``
+    reason: str
+    #: the same in Vietnamese, for people
+    reason_vi: str
+
+
+def choose_backend(requested: BackendName = "auto") -> BackendInUse:
+    """The backend ``Engine(backend=requested)`` uses. ``durable`` without durable-rules is
+    refused (one line saying how to install it); ``auto`` falls back to ``python`` and
+    logs one warning per process."""
+    global _fallback_logged
+    if requested == "python":
+        return BackendInUse("python", "requested", "được yêu cầu")
+    missing = durable_missing()
+    if requested == "durable":
+        if missing is not None:
+            raise QuycheError(f"backend durable: {missing}")
+        return BackendInUse("durable", "requested", "được yêu cầu")
+    if missing is None:
+        v = durable_version() or "?"
+        return BackendInUse(
+            "durable",
+            f"auto: durable-rules {v} is installed",
+            f"tự chọn: durable-rules {v} đã được cài",
+        )
+    with _fallback_lock:
+        if not _fallback_logged:
+            _fallback_logged = True
+            _log.warning("backend auto → python (không có durable-rules): %s", missing)
+    return BackendInUse(
+        "python",
+        f"auto: {missing}",
+        "tự chọn: durable-rules không dùng được trên Python này "
+        "(scripts/install-durable-rules cài nó)",
+    )
+
 
 #: bound of an engine's memo of computed deadlines (see ``Engine._due``)
 DUE_MEMO_SIZE = 8192
@@ -135,13 +186,11 @@ class Engine:
         self._order = {
             rid: n for n, rid in enumerate(sorted(self.rulebook.rules, key=self._rule_sort))
         }
-        if backend == "auto":
-            backend = "durable" if durable_available() else "python"
-        if backend == "durable" and not durable_available():
-            raise QuycheError("the durable-rules backend is not installed on this Python")
+        #: which backend answers and why (``quyche --version``, receipts, ``/healthz``)
+        self.backend_choice = choose_backend(backend)
         self.backend: Backend = (
             DurableBackend(self.triggers, memo_size=durable_memo)
-            if backend == "durable"
+            if self.backend_choice.name == "durable"
             else PythonBackend(self.triggers)
         )
 

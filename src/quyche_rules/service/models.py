@@ -149,6 +149,14 @@ class DecisionOut(BaseModel):
 
 class HealthOut(BaseModel):
     status: str
+    backend: str | None = Field(
+        default=None, description="engine backend that answers: durable or python"
+    )
+    backend_reason: str | None = Field(
+        default=None,
+        description="why: `requested`, or `auto: …` (durable-rules installed, or not "
+        "installed on this Python so the pure-Python matcher answers)",
+    )
 
 
 class ReadyOut(BaseModel):

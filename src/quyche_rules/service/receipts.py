@@ -36,6 +36,11 @@ class Receipt(BaseModel):
     rulebook_version: str = Field(description="version of the package that ships the rulebook")
     package_version: str
     backend: str = Field(description="engine backend that matched the event: durable or python")
+    backend_reason: str = Field(
+        default="",
+        description="why that backend answered: `requested`, or `auto: …` (durable-rules "
+        "installed, or not installed on this Python so the pure-Python matcher answered)",
+    )
     backend_versions: dict[str, str] = Field(
         description="versions of the libraries the answer depends on"
     )
@@ -72,6 +77,7 @@ class ReceiptMaker:
     def __init__(self, engine: Engine) -> None:
         self.rulebook_hash = engine.rulebook.content_hash
         self.backend = engine.backend.name
+        self.backend_reason = engine.backend_choice.reason
         versions = {"python": platform.python_version()}
         for dist in ("pydantic", "durable-rules"):
             v = _version(dist)
@@ -90,6 +96,7 @@ class ReceiptMaker:
             rulebook_version=package_version(),
             package_version=package_version(),
             backend=self.backend,
+            backend_reason=self.backend_reason,
             backend_versions=self.backend_versions,
             profile=self.profile,
             input_sha256=input_hash(canonical_input),

@@ -14,8 +14,11 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", response_model=HealthOut)
-def healthz() -> Any:
-    return HealthOut(status="ok")
+def healthz(svc: Svc) -> Any:
+    """Alive, and which engine answers: an operator sees at once whether the pure-Python
+    fallback stands in for durable-rules."""
+    choice = svc.engine.backend_choice
+    return HealthOut(status="ok", backend=choice.name, backend_reason=choice.reason)
 
 
 @router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut}})
