@@ -82,6 +82,8 @@ class RuleView:
     quote: str
     summary_en: str
     note: str | None
+    summary_vi: str = ""
+    note_vi: str | None = None
 
 
 @dataclass
@@ -92,6 +94,7 @@ class UnitView:
     own_anchor: bool  # False for an article-level unit: the article's section holds the id
     status: Coverage
     reason: str | None
+    reason_vi: str | None = None
     rules: list[RuleView] = field(default_factory=list)
 
 
@@ -186,6 +189,8 @@ class ViewBuilder:
             quote=rule.quote,
             summary_en=rule.summary_en,
             note=rule.note,
+            summary_vi=rule.summary_vi,
+            note_vi=rule.note_vi,
         )
 
     def articles(self) -> list[ArticleView]:
@@ -213,6 +218,7 @@ class ViewBuilder:
                         own_anchor=basis.clause is not None,
                         status=status,
                         reason=na.reason if na is not None else None,
+                        reason_vi=na.reason_vi if na is not None else None,
                         rules=[self.rule(r) for r in rules],
                     )
                 )

@@ -42,6 +42,8 @@ def rule_out(rule: Rule) -> RuleOut:
         summary_en=rule.summary_en,
         note=rule.note,
         file=rule.file,
+        summary_vi=rule.summary_vi,
+        note_vi=rule.note_vi,
     )
 
 
@@ -49,7 +51,12 @@ def rule_out(rule: Rule) -> RuleOut:
 def list_rules(svc: Svc, who: Caller) -> Any:
     book = svc.engine.rulebook
     rules = sorted(book, key=lambda r: (r.basis, r.id))
-    return [RuleBrief(id=r.id, basis=BasisOut.of(r.basis), summary_en=r.summary_en) for r in rules]
+    return [
+        RuleBrief(
+            id=r.id, basis=BasisOut.of(r.basis), summary_en=r.summary_en, summary_vi=r.summary_vi
+        )
+        for r in rules
+    ]
 
 
 @router.get("/rules/{rule_id}", response_model=RuleOut, summary="One rule with its quote")
