@@ -163,10 +163,7 @@ class ViewBuilder:
     def rule(self, rule: Rule) -> RuleView:
         words, gloss, _ = DUTIES[rule.duty]
         form_vi, form_en = FORMS[rule.form]
-        triggers: list[Phrase] = []
-        if rule.standing:
-            triggers.append(self.phrases.template("standing"))
-        triggers += [self.phrases.trigger(t, self.parties) for t in rule.event_triggers]
+        triggers = self.phrases.rule_sentences(rule, self.parties)
         if rule.deadline is None:
             deadline = self.phrases.template("no_deadline")
         else:

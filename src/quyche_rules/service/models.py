@@ -100,6 +100,10 @@ class RuleOut(BaseModel):
     file: str
     summary_vi: str = ""
     note_vi: str | None = None
+    when_vi: list[str] = Field(
+        default_factory=list, description="every trigger as a Vietnamese sentence"
+    )
+    when_en: list[str] = Field(default_factory=list, description="the same sentences in English")
 
 
 class PartyInfo(BaseModel):
