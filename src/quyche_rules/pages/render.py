@@ -20,6 +20,7 @@ from typing import Any
 import jinja2
 
 from quyche_rules.engine.engine import Engine
+from quyche_rules.model.vocabulary import DUTIES
 from quyche_rules.pages.form import Option, event_forms
 from quyche_rules.pages.phrases import Phrase, Phrasebook, default_phrasebook
 from quyche_rules.pages.views import TRIGGER_KINDS, Links, ViewBuilder
@@ -97,7 +98,14 @@ class Pages:
     def literate(self) -> str:
         """The regulation article by article, each clause and point with its rules beside
         it, or the reason it has none."""
-        return self._render("literate.html", "literate", articles=self._views.articles())
+        articles = self._views.articles()
+        used = sorted({p for a in articles for u in a.units for r in u.rules for p in r.party_ids})
+        parties = self.engine.parties.parties
+        filters = {
+            "bodies": [Option(p, Phrase(parties[p].name_vi, parties[p].name_en)) for p in used],
+            "duties": [Option(d.value, Phrase(vi, en)) for d, (vi, en, _) in DUTIES.items()],
+        }
+        return self._render("literate.html", "literate", articles=articles, filters=filters)
 
     def bodies(self) -> str:
         """The index of every party of the registry, each linked to its duties page."""

@@ -84,6 +84,10 @@ class RuleView:
     note: str | None
     summary_vi: str = ""
     note_vi: str | None = None
+    #: for the literate view's filters: the duty's code, the parties' ids, a deadline or not
+    duty_code: str = ""
+    party_ids: tuple[str, ...] = ()
+    has_deadline: bool = False
 
 
 @dataclass
@@ -188,6 +192,9 @@ class ViewBuilder:
             note=rule.note,
             summary_vi=rule.summary_vi,
             note_vi=rule.note_vi,
+            duty_code=rule.duty.value,
+            party_ids=tuple(p for p in (rule.obligated, *rule.counterparties) if p[:1] != "@"),
+            has_deadline=rule.deadline is not None,
         )
 
     def articles(self) -> list[ArticleView]:
