@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # The suite must not write into the user's home: the rule files' parse cache (issue 10) goes
 # to a directory of this run (a test that needs another sets its own with monkeypatch).
 os.environ.setdefault("QUYCHE_CACHE_DIR", tempfile.mkdtemp(prefix="quyche-test-cache-"))
+# The CLI speaks Vietnamese by default; the suite's older tests read its English (the words
+# scripts match on, "error: ..."). tests/test_i18n.py removes this to test the default.
+os.environ.setdefault("QUYCHE_LANG", "en")
 
 
 def pytest_report_header() -> str:

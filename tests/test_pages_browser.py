@@ -427,7 +427,8 @@ def test_ask_a_request_received_before_tet_gives_art_3_1_with_its_due_date_and_r
     art31 = rows.filter(has_text="Điều 3.1").filter(
         has_text=engine.parties.parties[REQUESTED].name_vi
     )
-    expect(art31.first).to_contain_text(due.isoformat())
+    expect(art31.first).to_contain_text(due.strftime("%d/%m/%Y"))  # dates for people
+    expect(art31.first).to_contain_text("không trả lời được xem là đồng ý")
     expect(art31.first.locator("a")).to_have_attribute("href", "/#dieu-3-1")
     obligations = engine.who_must_be_notified(event)
     assert rows.count() == len(obligations)
@@ -491,7 +492,7 @@ def _morning(page: Page, live: Live, key: str, as_of: dt.date) -> None:
     page.locator("#m-key").fill(key)
     page.locator("#m-as-of").fill(as_of.isoformat())
     page.locator("#morning button[type=submit]").click()  # "Xem", or "Show" in English
-    expect(page.locator("#report-status")).to_contain_text(as_of.isoformat())
+    expect(page.locator("#report-status")).to_contain_text(as_of.strftime("%d/%m/%Y"))
 
 
 def test_the_morning_view_follows_the_readme_case_to_consent(
@@ -513,15 +514,15 @@ def test_the_morning_view_follows_the_readme_case_to_consent(
     expect(page.locator("#report-status")).to_contain_text(name)
     expect(owes).to_have_count(1)
     expect(owes.first).to_have_attribute("data-state", "awaiting")
-    expect(owes.first.locator(".due")).to_have_text(first_due.isoformat())
+    expect(owes.first.locator(".due")).to_contain_text(first_due.strftime("%d/%m/%Y"))
     expect(owes.first).to_contain_text(str(request["reference"]))
     expect(owes.first.get_by_role("link", name="Điều 3.1")).to_have_attribute("href", "/#dieu-3-1")
     expect(consent).to_have_count(0)
 
     _morning(page, live, live.keys[REQUESTED], first_due + dt.timedelta(days=1))
     expect(owes.first).to_have_attribute("data-state", "extended")
-    expect(owes.first.locator(".due")).to_contain_text(new_due.isoformat())
-    expect(owes.first.locator(".due")).to_contain_text(first_due.isoformat())  # ban đầu
+    expect(owes.first.locator(".due")).to_contain_text(new_due.strftime("%d/%m/%Y"))
+    expect(owes.first.locator(".due")).to_contain_text(first_due.strftime("%d/%m/%Y"))
     _shot(page, "morning", full_page=True)
 
     after = new_due + dt.timedelta(days=1)
@@ -529,7 +530,7 @@ def test_the_morning_view_follows_the_readme_case_to_consent(
     expect(owes).to_have_count(0)
     expect(consent).to_have_count(1)
     expect(consent.first).to_have_attribute("data-state", "consent")
-    expect(consent.first.locator(".state")).to_contain_text(after.isoformat())
+    expect(consent.first.locator(".state")).to_contain_text(after.strftime("%d/%m/%Y"))
     # the requester sees the same case, as owed to it, from its own key
     _morning(page, live, live.keys[REQUESTER], new_due)
     expect(page.locator("[data-group='owed_to'] tbody tr")).to_have_count(1)
@@ -627,3 +628,60 @@ def test_axe_finds_no_violation_in_answers_nor_in_english(
     _morning(page, live, live.keys[REQUESTED], dt.date(2025, 2, 12))
     expect(page.locator("[data-group='owes'] tbody tr")).to_have_count(1)
     assert _violations(page) == []
+
+
+def test_the_morning_view_records_an_extension_and_an_answer(page: Page, live: Live) -> None:
+    """A clerk's workplace: with the requested body's key, record an extension with its new
+    reply date, then the answer, through POST /v1/track, and see the case move; the
+    requester's key may not answer in the requested body's name (the same checks as for
+    systems). The key stays in the tab (sessionStorage), never in the URL."""
+    ref = "77-CV/ĐUK"
+    event = {
+        "type": "coordination_requested",
+        "date": "2026-03-02",
+        "reference": ref,
+        "requester": REQUESTER,
+        "requested": REQUESTED,
+        "received_on": "2026-03-02",
+    }
+    res = httpx.post(live.url + "v1/track", json=event, headers=live.auth(REQUESTER))
+    assert res.status_code == 200, res.text
+    row = page.locator("[data-group='owes'] tbody tr").filter(has_text=ref)
+
+    page.goto(live.url + "morning")
+    _morning(page, live, live.keys[REQUESTED], dt.date(2026, 3, 4))
+    expect(row).to_have_attribute("data-state", "awaiting")
+    expect(row.locator("td.doc")).to_contain_text(ref)  # the document number, then the id
+    assert "qk_" not in page.url
+    form = row.locator("form.act")
+    form.get_by_label("Việc / Action").select_option("extension")
+    form.get_by_label("Ngày / Date").fill("2026-03-04")
+    form.get_by_label("Ngày trả lời mới / New reply date").fill("2026-03-31")
+    form.get_by_role("button", name="Ghi / Record").click()
+    expect(page.locator("#report-status")).to_contain_text("recorded #")
+    expect(row).to_have_attribute("data-state", "extended")
+    expect(row.locator(".due")).to_contain_text("31/03/2026")
+    _shot(page, "morning-workplace", full_page=True)
+
+    # another visit in the same tab: the key is still there
+    page.goto(live.url + "morning")
+    expect(page.locator("#m-key")).to_have_value(live.keys[REQUESTED])
+    page.locator("#m-as-of").fill("2026-03-05")
+    page.locator("#morning button[type=submit]").click()
+    form = row.locator("form.act")
+    form.get_by_label("Việc / Action").select_option("answer")
+    form.get_by_label("Ngày / Date").fill("2026-03-05")
+    form.get_by_role("button", name="Ghi / Record").click()
+    expect(page.locator("#report-status")).to_contain_text("recorded #")
+    expect(row).to_have_count(0)  # answered on time: no longer owed
+
+    # the requester's key sees its own pending case but may not answer for another body
+    other = {**event, "reference": "78-CV/ĐUK"}
+    assert httpx.post(live.url + "v1/track", json=other, headers=live.auth(REQUESTER)).is_success
+    page.locator("#m-forget").click()
+    expect(page.locator("#m-key")).to_have_value("")
+    _morning(page, live, live.keys[REQUESTER], dt.date(2026, 3, 5))
+    owed = page.locator("[data-group='owed_to'] tbody tr").filter(has_text="78-CV/ĐUK")
+    owed.locator("form.act").get_by_label("Việc / Action").select_option("answer")
+    owed.locator("form.act").get_by_role("button", name="Ghi / Record").click()
+    expect(page.get_by_role("alert")).to_contain_text("403")

@@ -166,6 +166,7 @@ def test_java_client_against_live_server(live: Live, tmp_path: Path) -> None:
         timeout=60,
     )
     assert bad.returncode == 1
-    assert bad.stderr.strip() == (
-        'notify: HTTP 401 {"detail":"Authorization: unknown or revoked API key"}'
+    # the body's detail as before, then its title (in the language Accept-Language asks)
+    assert bad.stderr.strip().startswith(
+        'notify: HTTP 401 {"detail":"Authorization: unknown or revoked API key","title":"'
     )

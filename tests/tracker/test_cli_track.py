@@ -51,7 +51,8 @@ def test_morning_report_due_date_extension_then_consent(tmp_path: Path) -> None:
     assert [(c["due"], c["state"]) for c in s["owes"]] == [("2025-02-20", "extended")]
     s = status("2025-02-21")
     assert s["owes"] == [] and s["consent"][0]["consent_since"] == "2025-02-21"
-    human = track(db, "status", "--party", "ban_noi_chinh_tinh_uy", "--as-of", "2025-02-21")
+    argv = ["--lang", "vi", "track", "status", "--party", "ban_noi_chinh_tinh_uy"]
+    human = runner.invoke(app, [*argv, "--as-of", "2025-02-21", "--db", str(db)])
     assert "xem là đồng ý" in human.output and "Ban Nội chính Tỉnh ủy" in human.output
     shown = track(db, "show", s["consent"][0]["id"][:6], "--json")
     kinds = [h["kind"] for h in json.loads(shown.output)["history"]]

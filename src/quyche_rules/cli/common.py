@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 
 from quyche_rules.errors import QuycheError, one_line
+from quyche_rules.i18n import _
 from quyche_rules.io.yamlio import (
     ENV_MAX_EVENT_BYTES,
     Limits,
@@ -118,5 +119,5 @@ MaxBytes = Annotated[
 
 def fail(message: str) -> NoReturn:
     """Print ``error: <message>`` as one line on stderr and exit with status 2."""
-    typer.echo(f"error: {one_line(message)}", err=True)
+    typer.echo(_("error: {message}", message=one_line(message)), err=True)
     raise typer.Exit(2)

@@ -26,6 +26,7 @@ from quyche_rules.cli.schema import schema_app
 from quyche_rules.cli.serve import serve_app
 from quyche_rules.cli.track import track_app
 from quyche_rules.errors import QuycheError, one_line
+from quyche_rules.i18n import _, from_env, language, set_language
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -59,8 +60,17 @@ def _main_options(
         ),
     ] = False,
     profile: ProfileOpt = None,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="vi | en: language of the output (default: $QUYCHE_LANG, vi)"),
+    ] = None,
 ) -> None:
     """Who must notify, consult, invite or inform whom under the Quy chế phối hợp."""
+    if lang is not None and lang.strip().lower() not in ("vi", "en"):
+        raise typer.BadParameter("must be vi or en", param_hint="--lang")
+    before = language()
+    from_env(lang)
+    ctx.call_on_close(lambda: set_language(before))  # the library keeps its own default
     options["rules_dir"] = rules_dir
     options["profile"] = profile
     if version:
@@ -89,6 +99,8 @@ def main(argv: list[str] | None = None) -> None:
     its type, still on one line, with status 2.
     """
     code: int
+    before = language()
+    from_env(_lang_arg(argv if argv is not None else sys.argv[1:]))  # for errors before --lang
     try:
         rv = app(args=argv, standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
@@ -99,15 +111,18 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         code = 1
     except MemoryError:
-        code = _last_line("out of memory")
+        code = _last_line(_("out of memory"))
     except Exception as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # no arguments: show the help
             typer.echo(getattr(exc, "format_message", str)(), err=True)
             code = 2
         elif hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # usage errors
-            code = _last_line(f"usage: {exc.format_message()}")
+            code = _last_line(_("usage: {message}", message=exc.format_message()))
         else:
-            code = _last_line(f"internal error ({type(exc).__name__}): {exc}")
+            code = _last_line(
+                _("internal error ({kind}): {message}", kind=type(exc).__name__, message=exc)
+            )
+    set_language(before)
     try:
         sys.stdout.flush()
     except BrokenPipeError:
@@ -116,7 +131,18 @@ def main(argv: list[str] | None = None) -> None:
     raise SystemExit(code)
 
 
+def _lang_arg(argv: list[str]) -> str | None:
+    """``--lang`` as given on the command line, read before the parser runs so that a
+    usage error is already in the chosen language."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+    return None
+
+
 def _last_line(message: str) -> int:
     with contextlib.suppress(Exception):
-        sys.stderr.write(f"error: {one_line(message)}\n")
+        sys.stderr.write(_("error: {message}", message=one_line(message)) + "\n")
     return 2

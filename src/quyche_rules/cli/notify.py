@@ -25,6 +25,7 @@ from quyche_rules.cli.common import (
     read_event_arg,
 )
 from quyche_rules.errors import QuycheError
+from quyche_rules.i18n import _, format_date, language
 from quyche_rules.io.jsonin import flat_json_event
 from quyche_rules.io.yamlio import (
     Limits,
@@ -34,9 +35,30 @@ from quyche_rules.io.yamlio import (
 
 
 def _due_cell(o: Any) -> str:
+    """The due date as people read it, with what silence means when the text says it."""
     if o.due is None:
-        return "—" if o.due_computation is None else "(ngày nhận chưa rõ)"
-    return str(o.due.isoformat()) + (" (tạm tính)" if o.due_provisional else "")
+        cell = "—" if o.due_computation is None else _("(date received not given)")
+    else:
+        cell = format_date(o.due) + (" " + _("(provisional)") if o.due_provisional else "")
+    if o.silence_means == "consent":
+        cell += "\n" + _("no answer by the due date counts as consent")
+    return cell
+
+
+def _name(p: Any) -> str:
+    """A body's official name, as the text writes it (in English output too)."""
+    return str(p.name_vi)
+
+
+def _parties_cell(o: Any) -> str:
+    """The counterparties; a class the event did not narrow is said to be one, since the
+    clerk must still choose which member is meant."""
+    cell = "\n".join(escape(_name(c)) for c in o.counterparties)
+    if o.unresolved_class:
+        cell += (
+            "\n[yellow]" + escape(_("a class still to be narrowed: name the body")) + "[/yellow]"
+        )
+    return cell
 
 
 def notify(
@@ -68,7 +90,7 @@ def notify(
         _notify_jsonl(engine_for(backend, profile), event_files or ["-"], limits)
         return
     if not event_files:
-        fail("EVENT_FILES: give at least one event file, or - for stdin")
+        fail(_("EVENT_FILES: give at least one event file, or - for stdin"))
     results = []
     engine = None  # built after the first event is read: bad input is refused at once
     for path in event_files:
@@ -86,17 +108,17 @@ def notify(
         )
         return
     for path, obs in results:
-        table = Table(
-            title=f"{escape(path)}: {len(obs)} nghĩa vụ", show_lines=True, title_justify="left"
-        )
-        for col in ("Căn cứ", "Cơ quan có trách nhiệm", "Nghĩa vụ", "Đối với", "Hạn"):
+        title = _("{path}: {count} obligations", path=escape(path), count=len(obs))
+        table = Table(title=title, show_lines=True, title_justify="left")
+        for col in (_("Basis"), _("Body responsible"), _("Duty"), _("Towards"), _("Due")):
             table.add_column(col, overflow="fold")
         for o in obs:
+            duty = o.duty_vi if language() == "vi" else o.duty.value.replace("_", " ")
             table.add_row(
                 o.basis.label,
-                escape(o.obligated.name_vi),
-                f"{o.duty_vi}\n[dim]{o.rule_id}[/dim]",
-                "\n".join(escape(c.name_vi) for c in o.counterparties),
+                escape(_name(o.obligated)),
+                f"{escape(duty)}\n[dim]{o.rule_id}[/dim]",
+                _parties_cell(o),
                 _due_cell(o),
             )
         out.print(table)

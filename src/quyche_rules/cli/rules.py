@@ -21,6 +21,9 @@ from quyche_rules.cli.common import (
     rulebook,
 )
 from quyche_rules.errors import QuycheError
+from quyche_rules.i18n import _, language
+from quyche_rules.model.vocabulary import DUTIES, FORMS
+from quyche_rules.pages.phrases import default_phrasebook
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output (see rules schema)")]
 BackendOpt = Annotated[str, typer.Option("--backend", help=f"one of {', '.join(BACKENDS)}")]
@@ -41,11 +44,18 @@ def rules_coverage() -> None:
             if rules:
                 status = ", ".join(r.id for r in rules)
             elif na is not None:
-                status = f"[dim]không áp dụng: {escape(na.reason)}[/dim]"
+                reason = na.reason_vi if language() == "vi" else na.reason
+                status = "[dim]" + escape(_("non-actionable: {reason}", reason=reason)) + "[/dim]"
             else:
-                status, missing = "[red]CHƯA MÃ HÓA[/red]", missing + 1
+                status, missing = f"[red]{escape(_('NOT ENCODED'))}[/red]", missing + 1
             out.print(f"  {basis}: {status}")
-    out.print(f"{len(book.rules)} rules; {missing} unit(s) not accounted for")
+    out.print(
+        _(
+            "{rules} rules; {missing} unit(s) not accounted for",
+            rules=len(book.rules),
+            missing=missing,
+        )
+    )
     if missing:
         raise typer.Exit(1)
 
@@ -56,18 +66,38 @@ def rules_show(rule_id: str) -> None:
     book = rulebook()
     rule = book.rules.get(rule_id)
     if rule is None:
-        fail(f"rule: unknown rule id {rule_id!r}")
-    out.print(f"[bold]{rule.id}[/bold]  ({rule.basis}, {escape(rule.file)})")
-    out.print(f"„{escape(rule.quote)}“")
-    out.print(f"obligated: {rule.obligated}; counterparties: {', '.join(rule.counterparties)}")
-    out.print(f"duty: {rule.duty.value}; form: {rule.form.value}")
-    for label in rule.trigger_labels():
-        out.print(f"trigger: {escape(label)}")
+        fail(_("rule: unknown rule id {rule_id}", rule_id=repr(rule_id)))
+    vi = language() == "vi"
+    parties = engine_for("python").parties
+
+    def name(ref: str) -> str:
+        if ref.startswith("@"):
+            label = default_phrasebook().field(ref[1:])
+            return _("the body the event names as “{field}”", field=label.vi if vi else label.en)
+        p = parties.parties[ref]
+        return str(p.name_vi)  # official names, as the text writes them
+
+    def line(label: str, text: str) -> None:
+        out.print(f"[bold]{escape(label)}:[/bold] {escape(text)}", highlight=False)
+
+    out.print(f"[bold]{rule.id}[/bold]  ({rule.basis}, {escape(rule.file)})", highlight=False)
+    out.print(f"„{escape(rule.quote)}“", highlight=False)
+    line(_("Who"), f"{name(rule.obligated)} ({rule.obligated})")
+    line(_("Towards"), "; ".join(f"{name(c)} ({c})" for c in rule.counterparties))
+    duty, form = DUTIES[rule.duty], FORMS[rule.form]
+    line(_("Duty"), f"{duty[0] if vi else duty[1]} ({rule.duty.value})")
+    line(_("Form"), f"{form[0] if vi else form[1]} ({rule.form.value})")
+    for sentence in default_phrasebook().rule_sentences(rule, parties):
+        line(_("When"), sentence.vi if vi else sentence.en)
     if rule.deadline is not None:
-        out.print(f"deadline: {rule.deadline.id} ({rule.deadline.working_days} working days)")
-    out.print(f"summary: {escape(rule.summary_en)}")
+        days = rule.deadline.working_days
+        text = _("{days} working days ({policy})", days=days, policy=rule.deadline.id)
+        if rule.deadline.silence_means == "consent":
+            text += "; " + _("no answer by the due date counts as consent")
+        line(_("Deadline"), text)
+    line(_("Summary"), rule.summary_vi if vi else rule.summary_en)
     if rule.note:
-        out.print(f"note: {escape(rule.note)}")
+        line(_("Jurist's note"), (rule.note_vi or rule.note) if vi else rule.note)
 
 
 @rules_app.command("check")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from rich.table import Table
 
 from quyche_rules.cli.common import fail
 from quyche_rules.errors import QuycheError
+from quyche_rules.i18n import N_, _, format_date, language
 from quyche_rules.io.yamlio import parse_yaml
 
 track_app = typer.Typer(no_args_is_help=True, help=__doc__)
@@ -43,7 +45,7 @@ def _date(value: str | None, place: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        fail(f"{place}: {value!r} is not an ISO date (YYYY-MM-DD)")
+        fail(_("{place}: {value} is not an ISO date (YYYY-MM-DD)", place=place, value=repr(value)))
 
 
 @contextmanager
@@ -63,7 +65,7 @@ def _tracker(db: str | None) -> Iterator[Any]:
     except QuycheError as exc:
         fail(str(exc))
     except SQLAlchemyError as exc:
-        fail(f"--db: cannot open the database: {first_line(exc)}")
+        fail(_("--db: cannot open the database: {reason}", reason=first_line(exc)))
     try:
         yield t
     except QuycheError as exc:
@@ -79,9 +81,9 @@ def _read(path: str) -> Any:
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        fail(f"{name}: cannot read ({exc.strerror})")
+        fail(_("{name}: cannot read ({reason})", name=name, reason=exc.strerror))
     except UnicodeDecodeError:
-        fail(f"{name}: not UTF-8")
+        fail(_("{name}: not UTF-8", name=name))
     try:
         return parse_yaml(text, file=name)
     except QuycheError as exc:
@@ -101,47 +103,148 @@ def record(
             r = t.record(data)
         except QuycheError as exc:
             fail(f"{name}: {exc}")
-        verb = "recorded" if r.created else "already recorded"
-        typer.echo(f"{verb} #{r.seq} {r.event_type}")
+        if r.created:
+            typer.echo(_("recorded #{seq} {type}", seq=r.seq, type=r.event_type))
+        else:
+            typer.echo(_("already recorded #{seq} {type}", seq=r.seq, type=r.event_type))
         for cid in r.opened:
             c = t.case(cid, r.event_date)
             typer.echo(
-                f"case {cid}: {t.name(c.obligated)} answers {t.name(c.requester)} "
-                f"by {c.due.isoformat()} ({c.rule_id})"
+                _(
+                    "case {case}: {obligated} answers {requester} by {due} ({rule})",
+                    case=cid,
+                    obligated=t.name(c.obligated),
+                    requester=t.name(c.requester),
+                    due=_day(c.due),
+                    rule=c.rule_id,
+                )
             )
         for cid in r.acts_on:
-            typer.echo(f"acts on case {cid}")
+            typer.echo(_("acts on case {case}", case=cid))
         if getattr(data, "get", None) and data.get("in_reply_to") and not r.acts_on:
-            typer.echo(f"note: no recorded case answers to {data['in_reply_to']!r} yet", err=True)
+            ref = repr(data["in_reply_to"])
+            typer.echo(_("note: no recorded case answers to {ref} yet", ref=ref), err=True)
         for rid in r.no_due:
-            typer.echo(f"note: {rid}: no due date (received_on not given), no case", err=True)
+            typer.echo(
+                _("note: {rule}: no due date (received_on not given), no case", rule=rid),
+                err=True,
+            )
+
+
+def _day(d: dt.date) -> str:
+    """A date for people: dd/mm/yyyy in Vietnamese; ISO in English, which scripts parse."""
+    return format_date(d) if language() == "vi" else d.isoformat()
+
+
+def _state(state: Any) -> str:
+    from quyche_rules.tracker.model import STATE_VI
+
+    return STATE_VI[state] if language() == "vi" else str(state.value).replace("_", " ")
+
+
+#: the tracker's history lines (English data of the fold), as messages to translate
+_D = r"(\d{4}-\d{2}-\d{2})"
+_HISTORY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), msg)
+    for p, msg in (
+        (rf"^no answer by {_D}: deemed consent$", N_("no answer by {0}: deemed consent")),
+        (rf"^no answer by {_D}$", N_("no answer by {0}")),
+        (r"^answered on time$", N_("answered on time")),
+        (rf"^answered late \(due {_D}\)$", N_("answered late (due {0})")),
+        (r"^answer received; case already (\w+)$", N_("answer received; case already {0}")),
+        (r"^extension ignored: case already (\w+)$", N_("extension ignored: case already {0}")),
+        (
+            r"^extension without a reply date: due unchanged$",
+            N_("extension without a reply date: due unchanged"),
+        ),
+        (
+            rf"^reply date {_D} not after due {_D}: due unchanged \(an extension never shortens\)$",
+            N_("reply date {0} not after due {1}: due unchanged (an extension never shortens)"),
+        ),
+        (rf"^extended: due {_D} → {_D}$", N_("extended: due {0} → {1}")),
+        (
+            r"^disagreement noted; request already withdrawn$",
+            N_("disagreement noted; request already withdrawn"),
+        ),
+        (
+            r"^parties disagree: (\S+) reports up \(Điều 2\.2\)$",
+            N_("parties disagree: {0} reports up (Art. 2.2)"),
+        ),
+        (r"^withdrawal noted; case already (\w+)$", N_("withdrawal noted; case already {0}")),
+        (r"^request withdrawn$", N_("request withdrawn")),
+        (rf"^(\w+) (.*): ([\w.-]+), due {_D}$", N_("{0} {1}: {2}, due {3}")),
+    )
+)
+
+
+#: the history's kinds (data) as words
+_KINDS = {
+    "opened": N_("opened"),
+    "answered": N_("answered"),
+    "extension": N_("extension"),
+    "disagreement": N_("disagreement"),
+    "escalated": N_("escalated"),
+    "withdrawn": N_("withdrawn"),
+    "consent": N_("consent"),
+    "overdue": N_("overdue"),
+}
+
+
+def _states() -> dict[str, Any]:
+    from quyche_rules.tracker.model import CaseState
+
+    return {s.value: s for s in CaseState}
+
+
+def _history_text(text: str, t: Any) -> str:
+    """A history line in the reader's language, its dates and states in words."""
+    for pattern, msg in _HISTORY:
+        m = pattern.match(text)
+        if m is None:
+            continue
+        parts: list[str] = []
+        for g in m.groups():
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", g):
+                parts.append(_day(dt.date.fromisoformat(g)))
+            elif g in _states():
+                parts.append(_state(_states()[g]))
+            elif "_" in g and t.name(g) != g:
+                parts.append(t.name(g))
+            else:
+                parts.append(g)
+        return _(msg).format(*parts)
+    return text
 
 
 def _table(cases: tuple[Any, ...], t: Any) -> Table:
-    from quyche_rules.tracker.model import STATE_VI
-
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for col in ("Hồ sơ", "Văn bản", "Cơ quan phải trả lời", "Cho", "Hạn", "Trạng thái"):
+    cols = (_("Case"), _("Document"), _("Body to answer"), _("To"), _("Due"), _("State"))
+    for col in cols:
         table.add_column(col, overflow="fold")
     for c in cases:
-        due = c.due.isoformat() + (" (tạm tính)" if c.due_provisional else "")
+        due = _day(c.due) + (" " + _("(provisional)") if c.due_provisional else "")
         if c.due != c.original_due:
-            due += f"\n(ban đầu {c.original_due.isoformat()})"
-        state = STATE_VI[c.state]
+            due += "\n" + _("(first {date})", date=_day(c.original_due))
+        if c.silence_means == "consent" and c.state.value in ("awaiting", "extended"):
+            due += "\n" + _("no answer by the due date counts as consent")
+        state = _state(c.state)
         if c.consent_since:
-            state += f"\ntừ {c.consent_since.isoformat()}"
-        table.add_row(c.id, c.reference, t.name(c.obligated), t.name(c.requester), due, state)
+            state += "\n" + _("since {date}", date=_day(c.consent_since))
+        obligated = t.name(c.obligated)
+        if getattr(c, "unresolved_class", False):
+            obligated += "\n" + _("a class still to be narrowed: name the body")
+        table.add_row(c.id, c.reference, obligated, t.name(c.requester), due, state)
     return table
 
 
 #: The groups of a status, in order: (attribute, count label, section title).
 _SECTIONS = (
-    ("owes", "phải trả lời", "Phải trả lời"),
-    ("due_soon", "sắp đến hạn", "Sắp đến hạn (≤ 3 ngày)"),
-    ("overdue", "quá hạn", "Quá hạn"),
-    ("owed_to", "chờ cơ quan khác", "Chờ cơ quan khác trả lời"),
-    ("consent", "xem là đồng ý", "Quá hạn không phản hồi: xem là đồng ý (Điều 3.1)"),
-    ("escalated", "báo cáo cấp trên", "Không thống nhất, báo cáo cấp trên (Điều 2.2)"),
+    ("owes", N_("to answer"), N_("To answer")),
+    ("due_soon", N_("due soon"), N_("Due soon (≤ 3 days)")),
+    ("overdue", N_("overdue"), N_("Overdue")),
+    ("owed_to", N_("awaiting others"), N_("Awaiting other bodies' answers")),
+    ("consent", N_("deemed consent"), N_("No answer by the due date: deemed consent (Art. 3.1)")),
+    ("escalated", N_("escalated"), N_("No agreement, reported up (Art. 2.2)")),
 )
 
 
@@ -161,10 +264,12 @@ def status(
         if as_json:
             typer.echo(json.dumps(status_to_json(s), ensure_ascii=False, indent=2))
             return
-        groups = [(short, title, getattr(s, attr)) for attr, short, title in _SECTIONS]
-        _out.print(f"Ngày {s.as_of.isoformat()} — {t.name(s.party)}", highlight=False)
-        _out.print(" · ".join(f"{short} {len(g)}" for short, _, g in groups), highlight=False)
-        for _, title, group in groups:
+        groups = [(_(short), _(title), getattr(s, attr)) for attr, short, title in _SECTIONS]
+        day_line = _("Date {date} — {party}", date=_day(s.as_of), party=t.name(s.party))
+        _out.print(day_line, highlight=False)
+        _out.print(_("Silence rule (Art. 3.1): no answer by the due date counts as consent."))
+        _out.print(" · ".join(f"{short} {len(g)}" for short, _t, g in groups), highlight=False)
+        for _s, title, group in groups:
             if group and not (group is s.due_soon and s.due_soon == s.owes):
                 _out.print(f"\n{title}:", highlight=False)
                 _out.print(_table(group, t))
@@ -178,7 +283,7 @@ def show(
     db: DbOption = None,
 ) -> None:
     """The full history of one case."""
-    from quyche_rules.tracker.model import STATE_VI, case_to_json
+    from quyche_rules.tracker.model import case_to_json
 
     day = _date(as_of, "--as-of")
     with _tracker(db) as t:
@@ -186,13 +291,21 @@ def show(
         if as_json:
             typer.echo(json.dumps(case_to_json(c), ensure_ascii=False, indent=2))
             return
-        typer.echo(f"case {c.id}: {c.reference} ({c.rule_id})")
-        typer.echo(f"  {t.name(c.obligated)} answers {t.name(c.requester)}")
-        typer.echo(f"  due {c.due.isoformat()} (first {c.original_due.isoformat()})")
-        typer.echo(f"  state: {c.state.value} — {STATE_VI[c.state]}")
+        typer.echo(_("case {case}: {ref} ({rule})", case=c.id, ref=c.reference, rule=c.rule_id))
+        typer.echo(
+            "  " + _("{obligated} answers {requester}", obligated=t.name(c.obligated),
+                     requester=t.name(c.requester))
+        )  # fmt: skip
+        typer.echo(
+            "  " + _("due {due} (first {first})", due=_day(c.due), first=_day(c.original_due))
+        )
+        if c.silence_means == "consent":
+            typer.echo("  " + _("no answer by the due date counts as consent"))
+        typer.echo("  " + _("state: {code} — {words}", code=c.state.value, words=_state(c.state)))
         for h in c.history:
             seq = f"#{h.seq}" if h.seq >= 0 else "  "
-            typer.echo(f"  {h.date.isoformat()} {seq:>4} {h.kind}: {h.text}")
+            kind = _(_KINDS.get(h.kind, h.kind))
+            typer.echo(f"  {_day(h.date)} {seq:>4} {kind}: {_history_text(h.text, t)}")
 
 
 @track_app.command()
@@ -209,5 +322,5 @@ def ics(
     try:
         file.write_bytes(data)
     except OSError as exc:
-        fail(f"{file}: cannot write ({exc.strerror})")
-    typer.echo(f"wrote {file}")
+        fail(_("{file}: cannot write ({reason})", file=file, reason=exc.strerror))
+    typer.echo(_("wrote {file}", file=file))

@@ -300,6 +300,7 @@ class Engine:
             conditions=obligation.conditions,
             note=rule.note,
             rule_file=rule.file,
+            note_vi=rule.note_vi,
         )
 
     # --- building obligations ---------------------------------------------------------------
@@ -382,6 +383,8 @@ class Engine:
             note=rule.note,
             fixed_parties=self._fixed_parties(rule) if fixed else None,
             has_deadline=rule.deadline is not None,
+            summary_vi=rule.summary_vi,
+            note_vi=rule.note_vi,
         )
 
     def _fixed_parties(self, rule: Rule) -> tuple[tuple[PartyOut, tuple[PartyOut, ...]], ...]:

@@ -66,6 +66,9 @@ class Obligation(BaseModel):
     #: true when a party of the obligation is still a class (e.g. "lãnh đạo các cơ quan
     #: thuộc Khối") because the event did not say which member is meant: narrow it
     unresolved_class: bool = False
+    #: the summary and the reading note in Vietnamese (the English fields stay)
+    summary_vi: str = ""
+    note_vi: str | None = None
 
 
 class Explanation(BaseModel):
@@ -80,6 +83,7 @@ class Explanation(BaseModel):
     conditions: tuple[str, ...]
     note: str | None
     rule_file: str
+    note_vi: str | None = None
 
 
 _new = object.__new__
@@ -126,6 +130,8 @@ class ObligationTemplate:
         note: str | None,
         fixed_parties: tuple[tuple[PartyOut, tuple[PartyOut, ...]], ...] | None,
         has_deadline: bool,
+        summary_vi: str = "",
+        note_vi: str | None = None,
     ) -> ObligationTemplate:
         # the same keys, in the same order, as Obligation.model_fields
         base: dict[str, Any] = dict.fromkeys(Obligation.model_fields)
@@ -146,6 +152,8 @@ class ObligationTemplate:
             summary_en=summary_en,
             note=note,
             unresolved_class=False,
+            summary_vi=summary_vi,
+            note_vi=note_vi,
         )
         tpl = cls(rule_id, has_deadline, fixed_parties, base, None)
         if fixed_parties is not None and not has_deadline:

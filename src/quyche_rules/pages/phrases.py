@@ -23,7 +23,7 @@ from quyche_rules.model.event_checks import condition_fields
 from quyche_rules.model.parties import PartyRegistry
 from quyche_rules.model.vocabulary import PERIODS
 from quyche_rules.rulebook.conditions import All, AnyOf, Condition, Contains, Eq, In
-from quyche_rules.rulebook.loader import EventTrigger
+from quyche_rules.rulebook.loader import EventTrigger, Rule
 
 PHRASES_FILE = Path(__file__).resolve().parent / "phrases.yaml"
 
@@ -152,6 +152,58 @@ class Phrasebook:
             return head
         cond = self.condition(trig.condition, trig.event_type, parties)
         return Phrase(f"{head.vi} ({cond.vi})", f"{head.en} ({cond.en})")
+
+    # --- "Khi nào" as a sentence -------------------------------------------------------------
+
+    def _clause(self, cond: Condition, event_type: str, parties: PartyRegistry) -> Phrase:
+        """A condition as part of a sentence: "{field} là {value}", yes/no tests as their
+        own words, alternatives spelt out with "hoặc" (never a "|")."""
+        t = self.template
+        if isinstance(cond, Eq):
+            v = self.value(event_type, cond.field, cond.value, parties)
+            if isinstance(cond.value, bool):
+                return v
+            return t("s_equals").fill(field=_lower_first(self.field(cond.field)), value=v)
+        if isinstance(cond, In):
+            values = [self.value(event_type, cond.field, v, parties) for v in cond.values]
+            joined = Phrase.join(t("one_of_joiner"), values)
+            return t("s_equals").fill(field=_lower_first(self.field(cond.field)), value=joined)
+        if isinstance(cond, Contains):
+            v = self.value(event_type, cond.field, cond.value, parties)
+            return t("s_contains").fill(field=_lower_first(self.field(cond.field)), value=v)
+        items = [self._clause(c, event_type, parties) for c in cond.items]
+        if isinstance(cond, All):
+            return Phrase.join(t("s_all_joiner"), items)
+        assert isinstance(cond, AnyOf)
+        return t("s_any_of").fill(items=Phrase.join(t("s_any_joiner"), items))
+
+    def sentence(self, trig: EventTrigger, parties: PartyRegistry) -> Phrase:
+        """One trigger as a sentence: what happens, then the conditions in words."""
+        if trig.period is not None:
+            return self.template(f"s_period_{trig.period.value}")
+        head = self.event(trig.event_type)
+        if trig.condition is None:
+            return self.template("s_plain").fill(head=head)
+        cond = self._clause(trig.condition, trig.event_type, parties)
+        return self.template("s_event").fill(head=head, cond=_lower_first(cond))
+
+    def rule_sentences(self, rule: Rule, parties: PartyRegistry) -> list[Phrase]:
+        """Every "when" of a rule as sentences: standing first, then its triggers."""
+        out = [self.template("s_standing")] if rule.standing else []
+        return out + [self.sentence(t, parties) for t in rule.event_triggers]
+
+
+def _lower_first(p: Phrase) -> Phrase:
+    """A label that starts a sentence elsewhere continues one here ("Giai đoạn" →
+    "giai đoạn"), unless it begins with a name (two capitals, as in "Đảng ủy Khối")."""
+
+    def low(s: str) -> str:
+        words = s.split(" ", 2)
+        if len(words) > 1 and words[1][:1].isupper():
+            return s
+        return s[:1].lower() + s[1:]
+
+    return Phrase(low(p.vi), low(p.en))
 
 
 def load_phrasebook(path: Path = PHRASES_FILE) -> Phrasebook:

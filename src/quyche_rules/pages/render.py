@@ -9,6 +9,7 @@ party names are data and never become markup.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 import jinja2
 
 from quyche_rules.engine.engine import Engine
+from quyche_rules.model.vocabulary import DUTIES
 from quyche_rules.pages.form import Option, event_forms
 from quyche_rules.pages.phrases import Phrase, Phrasebook, default_phrasebook
 from quyche_rules.pages.views import TRIGGER_KINDS, Links, ViewBuilder
@@ -49,6 +51,16 @@ def _env() -> jinja2.Environment:
     )
 
 
+def _footer(content_hash: str) -> dict[str, str]:
+    """Which rulebook produced a page, for a reader holding a printout: its hash, the
+    package version and the day the page was generated (dd/mm/yyyy, Vietnam time)."""
+    from quyche_rules import __version__
+    from quyche_rules.i18n import format_date
+
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).date()
+    return {"hash": content_hash[:16], "version": __version__, "date": format_date(today)}
+
+
 @dataclass(frozen=True)
 class Pages:
     """The pages of one engine's rulebook.
@@ -71,6 +83,7 @@ class Pages:
             .render(
                 links=self.links,
                 stats={"rules": len(book.rules), "units": len(book.regulation.units)},
+                footer=_footer(book.content_hash),
                 page=page,
                 ask_href=self.ask_href,
                 morning_href=self.morning_href,
@@ -85,7 +98,14 @@ class Pages:
     def literate(self) -> str:
         """The regulation article by article, each clause and point with its rules beside
         it, or the reason it has none."""
-        return self._render("literate.html", "literate", articles=self._views.articles())
+        articles = self._views.articles()
+        used = sorted({p for a in articles for u in a.units for r in u.rules for p in r.party_ids})
+        parties = self.engine.parties.parties
+        filters = {
+            "bodies": [Option(p, Phrase(parties[p].name_vi, parties[p].name_en)) for p in used],
+            "duties": [Option(d.value, Phrase(vi, en)) for d, (vi, en, _) in DUTIES.items()],
+        }
+        return self._render("literate.html", "literate", articles=articles, filters=filters)
 
     def bodies(self) -> str:
         """The index of every party of the registry, each linked to its duties page."""
@@ -113,7 +133,11 @@ class Pages:
         )
 
     def morning(
-        self, *, status_url: str = "/v1/track/status", ics_url: str = "/v1/track/ics"
+        self,
+        *,
+        status_url: str = "/v1/track/status",
+        ics_url: str = "/v1/track/ics",
+        track_url: str = "/v1/track",
     ) -> str:
         """The tracker's morning view: the body's key typed in, the page asks ``status_url``
         (the JSON of ``quyche track status --json``) and shows every group, each case with
@@ -135,6 +159,7 @@ class Pages:
             groups=[{"key": k, "label": label} for k, label in MORNING_GROUPS],
             status_url=status_url,
             ics_url=ics_url,
+            track_url=track_url,
         )
 
 
@@ -166,3 +191,12 @@ def write_site(engine: Engine, out_dir: Path) -> list[Path]:
             shutil.copyfile(src, static_out / src.name)
             written.append(static_out / src.name)
     return written
+
+
+def error_page(status: int, title: str, message: str, back: str, lang: str) -> str:
+    """A 404 or 500 page for a person (the service's ``/v1/`` keeps answering JSON)."""
+    return (
+        _env()
+        .get_template("error.html")
+        .render(status=status, title=title, message=message, back=back, lang=lang)
+    )

@@ -82,6 +82,12 @@ class RuleView:
     quote: str
     summary_en: str
     note: str | None
+    summary_vi: str = ""
+    note_vi: str | None = None
+    #: for the literate view's filters: the duty's code, the parties' ids, a deadline or not
+    duty_code: str = ""
+    party_ids: tuple[str, ...] = ()
+    has_deadline: bool = False
 
 
 @dataclass
@@ -92,6 +98,7 @@ class UnitView:
     own_anchor: bool  # False for an article-level unit: the article's section holds the id
     status: Coverage
     reason: str | None
+    reason_vi: str | None = None
     rules: list[RuleView] = field(default_factory=list)
 
 
@@ -160,10 +167,7 @@ class ViewBuilder:
     def rule(self, rule: Rule) -> RuleView:
         words, gloss, _ = DUTIES[rule.duty]
         form_vi, form_en = FORMS[rule.form]
-        triggers: list[Phrase] = []
-        if rule.standing:
-            triggers.append(self.phrases.template("standing"))
-        triggers += [self.phrases.trigger(t, self.parties) for t in rule.event_triggers]
+        triggers = self.phrases.rule_sentences(rule, self.parties)
         if rule.deadline is None:
             deadline = self.phrases.template("no_deadline")
         else:
@@ -186,6 +190,11 @@ class ViewBuilder:
             quote=rule.quote,
             summary_en=rule.summary_en,
             note=rule.note,
+            summary_vi=rule.summary_vi,
+            note_vi=rule.note_vi,
+            duty_code=rule.duty.value,
+            party_ids=tuple(p for p in (rule.obligated, *rule.counterparties) if p[:1] != "@"),
+            has_deadline=rule.deadline is not None,
         )
 
     def articles(self) -> list[ArticleView]:
@@ -213,6 +222,7 @@ class ViewBuilder:
                         own_anchor=basis.clause is not None,
                         status=status,
                         reason=na.reason if na is not None else None,
+                        reason_vi=na.reason_vi if na is not None else None,
                         rules=[self.rule(r) for r in rules],
                     )
                 )

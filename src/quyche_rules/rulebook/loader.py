@@ -90,13 +90,19 @@ class RuleModel(BaseModel):
     form: Form = Form.UNSPECIFIED
     deadline: str | None = None
     summary_en: str = Field(min_length=1)
+    #: the summary a Vietnamese reader sees first; required, written from the quoted text
+    summary_vi: str = Field(min_length=1)
     note: str | None = None
+    #: the reading note in Vietnamese; required exactly when ``note`` (English) is given
+    note_vi: str | None = None
 
 
 class NonActionableModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     basis: BasisModel
     reason: str = Field(min_length=1)
+    #: why the unit states no duty, in Vietnamese (the English ``reason`` stays)
+    reason_vi: str = Field(min_length=1)
 
 
 class ArticleFileModel(BaseModel):
@@ -155,6 +161,9 @@ class Rule:
     event_triggers: tuple[EventTrigger, ...]
     standing: bool
     file: str
+    #: Vietnamese summary and note (the loader refuses a rule without them)
+    summary_vi: str = ""
+    note_vi: str | None = None
 
     def trigger_labels(self) -> list[str]:
         """The triggers in words, as the CLI and the HTTP service show them."""
@@ -179,6 +188,7 @@ class NonActionable:
     basis: Basis
     reason: str
     file: str
+    reason_vi: str = ""
 
 
 @dataclass
@@ -295,6 +305,8 @@ def _compile_rule(
         form=m.form,
         summary_en=normalize(m.summary_en),
         note=normalize(m.note) if m.note else None,
+        summary_vi=_vietnamese(m.summary_vi, file, rid, "summary_vi"),
+        note_vi=_note_vi(m, file, rid),
         deadline=deadline,
         event_triggers=tuple(triggers),
         standing=standing,
@@ -401,6 +413,38 @@ def content_hash_of(
     return digest.hexdigest()
 
 
+#: letters only Vietnamese writes (with its tone marks): a text without any is not Vietnamese
+_VI_LETTERS = re.compile(
+    "[ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]"
+)
+
+
+def _vietnamese(text: str, file: str, rule_id: str | None, field: str) -> str:
+    """A ``*_vi`` text, normalised; refused when it carries no Vietnamese letter at all, which
+    catches an English sentence pasted in place of the translation."""
+    text = normalize(text)
+    if not _VI_LETTERS.search(text):
+        raise RulebookError(
+            "not Vietnamese (no Vietnamese letter): write it in Vietnamese with diacritics",
+            file=file,
+            rule_id=rule_id,
+            field=field,
+        )
+    return text
+
+
+def _note_vi(m: RuleModel, file: str, rule_id: str) -> str | None:
+    """A rule with a reading note must give it in Vietnamese too (and not the other way:
+    an untranslatable Vietnamese-only note would leave English readers without it)."""
+    if m.note and not m.note_vi:
+        raise RulebookError(
+            "note has no Vietnamese note_vi", file=file, rule_id=rule_id, field="note_vi"
+        )
+    if m.note_vi and not m.note:
+        raise RulebookError("note_vi has no English note", file=file, rule_id=rule_id, field="note")
+    return _vietnamese(m.note_vi, file, rule_id, "note_vi") if m.note_vi else None
+
+
 def _check_complete(book: Rulebook, articles: set[int]) -> None:
     missing_files = sorted(set(book.regulation.titles) - articles)
     if missing_files:
@@ -472,5 +516,6 @@ def _load_article(path: Path, book: Rulebook) -> int:
             raise RulebookError(
                 f"{b} is not a unit of this article", file=file, field=f"non_actionable.{i}"
             )
-        book.non_actionable[b] = NonActionable(b, normalize(na.reason), file)
+        reason_vi = _vietnamese(na.reason_vi, file, None, f"non_actionable.{i}.reason_vi")
+        book.non_actionable[b] = NonActionable(b, normalize(na.reason), file, reason_vi)
     return parsed.article

@@ -21,17 +21,20 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from quyche_rules.engine.engine import Engine
 from quyche_rules.errors import QuycheError
+from quyche_rules.i18n import N_, _, language
 from quyche_rules.model.events import EVENT_TYPES
 from quyche_rules.service.auth import RateLimiter
 from quyche_rules.service.deps import Services
+from quyche_rules.service.language import Language
 from quyche_rules.service.logwriter import DecisionWriter
 from quyche_rules.service.middleware import AccessLog, BodyLimit
 from quyche_rules.service.models import ErrorOut
+from quyche_rules.service.page_headers import PageHeaders
 from quyche_rules.service.receipts import ReceiptMaker, package_version
 from quyche_rules.service.registry import EVENT_ERROR, RegistryScope
 from quyche_rules.service.routers import decisions, health, lookup, notify, queries, track
@@ -98,28 +101,65 @@ def _validation_detail(exc: RequestValidationError) -> str:
     return one_line(f"{where}: {msg}")
 
 
+#: a problem's title by status, translated per request (``detail`` stays the one line that
+#: names the place, in the words systems already match on)
+TITLES = {
+    400: N_("Bad request"),
+    401: N_("Unauthorized"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    413: N_("Payload too large"),
+    415: N_("Unsupported media type"),
+    422: N_("Unprocessable content"),
+    429: N_("Too many requests"),
+    500: N_("Internal server error"),
+    503: N_("Service unavailable"),
+}
+
+
+def _problem(
+    request: Request, status: int, detail: str, headers: Any = None
+) -> JSONResponse | HTMLResponse:
+    """JSON for ``/v1/`` and every system; an HTML page for a person's browser elsewhere
+    (a mistyped body page, a broken link), in the request's language."""
+    title = _(TITLES.get(status, N_("Error")))
+    path = request.url.path
+    wants_html = "text/html" in request.headers.get("accept", "")
+    if wants_html and not path.startswith("/v1/") and status in (404, 500):
+        from quyche_rules.pages.render import error_page
+
+        message = (
+            _("The page you asked for does not exist.")
+            if status == 404
+            else _("Something went wrong on our side; try again later.")
+        )
+        html = error_page(status, title, message, _("Back to the rulebook"), language())
+        return HTMLResponse(html, status_code=status)
+    return JSONResponse(
+        {"detail": one_line(detail), "title": title}, status_code=status, headers=headers
+    )
+
+
 def _install_error_handlers(app: FastAPI) -> None:
-    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    async def http_error(request: Request, exc: Exception) -> JSONResponse | HTMLResponse:
         assert isinstance(exc, StarletteHTTPException)
         detail = str(exc.detail)
         if detail == "There was an error parsing the body":  # FastAPI's words, no place
             detail = "body: cannot be read as UTF-8 JSON"
-        return JSONResponse(
-            {"detail": one_line(detail)},
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
-        )
+        return _problem(request, exc.status_code, detail, getattr(exc, "headers", None))
 
-    async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+    async def validation_error(request: Request, exc: Exception) -> JSONResponse | HTMLResponse:
         assert isinstance(exc, RequestValidationError)
-        return JSONResponse({"detail": _validation_detail(exc)}, status_code=422)
+        return _problem(request, 422, _validation_detail(exc))
 
-    async def quyche_error(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": one_line(str(exc))}, status_code=422)
+    async def quyche_error(request: Request, exc: Exception) -> JSONResponse | HTMLResponse:
+        return _problem(request, 422, str(exc))
 
-    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse | HTMLResponse:
         log.exception("internal error on %s", request.url.path)
-        return JSONResponse({"detail": "internal error"}, status_code=500)
+        return _problem(request, 500, "internal error")
 
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
@@ -179,6 +219,8 @@ def create_app(
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if settings.access_log:
         app.add_middleware(AccessLog)
+    app.add_middleware(PageHeaders)
+    app.add_middleware(Language)
     # outermost: every layer below, and every router, sees the app's registry
     app.add_middleware(RegistryScope, registry=engine.parties if engine.profile else None)
     return app

@@ -51,6 +51,7 @@ class DutyOut(BaseModel):
     counterparties: list[str] = Field(description="party ids, or @field for event-named ones")
     triggers: list[str]
     summary_en: str
+    summary_vi: str = ""
 
 
 class DutiesOut(BaseModel):
@@ -97,6 +98,12 @@ class RuleOut(BaseModel):
     summary_en: str
     note: str | None
     file: str
+    summary_vi: str = ""
+    note_vi: str | None = None
+    when_vi: list[str] = Field(
+        default_factory=list, description="every trigger as a Vietnamese sentence"
+    )
+    when_en: list[str] = Field(default_factory=list, description="the same sentences in English")
 
 
 class PartyInfo(BaseModel):
@@ -112,6 +119,7 @@ class RuleBrief(BaseModel):
     id: str
     basis: BasisOut
     summary_en: str
+    summary_vi: str = ""
 
 
 class ClauseOut(BaseModel):

@@ -40,6 +40,12 @@
     return event;
   };
 
+  // dates for people: dd/mm/yyyy (the JSON keeps ISO 8601)
+  const dmy = (iso) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+    return m ? m[3] + "/" + m[2] + "/" + m[1] : iso;
+  };
+
   const cell = (row, text, href) => {
     const td = row.insertCell();
     if (href) {
@@ -60,9 +66,23 @@
       cell(row, o.basis.label, form.dataset.literate + "#" + anchor(o.basis));
       cell(row, o.obligated.name_vi);
       cell(row, o.duty_vi + " (" + o.duty + ")");
-      cell(row, o.counterparties.map((c) => c.name_vi).join("; "));
-      const due = o.due ? o.due + (o.due_provisional ? " (tạm tính)" : "") : "—";
-      cell(row, due).title = o.due_computation || "";
+      const towards = cell(row, o.counterparties.map((c) => c.name_vi).join("; "));
+      if (o.unresolved_class) {
+        // a class the event did not narrow: the clerk must still say which body is meant
+        const warn = document.createElement("p");
+        warn.className = "unresolved";
+        warn.textContent = "Còn là một nhóm cơ quan: cần ghi rõ cơ quan nào (a class still to be narrowed)";
+        towards.appendChild(warn);
+      }
+      const due = o.due ? dmy(o.due) + (o.due_provisional ? " (tạm tính)" : "") : "—";
+      const dueCell = cell(row, due);
+      dueCell.title = o.due_computation || "";
+      if (o.silence_means === "consent") {
+        const silence = document.createElement("p");
+        silence.className = "silence";
+        silence.textContent = "Quá hạn không trả lời được xem là đồng ý (no answer by then counts as consent)";
+        dueCell.appendChild(silence);
+      }
     }
     table.hidden = obligations.length === 0;
     status.className = "";

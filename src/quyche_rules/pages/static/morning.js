@@ -1,6 +1,9 @@
-// The morning view: with the body's API key, ask the service for the tracker's status
-// (GET status_url?as_of=&party=) and lay out its groups; offer the iCalendar feed, fetched
-// with the same key. Every value from the server is written with textContent, never as HTML.
+// The morning view, a clerk's workplace: with the body's API key (kept for this tab only, in
+// sessionStorage: never in the URL, never in storage that outlives the tab), ask the service
+// for the tracker's status (GET status_url?as_of=&party=), lay out its groups, and record an
+// answer, an extension with its new reply date, a withdrawal or a disagreement on a case
+// through the same POST track_url the systems use (so the same key checks apply); then show
+// the case again. Every value from the server is written with textContent, never as HTML.
 (() => {
   "use strict";
   const form = document.getElementById("morning");
@@ -10,12 +13,25 @@
   const groups = document.querySelectorAll("#report section.group");
   const icsBox = document.getElementById("ics");
   const icsLink = document.getElementById("ics-link");
+  const keyInput = document.getElementById("m-key");
+  const forget = document.getElementById("m-forget");
+  const STORE = "quyche-morning-key";
   let icsParty = null;
   let icsAsOf = "";
 
+  try { keyInput.value = sessionStorage.getItem(STORE) || ""; } catch (e) { /* private mode */ }
   const name = (id) => (lookup.parties[id] || id);
-  const key = () => document.getElementById("m-key").value.trim();
+  const key = () => keyInput.value.trim();
   const headers = () => ({ "Accept": "application/json", "Authorization": "Bearer " + key() });
+  // dates for people: dd/mm/yyyy (the JSON keeps ISO 8601)
+  const dmy = (iso) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+    return m ? m[3] + "/" + m[2] + "/" + m[1] : (iso || "");
+  };
+  const today = () => {
+    const d = new Date();
+    return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
+  };
 
   const cell = (row, text, href) => {
     const td = row.insertCell();
@@ -27,31 +43,93 @@
     } else td.textContent = text;
     return td;
   };
-  const note = (td, text) => {
+  const note = (td, text, cls) => {
     const s = document.createElement("span");
-    s.className = "was";
+    s.className = cls || "was";
     s.textContent = text;
     td.appendChild(s);
+  };
+  const el = (tag, attrs, text) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+
+  // the event each action sends, built from the case (the service checks the key's body)
+  const ACTIONS = {
+    answer: ["Trả lời / Answer", (c, d) => ({ type: "coordination_answered", date: d, requester: c.requester, requested: c.obligated, in_reply_to: c.reference })],
+    extension: ["Gia hạn / Extension", (c, d, by) => ({ type: "coordination_extension_needed", date: d, requester: c.requester, requested: c.obligated, in_reply_to: c.reference, reply_by: by })],
+    withdrawal: ["Rút đề nghị / Withdrawal", (c, d) => ({ type: "coordination_withdrawn", date: d, requester: c.requester, requested: c.obligated, in_reply_to: c.reference })],
+    disagreement: ["Không thống nhất / Disagreement", (c, d) => ({ type: "coordination_disagreement", date: d, lead_party: c.requester, other_parties: [c.obligated], in_reply_to: c.reference })],
+  };
+  const OPEN = ["awaiting", "extended", "overdue", "consent"];
+
+  const actionForm = (c) => {
+    const id = "act-" + c.id;
+    const f = el("form", { "class": "act", "data-case": c.id, "aria-label": "Ghi nhận cho văn bản / Record for " + c.reference });
+    const pick = el("select", { id: id + "-kind", name: "kind" });
+    for (const [k, [label]] of Object.entries(ACTIONS)) pick.appendChild(el("option", { value: k }, label));
+    const date = el("input", { type: "date", id: id + "-date", name: "date", required: "" });
+    date.value = document.getElementById("m-as-of").value || today();
+    const by = el("input", { type: "date", id: id + "-by", name: "reply_by" });
+    const byField = el("span", { "class": "reply-by" });
+    byField.append(el("label", { "for": id + "-by" }, "Ngày trả lời mới / New reply date"), by);
+    const show = () => { byField.hidden = pick.value !== "extension"; by.required = !byField.hidden; };
+    pick.addEventListener("change", show);
+    show();
+    f.append(
+      el("label", { "for": id + "-kind" }, "Việc / Action"), pick,
+      el("label", { "for": id + "-date" }, "Ngày / Date"), date,
+      byField,
+      el("button", { type: "submit" }, "Ghi / Record"),
+    );
+    f.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      if (pick.value === "extension" && !by.value) { fail("Ngày trả lời mới: bắt buộc / New reply date: required"); return; }
+      const event = ACTIONS[pick.value][1](c, date.value, by.value);
+      try {
+        const res = await fetch(form.dataset.trackUrl, {
+          method: "POST",
+          headers: { ...headers(), "Content-Type": "application/json" },
+          body: JSON.stringify(event),
+        });
+        if (!res.ok) { fail(await errorText(res)); return; }
+        const data = await res.json();
+        await refresh();
+        status.textContent += " — " + "Đã ghi / recorded #" + data.record.seq + " (" + c.reference + ")";
+      } catch (e) {
+        fail("Không gửi được / could not send: " + e.message);
+      }
+    });
+    return f;
   };
 
   const row = (body, c) => {
     const tr = body.insertRow();
     tr.dataset.case = c.id;
     tr.dataset.state = c.state;
-    cell(tr, c.id);
-    cell(tr, c.reference);
+    const doc = cell(tr, c.reference);
+    doc.className = "doc";
+    note(doc, "mã hồ sơ / case " + c.id, "case-id");
     const rule = lookup.rules[c.rule_id];
     cell(tr, rule ? rule.label : c.rule_id, rule ? rule.href : null).title = c.rule_id;
     cell(tr, name(c.obligated));
     cell(tr, c.counterparties.map(name).join("; "));
-    const due = cell(tr, c.due);
+    const due = cell(tr, dmy(c.due));
     due.className = "due";
     if (c.due_provisional) note(due, "tạm tính / provisional");
-    if (c.original_due && c.original_due !== c.due) note(due, "ban đầu / first " + c.original_due);
+    if (c.original_due && c.original_due !== c.due) note(due, "ban đầu / first " + dmy(c.original_due));
+    if (c.silence_means === "consent" && (c.state === "awaiting" || c.state === "extended")) {
+      note(due, "quá hạn không trả lời được xem là đồng ý / no answer by then counts as consent", "silence");
+    }
     const st = cell(tr, c.state_vi);
     st.className = "state";
-    if (c.consent_since) note(st, "từ / since " + c.consent_since);
-    if (c.closed_on) note(st, "ngày / on " + c.closed_on);
+    if (c.consent_since) note(st, "từ / since " + dmy(c.consent_since));
+    if (c.closed_on) note(st, "ngày / on " + dmy(c.closed_on));
+    const act = tr.insertCell();
+    act.className = "actions";
+    if (OPEN.includes(c.state)) act.appendChild(actionForm(c));
   };
 
   const show = (data) => {
@@ -69,7 +147,7 @@
     }
     status.className = "";
     status.removeAttribute("role");
-    status.textContent = (data.party ? name(data.party) : "mọi cơ quan / every body") + " — " + data.as_of;
+    status.textContent = (data.party ? name(data.party) : "mọi cơ quan / every body") + " — " + dmy(data.as_of);
     icsParty = data.party;
     icsAsOf = data.as_of;
     icsBox.hidden = !icsParty;
@@ -91,23 +169,36 @@
     return "Lỗi / error " + res.status + ": " + (typeof detail === "string" ? detail : JSON.stringify(detail));
   };
 
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    if (!key()) { fail("Khóa API: bắt buộc / API key: required"); return; }
+  const refresh = async () => {
     const params = new URLSearchParams();
     const asOf = document.getElementById("m-as-of").value;
     const party = document.getElementById("m-party").value;
     if (asOf) params.set("as_of", asOf);
     if (party) params.set("party", party);
+    const res = await fetch(form.dataset.statusUrl + "?" + params, { headers: headers() });
+    if (!res.ok) { fail(await errorText(res)); return false; }
+    show(await res.json());
+    return true;
+  };
+
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (!key()) { fail("Khóa API: bắt buộc / API key: required"); return; }
+    try { sessionStorage.setItem(STORE, key()); } catch (e) { /* private mode: memory only */ }
     status.className = "";
     status.textContent = "…";
     try {
-      const res = await fetch(form.dataset.statusUrl + "?" + params, { headers: headers() });
-      if (!res.ok) { fail(await errorText(res)); return; }
-      show(await res.json());
+      await refresh();
     } catch (e) {
       fail("Không gửi được / could not send: " + e.message);
     }
+  });
+
+  forget.addEventListener("click", () => {
+    try { sessionStorage.removeItem(STORE); } catch (e) { /* nothing kept */ }
+    keyInput.value = "";
+    for (const g of groups) g.hidden = true;
+    icsBox.hidden = true;
   });
 
   // the feed needs the key too, which a plain link cannot carry: fetch it, then save it

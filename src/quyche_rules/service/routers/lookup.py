@@ -12,6 +12,8 @@ from fastapi import APIRouter, HTTPException
 from quyche_rules.model.basis import Basis
 from quyche_rules.model.event_checks import events_json_schema
 from quyche_rules.model.obligations import BasisOut
+from quyche_rules.model.parties import PartyRegistry
+from quyche_rules.pages.phrases import default_phrasebook
 from quyche_rules.rulebook.loader import Rule
 from quyche_rules.service.deps import Caller, Svc
 from quyche_rules.service.models import (
@@ -28,7 +30,8 @@ router = APIRouter(prefix="/v1", tags=["rulebook"])
 _CLAUSE = re.compile(r"^(?:dieu-)?(\d{1,3})(?:[.-](\d{1,3}))?(?:[.-]([a-zđ]))?$")
 
 
-def rule_out(rule: Rule) -> RuleOut:
+def rule_out(rule: Rule, parties: PartyRegistry | None = None) -> RuleOut:
+    when = default_phrasebook().rule_sentences(rule, parties) if parties is not None else []
     return RuleOut(
         id=rule.id,
         basis=BasisOut.of(rule.basis),
@@ -42,6 +45,10 @@ def rule_out(rule: Rule) -> RuleOut:
         summary_en=rule.summary_en,
         note=rule.note,
         file=rule.file,
+        summary_vi=rule.summary_vi,
+        note_vi=rule.note_vi,
+        when_vi=[p.vi for p in when],
+        when_en=[p.en for p in when],
     )
 
 
@@ -49,7 +56,12 @@ def rule_out(rule: Rule) -> RuleOut:
 def list_rules(svc: Svc, who: Caller) -> Any:
     book = svc.engine.rulebook
     rules = sorted(book, key=lambda r: (r.basis, r.id))
-    return [RuleBrief(id=r.id, basis=BasisOut.of(r.basis), summary_en=r.summary_en) for r in rules]
+    return [
+        RuleBrief(
+            id=r.id, basis=BasisOut.of(r.basis), summary_en=r.summary_en, summary_vi=r.summary_vi
+        )
+        for r in rules
+    ]
 
 
 @router.get("/rules/{rule_id}", response_model=RuleOut, summary="One rule with its quote")
@@ -57,7 +69,7 @@ def get_rule(rule_id: str, svc: Svc, who: Caller) -> Any:
     rule = svc.engine.rulebook.rules.get(rule_id)
     if rule is None:
         raise HTTPException(404, f"rule_id: unknown rule id {rule_id!r}")
-    return rule_out(rule)
+    return rule_out(rule, svc.engine.parties)
 
 
 @router.get("/clauses/{ref}", response_model=ClauseOut, summary="One clause of the text")

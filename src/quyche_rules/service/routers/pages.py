@@ -33,6 +33,7 @@ MORNING = "/morning"
 NOTIFY_URL = "/v1/notify"
 STATUS_URL = "/v1/track/status"
 ICS_URL = "/v1/track/ics"
+TRACK_URL = "/v1/track"
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -64,7 +65,9 @@ class PageCache:
                 "literate": self.pages.literate,
                 "bodies": self.pages.bodies,
                 "ask": lambda: self.pages.ask_form(notify_url=NOTIFY_URL),
-                "morning": lambda: self.pages.morning(status_url=STATUS_URL, ics_url=ICS_URL),
+                "morning": lambda: self.pages.morning(
+                    status_url=STATUS_URL, ics_url=ICS_URL, track_url=TRACK_URL
+                ),
                 "body": lambda: self.pages.body(arg),
             }
             html = makers[kind]()

@@ -34,6 +34,7 @@ def duties(party: str, svc: Svc, who: Caller) -> Any:
             counterparties=list(e.rule.counterparties),
             triggers=e.rule.trigger_labels(),
             summary_en=e.rule.summary_en,
+            summary_vi=e.rule.summary_vi,
         )
         for e in entries
     ]

@@ -1,0 +1,35 @@
+"""The language of one request: ``Accept-Language`` picks Vietnamese or English (Vietnamese
+when it names neither), for the request's own context only, and the answer says which it
+used (``Content-Language``; ``Vary: Accept-Language`` so that caches keep both)."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from quyche_rules.i18n import language, negotiate, set_language
+
+
+class Language:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header = next((v for k, v in scope["headers"] if k == b"accept-language"), b"")
+        before = language()
+        lang = set_language(negotiate(header.decode("latin-1")[:400]))
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"content-language", lang.encode()))
+                headers.append((b"vary", b"Accept-Language"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            set_language(before)
