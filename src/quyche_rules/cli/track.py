@@ -211,3 +211,20 @@ def ics(
     except OSError as exc:
         fail(f"{file}: cannot write ({exc.strerror})")
     typer.echo(f"wrote {file}")
+
+
+@track_app.command()
+def rebuild(db: DbOption = None) -> None:
+    """Rebuild the derived tables (cases, acts) from the log: after a restore, or to check
+    that nothing drifted. Idempotent; the log itself is never changed."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from quyche_rules.tracker.rebuild import rebuild as run
+
+    try:
+        line = run(db)
+    except QuycheError as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        fail(f"--db: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}")
+    typer.echo(line)
