@@ -35,7 +35,14 @@ def test_on_an_empty_machine_it_plans_every_system_package(tmp_path: Path) -> No
     r = _run("--dry-run", env={"SETUP_ROOT": str(tmp_path)})
     assert r.returncode == 0, r.stderr
     (line,) = r.stdout.splitlines()  # one line says what it installs
-    for pkg in ("chromium", "chromium-driver", "nginx", "fonts-dejavu-core", "build-essential"):
+    for pkg in (
+        "chromium",
+        "chromium-driver",
+        "nginx",
+        "systemd",
+        "fonts-dejavu-core",
+        "build-essential",
+    ):
         assert f" {pkg} " in f" {line} ", line
     assert "postgresql" in line and "jdk" in line
 
