@@ -1,7 +1,7 @@
 """The package works wherever it is installed: build the wheel, install it into a fresh
 venv outside the checkout, run the CLI and a library query from another directory.
 
-About 30 s (pip's cache makes the dependencies cheap after the first run; the venv is
+About 30-90 s (pip's cache makes the dependencies cheap after the first run; the venv is
 created without pip and filled by this interpreter's pip). ``.ci/run`` does the same from
 the shell before the test suite.
 """
