@@ -77,7 +77,7 @@ def pg_server() -> Iterator[PgServer]:
     service's tests (``new_database()`` gives each test its own empty database)."""
     bindir = find_bindir()
     if bindir is None:
-        pytest.skip("PostgreSQL tests skipped: no initdb/pg_ctl (apt-get install postgresql-15)")
+        pytest.fail("PostgreSQL >= 15 is missing (no initdb/pg_ctl): run scripts/setup-system")
     server = PgServer(bindir)
     try:
         yield server

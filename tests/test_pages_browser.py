@@ -151,7 +151,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[s
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "Debian's chromium is missing: see the browser block of .ci/run"
+    assert CHROMIUM.exists(), "Debian's chromium is missing: run scripts/setup-system"
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:

@@ -294,13 +294,14 @@ def test_existing_events_answer_as_before_with_a_profile_loaded(
 
 
 def test_the_readme_example_runs_and_says_what_it_shows() -> None:
-    """The README's *Concrete bodies* example, run as written from the repository root."""
+    """The integrators' guide's *Concrete bodies* example, run as written from the
+    repository root."""
     import os
     import re
 
     from .conftest import ROOT
 
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "guide-integrators.md").read_text(encoding="utf-8")
     section = text.split("## Concrete bodies", 1)[1]
     code = re.search(r"```python\n(.*?)```", section, re.S)
     assert code is not None
@@ -308,7 +309,7 @@ def test_the_readme_example_runs_and_says_what_it_shows() -> None:
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
-        exec(compile(code.group(1), "README.md", "exec"), ns)  # our own documentation
+        exec(compile(code.group(1), "guide-integrators.md", "exec"), ns)  # our own documentation
     finally:
         os.chdir(cwd)
     ob = ns["ob"]

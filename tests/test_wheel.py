@@ -1,7 +1,7 @@
 """The package works wherever it is installed: build the wheel, install it into a fresh
 venv outside the checkout, run the CLI and a library query from another directory.
 
-About 30 s (pip's cache makes the dependencies cheap after the first run; the venv is
+About 30-90 s (pip's cache makes the dependencies cheap after the first run; the venv is
 created without pip and filled by this interpreter's pip). ``.ci/run`` does the same from
 the shell before the test suite.
 """
@@ -16,8 +16,11 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples/events/03-1-de-nghi-phoi-hop-truoc-tet.yaml"
+PIP = (sys.executable, "-m", "pip", "--disable-pip-version-check", "-q")
 
 
 def _run(*args: str | Path, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
@@ -42,11 +45,47 @@ def test_every_subpackage_is_listed_for_the_wheel() -> None:
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
 
 
-def test_wheel_installed_outside_the_checkout_works(tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    _run(*pip, "wheel", "--no-deps", "-w", dist, ROOT, cwd=tmp_path)
-    (wheel,) = dist.glob("quyche_rules-*.whl")
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dist = tmp_path_factory.mktemp("dist")
+    _run(*PIP, "wheel", "--no-deps", "-w", dist, ROOT, cwd=dist)
+    (built,) = dist.glob("quyche_rules-*.whl")
+    return built
+
+
+def _venv(tmp_path: Path, requirement: str) -> Path:
+    venv = tmp_path / "venv"
+    _run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp_path)
+    _run(*PIP, "--python", venv / "bin" / "python", "install", "-c", ROOT / "constraints.txt",
+         requirement, cwd=tmp_path)  # fmt: skip
+    return venv
+
+
+def test_core_wheel_alone_answers_and_the_command_names_its_extra(
+    wheel: Path, tmp_path: Path
+) -> None:
+    """``pip install quyche-rules``: what a Python system embeds, without the CLI, the
+    tracker or the service; ``quyche`` then says which extra to install."""
+    venv = _venv(tmp_path, str(wheel))
+    query = (
+        "import sys, json, quyche_rules as q; e = q.Engine(profile='dak-lak'); "
+        "obs = e.who_must_be_notified({'type': 'coordination_requested', 'date': '2025-01-23',"
+        " 'requester': 'Đảng ủy Khối', 'requested': 'Ban Nội chính Tỉnh ủy',"
+        " 'received_on': '2025-01-24'}); "
+        "print(json.dumps([obs[0].due.isoformat(), sorted(sys.modules)]))"
+    )
+    due, modules = json.loads(_run(venv / "bin" / "python", "-c", query, cwd=tmp_path).stdout)
+    assert due == "2025-02-11"
+    heavy = {"fastapi", "sqlalchemy", "typer", "rich", "jinja2", "uvicorn", "alembic"}
+    assert not heavy & {m.split(".")[0] for m in modules}
+    proc = subprocess.run(
+        [venv / "bin" / "quyche", "--version"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert proc.returncode == 2 and "pip install 'quyche-rules[cli]'" in proc.stderr
+
+
+def test_wheel_installed_outside_the_checkout_works(wheel: Path, tmp_path: Path) -> None:
+    dist = wheel.parent
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = {
         "quyche_rules/_rules/" + p.relative_to(ROOT / "rules").as_posix()
@@ -55,11 +94,10 @@ def test_wheel_installed_outside_the_checkout_works(tmp_path: Path) -> None:
     }
     assert shipped <= names, sorted(shipped - names)
     assert "quyche_rules/py.typed" in names
+    assert dist.is_dir()
 
-    venv = tmp_path / "venv"
-    _run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp_path)
+    venv = _venv(tmp_path, f"{wheel}[cli,tracker]")
     python = venv / "bin" / "python"
-    _run(*pip, "--python", python, "install", wheel, cwd=tmp_path)
     work = tmp_path / "elsewhere"
     work.mkdir()
     event = work / "event.yaml"
@@ -69,6 +107,15 @@ def test_wheel_installed_outside_the_checkout_works(tmp_path: Path) -> None:
     assert str(venv) in version and "sha256:" in version  # the packaged rules, not ROOT's
     out = _run(venv / "bin" / "quyche", "notify", "--json", event, cwd=work).stdout
     assert json.loads(out)[0]["due"] == "2025-02-11"
+    # a packaged profile by name, from a directory that has no profiles/
+    quyche = venv / "bin" / "quyche"
+    out = _run(quyche, "notify", "--profile", "dak-lak", "--json", event, cwd=work).stdout
+    assert json.loads(out)[0]["due"] == "2025-02-11"
+    assert "dak-lak" in _run(quyche, "profiles", "list", cwd=work).stdout
+    db = work / "tracker.db"
+    _run(quyche, "track", "record", "--db", db, event, cwd=work)
+    rebuilt = _run(quyche, "track", "rebuild", "--db", db, cwd=work).stdout
+    assert rebuilt.startswith("projection rebuilt from 1 records")
     query = (
         "import quyche_rules as q, json, sys; e = q.Engine(); "
         "obs = e.who_must_be_notified({'type': 'coordination_requested', 'date': '2025-01-23',"

@@ -114,3 +114,40 @@ class UnknownPartyError(QuycheError, KeyError):
 
 class DatabaseError(QuycheError):
     """A database that cannot be named, reached or used (bad ``--db`` URL, missing driver)."""
+
+
+#: The extra of ``pyproject.toml`` that brings each optional top-level module. The core
+#: (``pip install quyche-rules``) is what a Python system embeds; everything a person or a
+#: server uses on top of it is an extra, so a missing one is named, not a traceback.
+EXTRA_OF_MODULE = {
+    "typer": "cli",
+    "click": "cli",
+    "rich": "cli",
+    "icalendar": "cli",
+    "sqlalchemy": "tracker",
+    "alembic": "tracker",
+    "platformdirs": "tracker",
+    "psycopg": "postgresql",
+    "psycopg2": "postgresql",
+    "jinja2": "pages",
+    "fastapi": "service",
+    "starlette": "service",
+    "uvicorn": "service",
+    "fastapi_offline": "service",
+}
+
+
+class MissingExtraError(QuycheError):
+    """An optional dependency is not installed: the message names the extra to install."""
+
+    def __init__(self, module: str, extra: str) -> None:
+        self.module = module
+        self.extra = extra
+        super().__init__(f"thiếu gói {module}, cài / install: pip install 'quyche-rules[{extra}]'")
+
+
+def missing_extra(exc: ModuleNotFoundError) -> MissingExtraError | None:
+    """The ``MissingExtraError`` for a module an extra brings, else None (a real bug)."""
+    top = (exc.name or "").split(".")[0]
+    extra = EXTRA_OF_MODULE.get(top)
+    return MissingExtraError(top, extra) if extra is not None else None

@@ -103,11 +103,8 @@ def test_live_server_answers_and_logs_as_json(live: Live) -> None:
     assert "Ban Tổ chức" not in live.log.read_text()
 
 
-@pytest.mark.skipif(
-    shutil.which("javac") is None or shutil.which("java") is None,
-    reason="no JDK (javac) on this machine; .ci/run installs openjdk-17-jdk-headless",
-)
 def test_java_client_against_live_server(live: Live, tmp_path: Path) -> None:
+    assert shutil.which("javac") and shutil.which("java"), "no JDK: run scripts/setup-system"
     subprocess.run(
         ["javac", "-d", str(tmp_path), str(CLIENTS / "QuycheClient.java")],
         check=True,

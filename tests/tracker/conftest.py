@@ -1,6 +1,6 @@
 """Fixtures of the tracker tests: every store test runs on SQLite and on a real,
-throw-away PostgreSQL server (``pg_server``, in the shared ``tests/conftest.py``; skipped,
-with the reason shown, only if no server binary exists on the machine)."""
+throw-away PostgreSQL server (``pg_server``, in the shared ``tests/conftest.py``; failing,
+never skipped, when no server binary exists: ``scripts/setup-system`` installs one)."""
 
 from __future__ import annotations
 

@@ -19,10 +19,19 @@ import time
 import uuid
 from pathlib import Path
 
+#: the oldest PostgreSQL the tracker is tested on (Debian 12 ships 15, Debian 13 ships 17)
+MIN_MAJOR = 15
+
 
 def find_bindir() -> Path | None:
-    """The directory holding initdb and pg_ctl, newest version first; None if absent."""
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    """The directory holding initdb and pg_ctl, newest major version >= 15 first (compared
+    as numbers: "9.6" sorts after "17" as a string); None if absent."""
+    versioned = [
+        (int(Path(d).parent.name), d)
+        for d in glob.glob("/usr/lib/postgresql/*/bin")
+        if Path(d).parent.name.isdigit() and int(Path(d).parent.name) >= MIN_MAJOR
+    ]
+    candidates = [d for _, d in sorted(versioned, reverse=True)]
     on_path = shutil.which("initdb")
     if on_path:
         candidates.append(str(Path(on_path).parent))

@@ -33,7 +33,8 @@ ProfileOpt = Annotated[
     Path | None,
     typer.Option(
         "--profile",
-        help="a deployment profile (a province's concrete bodies); default: $QUYCHE_PROFILE",
+        help="a deployment profile: a packaged name (quyche profiles list) or a file; "
+        "default: $QUYCHE_PROFILE",
     ),
 ]
 
@@ -53,7 +54,8 @@ def profile_path(option: Path | None = None) -> Path | None:
     from quyche_rules.model.profiles import PROFILE_ENV
 
     chosen = option or options["profile"] or os.environ.get(PROFILE_ENV, "").strip() or None
-    return Path(chosen).resolve() if chosen is not None else None
+    # as given: a packaged profile's name stays a name, and an error shows the path typed
+    return Path(chosen) if chosen is not None else None
 
 
 def engine_for(backend: str, profile: Path | None = None) -> Any:

@@ -19,13 +19,14 @@ from quyche_rules.cli.deadline import deadline
 from quyche_rules.cli.duties import duties
 from quyche_rules.cli.keys import keys_app
 from quyche_rules.cli.notify import notify
+from quyche_rules.cli.profiles import profiles_app
 from quyche_rules.cli.render import render_app
 from quyche_rules.cli.rules import rules_app
 from quyche_rules.cli.scenarios import test_app
 from quyche_rules.cli.schema import schema_app
 from quyche_rules.cli.serve import serve_app
 from quyche_rules.cli.track import track_app
-from quyche_rules.errors import QuycheError, one_line
+from quyche_rules.errors import QuycheError, missing_extra, one_line
 from quyche_rules.i18n import _, from_env, language, set_language
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -40,6 +41,7 @@ app.add_typer(render_app, name="render")
 app.add_typer(track_app, name="track")
 app.add_typer(serve_app, name="serve")
 app.add_typer(keys_app, name="keys")
+app.add_typer(profiles_app, name="profiles")
 # a pipe or a file gets room for Vietnamese names; a terminal keeps its own width
 
 
@@ -112,6 +114,9 @@ def main(argv: list[str] | None = None) -> None:
         code = 1
     except MemoryError:
         code = _last_line(_("out of memory"))
+    except ModuleNotFoundError as exc:  # an extra this command needs is not installed
+        err = missing_extra(exc)
+        code = _last_line(str(err) if err else f"internal error (ModuleNotFoundError): {exc}")
     except Exception as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # no arguments: show the help
             typer.echo(getattr(exc, "format_message", str)(), err=True)

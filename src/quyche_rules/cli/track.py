@@ -324,3 +324,20 @@ def ics(
     except OSError as exc:
         fail(_("{file}: cannot write ({reason})", file=file, reason=exc.strerror))
     typer.echo(_("wrote {file}", file=file))
+
+
+@track_app.command()
+def rebuild(db: DbOption = None) -> None:
+    """Rebuild the derived tables (cases, acts) from the log: after a restore, or to check
+    that nothing drifted. Idempotent; the log itself is never changed."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from quyche_rules.tracker.rebuild import rebuild as run
+
+    try:
+        line = run(db)
+    except QuycheError as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        fail(f"--db: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}")
+    typer.echo(line)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
-from quyche_rules.errors import DatabaseError
+from quyche_rules.errors import DatabaseError, missing_extra
 
 ENV_VAR = "QUYCHE_DB"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -96,7 +96,13 @@ def make_engine(
         )
         _sqlite_setup(engine, sqlite_sync)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    try:
+        return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    except ModuleNotFoundError as exc:  # the driver: "install quyche-rules[postgresql]"
+        err = missing_extra(exc)
+        if err is None:
+            raise
+        raise err from None
 
 
 def migrate(engine: Engine) -> None:

@@ -50,6 +50,13 @@ def packaged_profiles_dir() -> Path:
     return _package_dir("quyche_rules._profiles")
 
 
+def packaged_profiles() -> dict[str, Path]:
+    """The shipped profiles by name (``dak-lak`` for ``dak-lak.yaml``), sorted: the names
+    ``--profile``, ``Engine(profile=)`` and ``QUYCHE_PROFILE`` accept besides a path."""
+    files = sorted(packaged_profiles_dir().glob("*.yaml"))
+    return {f.stem: f for f in files if f.is_file()}
+
+
 def rules_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The rules directory to use: ``explicit``, else ``$QUYCHE_RULES_DIR``, else the
     packaged one. A chosen directory that does not exist is refused here, with its name,

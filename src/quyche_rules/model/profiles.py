@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from quyche_rules.errors import EventError, RulebookError
 from quyche_rules.io.parse_cache import load_yaml
+from quyche_rules.io.resources import packaged_profiles
 from quyche_rules.io.yamlio import error_message, loc_to_field, recording_reads
 from quyche_rules.model.parties import District, Party, PartyKind, PartyRegistry, default_registry
 
-#: environment variable naming the profile file the CLI (and ``profile_from_env``) loads
+#: environment variable naming the profile the CLI (and ``profile_from_env``) loads: a
+#: packaged profile's name (``dak-lak``) or a file's path
 PROFILE_ENV = "QUYCHE_PROFILE"
 _ID = r"^[a-z][a-z0-9_]*$"
+#: what a packaged profile's name looks like: no directory, no suffix
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
 class ProfileError(RulebookError):
@@ -141,17 +146,40 @@ class Profile:
 ProfileRef = Profile | str | Path | None
 
 
-def load_profile(path: str | Path, registry: PartyRegistry | None = None) -> Profile:
-    """Read and validate a profile file against the regulation's parties.
+def find_profile(ref: str | os.PathLike[str]) -> Path:
+    """The file of a profile named by ``ref``: a path (as given, relative to the current
+    directory), or the name of a profile shipped in the package (``dak-lak``), so that an
+    installed wheel can use its profiles without knowing where pip put them. An existing
+    file wins over a packaged profile of the same name: a path always means what it says."""
+    given = os.fspath(ref)
+    path = Path(given)
+    if _NAME.fullmatch(given) and not path.exists():
+        shipped = packaged_profiles()
+        if given in shipped:
+            return shipped[given]
+        names = ", ".join(shipped) or "none"
+        raise ProfileError(
+            f"no such file, and no packaged profile of that name (packaged: {names})",
+            file=given,
+        )
+    return path
 
-    Raises ``ProfileError`` naming the file, the body id and the field."""
-    path = Path(path)
-    file = path.name
+
+def load_profile(path: str | Path, registry: PartyRegistry | None = None) -> Profile:
+    """Read and validate a profile (a file's path or a packaged profile's name) against
+    the regulation's parties.
+
+    Raises ``ProfileError`` naming the path as given when it cannot be read, else the
+    file's name, the body id and the field."""
+    given = os.fspath(path)
+    path = find_profile(given)
+    file = path.name  # how receipts name the profile (with its hash): not where it lies
     try:
         with recording_reads() as read:  # hash the bytes parsed, without reading again
             data = load_yaml(path)
     except RulebookError as exc:  # also a directory, no permission... (read_bounded)
-        raise ProfileError(exc.message, file=exc.file, line=exc.line) from None
+        where = given if exc.file == file else exc.file
+        raise ProfileError(exc.message, file=where, line=exc.line) from None
     try:
         parsed = ProfileFile.model_validate(data)
     except ValidationError as exc:
@@ -195,7 +223,8 @@ def profile_from_env(registry: PartyRegistry | None = None) -> Profile | None:
 
 
 def as_profile(ref: ProfileRef, registry: PartyRegistry) -> Profile | None:
-    """``Engine(profile=...)`` accepts a loaded profile or a path to one."""
+    """``Engine(profile=...)`` accepts a loaded profile, a path to one or a packaged
+    profile's name (``"dak-lak"``)."""
     if ref is None:
         return None
     if isinstance(ref, Profile):

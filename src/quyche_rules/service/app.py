@@ -37,7 +37,7 @@ from quyche_rules.service.models import ErrorOut
 from quyche_rules.service.page_headers import PageHeaders
 from quyche_rules.service.receipts import ReceiptMaker, package_version
 from quyche_rules.service.registry import EVENT_ERROR, RegistryScope
-from quyche_rules.service.routers import decisions, health, lookup, notify, queries, track
+from quyche_rules.service.routers import decisions, docs, health, lookup, notify, queries, track
 from quyche_rules.service.settings import Settings
 from quyche_rules.service.store import Store
 from quyche_rules.tracker import Tracker
@@ -51,6 +51,7 @@ ROUTERS = (
     decisions.router,
     lookup.router,
     health.router,
+    docs.router,  # /docs and /redoc from packaged assets, never a CDN
 )
 
 _ERR = {"model": ErrorOut}
@@ -195,6 +196,8 @@ def create_app(
         version=package_version(),
         description=DESCRIPTION,
         responses=ERRORS,
+        docs_url=None,  # served by routers/docs.py, offline
+        redoc_url=None,
     )
     app.state.services = Services(
         settings=settings,

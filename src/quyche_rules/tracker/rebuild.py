@@ -1,5 +1,6 @@
-"""Rebuild the tracker's projection from its log: ``python -m quyche_rules.tracker.rebuild
-[--db URL]`` (default: ``$QUYCHE_DB``, else the default SQLite file).
+"""Rebuild the tracker's projection from its log: ``quyche track rebuild [--db URL]``
+(default: ``$QUYCHE_DB``, else the default SQLite file). ``python -m
+quyche_rules.tracker.rebuild`` still works, for scripts written before the command existed.
 
 The projection (``tracker_case_facts``, ``tracker_acts``) is derived data: written with
 each record, backfilled by migration 0003, and recomputable at any time from the log
@@ -15,22 +16,29 @@ from quyche_rules.tracker.model import TrackerError
 from quyche_rules.tracker.store import Store
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m quyche_rules.tracker.rebuild")
-    ap.add_argument("--db", help="database URL or SQLite file path")
-    args = ap.parse_args(argv)
-    try:
-        store = Store(args.db)
-    except TrackerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+def rebuild(db: str | None) -> str:
+    """Rebuild the projection of the database ``db``; returns the line to print (how many
+    records, and whether the projection had drifted from the log)."""
+    store = Store(db)
     try:
         before = store.projection()
         n = store.rebuild_projection()
         changed = store.projection() != before
     finally:
         store.close()
-    print(f"projection rebuilt from {n} records" + ("; it had drifted" if changed else ""))
+    return f"projection rebuilt from {n} records" + ("; it had drifted" if changed else "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m quyche_rules.tracker.rebuild")
+    ap.add_argument("--db", help="database URL or SQLite file path")
+    args = ap.parse_args(argv)
+    try:
+        line = rebuild(args.db)
+    except TrackerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(line)
     return 0
 
 
