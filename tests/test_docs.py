@@ -30,7 +30,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 RUN = {"bash", "sh", "console", "python"}
-SHOWN = {"text", "yaml", "json", "java", "nginx", "ini", "toml"}
+SHOWN = {"text", "yaml", "json", "java", "nginx", "ini", "toml", "diff"}
 LINKED = ("examples", "tests", "rules", "profiles", "docs", "scripts", "deploy", "benchmarks")
 
 
@@ -90,6 +90,7 @@ def _workdir(tmp_path: Path) -> tuple[Path, dict[str, str]]:
         "LANG": "C.UTF-8",
     }
     env.pop("QUYCHE_PROFILE", None)
+    env.pop("QUYCHE_LANG", None)  # the documents show what a person sees: the default language
     return work, env
 
 
