@@ -16,6 +16,7 @@ import typer
 
 from quyche_rules.cli.common import ProfileOpt, options, rulebook
 from quyche_rules.cli.deadline import deadline
+from quyche_rules.cli.deliver import deliver_app
 from quyche_rules.cli.duties import duties
 from quyche_rules.cli.keys import keys_app
 from quyche_rules.cli.notify import notify
@@ -39,6 +40,7 @@ app.add_typer(render_app, name="render")
 app.add_typer(track_app, name="track")
 app.add_typer(serve_app, name="serve")
 app.add_typer(keys_app, name="keys")
+app.add_typer(deliver_app, name="deliver")
 # a pipe or a file gets room for Vietnamese names; a terminal keeps its own width
 
 

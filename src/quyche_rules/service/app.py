@@ -24,6 +24,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from quyche_rules.delivery.outbox import attach
 from quyche_rules.engine.engine import Engine
 from quyche_rules.errors import QuycheError
 from quyche_rules.model.events import EVENT_TYPES
@@ -149,7 +150,7 @@ def create_app(
     # one SQLAlchemy engine for the service's tables and the tracker's (one pool, one set
     # of SQLite settings); the tracker's store runs the migrations, once
     store = Store(settings.db_url, sqlite_sync=settings.sqlite_sync)
-    tracker = Tracker(store.engine, engine=engine)
+    tracker = attach(Tracker(store.engine, engine=engine))  # records queue their messages
     app = FastAPI(
         title="quyche-rules",
         version=package_version(),

@@ -1,0 +1,391 @@
+"""The outbox: every message to send, written where its cause is written.
+
+Two sources, one table:
+
+- **caused by a record** (a new obligation, an answer, an escalation): ``OutboxWriter`` is
+  the tracker store's ``on_append`` hook, so its rows are inserted in the very transaction
+  that appends the record — one commit holds both or neither. A crash can therefore never
+  record without a message to send, nor queue a message for a record that was rolled back.
+- **caused by time** (a reminder N working days before the due date, overdue, consent by
+  silence): nothing is recorded when a day passes, so ``sweep`` folds the cases of every
+  subscribed body as of a date and inserts what that date calls for. The id is a hash of
+  (subscription, kind, case, date), inserted "if absent", so sweeping again, from two
+  workers at once, or after a crash, never sends a second, different message.
+
+Claiming: a worker takes a batch with ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL;
+rows another worker is taking are skipped, never waited for) and stamps each with a lease
+(owner, until when) in the same short transaction; on SQLite the transaction itself holds
+the write lock (``BEGIN IMMEDIATE``), so two claims are serialised. A message whose lease
+ran out (its worker was killed) is claimable again: delivery is at least once, and the
+receiver de-duplicates on ``webhook-id``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from quyche_rules.calendar import WorkingCalendar
+from quyche_rules.db.delivery_tables import outbox, subscriptions
+from quyche_rules.db.tracker_tables import acts, case_facts, targets
+from quyche_rules.delivery import messages as m
+from quyche_rules.delivery.subscriptions import Subscription, active
+from quyche_rules.tracker.model import ANSWERED as ANSWERED_EVENT
+from quyche_rules.tracker.model import DISAGREEMENT, Act, Case, CaseState, fold_case, seed_case
+from quyche_rules.tracker.rows import NewRecord
+from quyche_rules.tracker.store import Store
+
+PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
+STATUSES = (PENDING, DELIVERED, DEAD)
+
+
+def _row(sub: Subscription, kind: str, mid: str, case_id: str | None,
+         payload: dict[str, Any], now: dt.datetime) -> dict[str, Any]:  # fmt: skip
+    payload = {"message_id": mid, **payload}
+    return {
+        "message_id": mid,
+        "sub_id": sub.sub_id,
+        "party": sub.party,
+        "kind": kind,
+        "case_id": case_id,
+        "payload": m.dumps(payload),
+        "created_at": now,
+        "since": now,
+        "status": PENDING,
+        "attempts": 0,
+        "next_at": now,
+        "lease_until": None,
+        "lease_owner": None,
+        "last_error": None,
+        "delivered_at": None,
+    }
+
+
+def insert_missing(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert the rows whose message id is not there yet (a concurrent sweep may insert the
+    same ones: the database decides, never a read-then-write race). Returns rows inserted."""
+    if not rows:
+        return 0
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    stmt = dialect.insert(outbox).on_conflict_do_nothing(index_elements=["message_id"])
+    res = conn.execute(stmt, list(rows))
+    return max(res.rowcount, 0)
+
+
+class OutboxWriter:
+    """The tracker store's ``on_append`` hook: the messages one new record causes."""
+
+    def __init__(self, name_of: m.NameOf = str) -> None:
+        self.name_of = name_of
+
+    def __call__(self, conn: Connection, new: NewRecord, seq: int, now: dt.datetime) -> None:
+        duties = [d.to_json() for d in new.decision.duties]
+        touched = {p for d in duties for p in (d["obligated"], *d["counterparties"])}
+        act_cases: list[Any] = []
+        kind = None
+        if new.act is not None and new.targets:
+            kind = {ANSWERED_EVENT: m.ANSWERED, DISAGREEMENT: m.ESCALATED}.get(new.act.kind)
+            if kind is not None:
+                act_cases = list(
+                    conn.execute(
+                        sa.select(case_facts).where(case_facts.c.doc_key.in_(list(new.targets)))
+                    )
+                )
+                for f in act_cases:
+                    touched |= {f.obligated, *f.counterparties.split(), f.requester}
+        if not touched:
+            return
+        subs = active(conn, touched)
+        if not subs:
+            return
+        case_of = {(d.rule_id, d.obligated): cid for cid, d in new.cases}
+        rows: list[dict[str, Any]] = []
+        for sub in subs:
+            if m.NEW_OBLIGATION in sub.kinds:
+                for d in duties:
+                    if sub.party != d["obligated"] and sub.party not in d["counterparties"]:
+                        continue
+                    mid = m.message_id(sub.sub_id, m.NEW_OBLIGATION, new.doc_key, d["rule_id"],
+                                       d["obligated"], d["duty"])  # fmt: skip
+                    cid = case_of.get((d["rule_id"], d["obligated"]))
+                    payload = m.duty_payload(
+                        kind=m.NEW_OBLIGATION, party=sub.party, seq=seq,
+                        event_type=new.event_type, reference=new.reference, duty=d,
+                        case_id=cid, name_of=self.name_of,
+                    )  # fmt: skip
+                    rows.append(_row(sub, m.NEW_OBLIGATION, mid, cid, payload, now))
+            if kind is not None and kind in sub.kinds and new.act is not None:
+                for f in act_cases:
+                    if sub.party not in {f.obligated, *f.counterparties.split(), f.requester}:
+                        continue
+                    mid = m.message_id(sub.sub_id, kind, f.case_id, new.doc_key)
+                    case = fold_case(_seed(f), _acts(conn, f.doc_key), new.act.date)
+                    if case is None:  # an act dated before the case opened: nothing to tell
+                        continue
+                    payload = m.case_payload(
+                        kind, sub.party, case, self.name_of,
+                        act={"type": new.act.kind, "date": new.act.date.isoformat(),
+                             "record_seq": seq},
+                    )  # fmt: skip
+                    rows.append(_row(sub, kind, mid, f.case_id, payload, now))
+        insert_missing(conn, rows)
+
+
+def _acts(conn: Connection, doc_key: str) -> list[Act]:
+    """The acts on one document, this record's included (the store wrote it already, in
+    this transaction): the case's fold then says what the act made of it."""
+    a = acts
+    rows = conn.execute(
+        sa.select(a).join(targets, targets.c.record_seq == a.c.record_seq)
+        .where(targets.c.doc_key == doc_key)
+    ).all()  # fmt: skip
+    return [
+        Act(
+            int(r.record_seq),
+            r.event_date,
+            r.kind,
+            r.requested,
+            tuple(r.parties.split()) if r.parties else (),
+            r.reply_by,
+        )
+        for r in rows
+    ]
+
+
+def _seed(f: Any) -> Case:
+    return seed_case(
+        cid=f.case_id, rule_id=f.rule_id, obligated=f.obligated,
+        counterparties=tuple(f.counterparties.split()), requester=f.requester,
+        reference=f.reference, opened_seq=int(f.opened_seq), opened_on=f.opened_on,
+        opened_type=f.opened_type, due=f.due, due_provisional=bool(f.due_provisional),
+        silence_means=f.silence_means,
+    )  # fmt: skip
+
+
+# --- time: reminders, overdue, consent ------------------------------------------------------
+
+
+def reminder_due(calendar: WorkingCalendar, day: dt.date, due: dt.date, n: int) -> bool:
+    """Whether ``day`` is at most ``n`` working days before ``due`` (and not after it):
+    counted on the working-day calendar, so a holiday such as Tết does not count."""
+    return day <= due and calendar.working_days_between(day, due) <= n
+
+
+def sweep(
+    store: Store,
+    calendar: WorkingCalendar,
+    day: dt.date,
+    now: dt.datetime,
+    name_of: m.NameOf = str,
+) -> int:
+    """Insert the time-caused messages ``day`` calls for; return how many were new."""
+    with store.engine.connect() as conn:
+        subs = active(conn)
+    by_party: dict[str, list[Subscription]] = {}
+    for s in subs:
+        by_party.setdefault(s.party, []).append(s)
+    rows: list[dict[str, Any]] = []
+    for party, mine in by_party.items():
+        for seed, case_acts in store.facts(party=party, as_of=day):
+            case = fold_case(seed, case_acts, day)
+            if case is None:
+                continue
+            for sub in mine:
+                rows += _time_rows(sub, case, calendar, day, now, name_of)
+    if not rows:
+        return 0
+    with store.engine.begin() as conn:
+        return insert_missing(conn, rows)
+
+
+def _time_rows(sub: Subscription, case: Any, calendar: WorkingCalendar, day: dt.date,
+               now: dt.datetime, name_of: m.NameOf) -> list[dict[str, Any]]:  # fmt: skip
+    out = []
+    wanted: list[tuple[str, dt.date]] = []
+    if case.state in (CaseState.AWAITING, CaseState.EXTENDED) and reminder_due(
+        calendar, day, case.due, sub.remind_days
+    ):
+        wanted.append((m.REMINDER, case.due))
+    elif case.state is CaseState.CONSENT and case.consent_since is not None:
+        wanted.append((m.CONSENT, case.consent_since))
+    elif case.state is CaseState.OVERDUE:
+        wanted.append((m.OVERDUE, case.due))
+    for kind, on in wanted:
+        if kind not in sub.kinds:
+            continue
+        mid = m.message_id(sub.sub_id, kind, case.id, on.isoformat())
+        extra: dict[str, Any] = {"as_of": day.isoformat()}
+        if kind == m.REMINDER:
+            extra["working_days_left"] = calendar.working_days_between(day, case.due)
+        out.append(_row(sub, kind, mid, case.id, m.case_payload(kind, sub.party, case, name_of,
+                                                              **extra), now))  # fmt: skip
+    return out
+
+
+# --- claiming and settling ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claimed:
+    message_id: str
+    url: str
+    secret: str
+    payload: str
+    attempts: int
+    since: dt.datetime
+
+
+def _aware(v: dt.datetime) -> dt.datetime:
+    return v if v.tzinfo is not None else v.replace(tzinfo=dt.UTC)
+
+
+def claim(engine: Engine, owner: str, now: dt.datetime, *, limit: int = 20,
+          lease: dt.timedelta = dt.timedelta(seconds=60)) -> list[Claimed]:  # fmt: skip
+    """Take up to ``limit`` due messages for ``owner`` until ``now + lease``."""
+    o = outbox
+    with engine.begin() as conn:
+        ids = list(
+            conn.execute(
+                sa.select(o.c.message_id)
+                .where(
+                    o.c.status == PENDING,
+                    o.c.next_at <= now,
+                    sa.or_(o.c.lease_until.is_(None), o.c.lease_until < now),
+                )
+                .order_by(o.c.next_at, o.c.message_id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).scalars()
+        )
+        if not ids:
+            return []
+        conn.execute(
+            o.update()
+            .where(o.c.message_id.in_(ids))
+            .values(lease_owner=owner, lease_until=now + lease)
+        )
+        rows = conn.execute(
+            sa.select(
+                o.c.message_id,
+                o.c.payload,
+                o.c.attempts,
+                o.c.since,
+                subscriptions.c.url,
+                subscriptions.c.secret,
+            )
+            .join(subscriptions, subscriptions.c.sub_id == o.c.sub_id)
+            .where(o.c.message_id.in_(ids))
+            .order_by(o.c.next_at, o.c.message_id)
+        ).all()
+    return [
+        Claimed(r.message_id, r.url, r.secret, r.payload, int(r.attempts), _aware(r.since))
+        for r in rows
+    ]
+
+
+def delivered(engine: Engine, message_id: str, now: dt.datetime) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            outbox.update()
+            .where(outbox.c.message_id == message_id)
+            .values(
+                status=DELIVERED,
+                delivered_at=now,
+                lease_until=None,
+                lease_owner=None,
+                attempts=outbox.c.attempts + 1,
+                last_error=None,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential back-off with full jitter, capped; give up ``dead_after`` after ``since``."""
+
+    base: float = 1.0
+    cap: float = 3600.0
+    dead_after: dt.timedelta = dt.timedelta(days=3)
+
+    def delay(self, attempts: int, rng: random.Random | None = None) -> float:
+        top = min(self.cap, self.base * 2 ** min(attempts, 30))
+        return (rng or random).uniform(top / 2, top)
+
+
+def failed(engine: Engine, msg: Claimed, now: dt.datetime, error: str, backoff: Backoff) -> str:
+    """Record a failed attempt: retry later, or dead-letter once ``dead_after`` has passed.
+    Returns the new status."""
+    attempts = msg.attempts + 1
+    dead = now - msg.since >= backoff.dead_after
+    values: dict[str, Any] = {
+        "attempts": attempts,
+        "last_error": error[:500],
+        "lease_until": None,
+        "lease_owner": None,
+        "status": DEAD if dead else PENDING,
+        "next_at": now + dt.timedelta(seconds=backoff.delay(attempts)),
+    }
+    with engine.begin() as conn:
+        conn.execute(
+            outbox.update()
+            .where(outbox.c.message_id == msg.message_id, outbox.c.status == PENDING)
+            .values(**values)
+        )
+    return str(values["status"])
+
+
+def counts(engine: Engine, party: str | None = None) -> dict[str, int]:
+    q = sa.select(outbox.c.status, sa.func.count()).group_by(outbox.c.status)
+    if party is not None:
+        q = q.where(outbox.c.party == party)
+    with engine.connect() as conn:
+        got = {str(s): int(n) for s, n in conn.execute(q)}
+    return {s: got.get(s, 0) for s in STATUSES}
+
+
+def listing(engine: Engine, *, status: str | None = None, party: str | None = None,
+            limit: int = 100) -> list[dict[str, Any]]:  # fmt: skip
+    """Messages for an admin (no payload: it may name people): newest first."""
+    o = outbox
+    q = sa.select(o.c.message_id, o.c.sub_id, o.c.party, o.c.kind, o.c.case_id, o.c.status,
+                  o.c.attempts, o.c.created_at, o.c.next_at, o.c.delivered_at,
+                  o.c.last_error)  # fmt: skip
+    if status is not None:
+        q = q.where(o.c.status == status)
+    if party is not None:
+        q = q.where(o.c.party == party)
+    with engine.connect() as conn:
+        rows = conn.execute(q.order_by(o.c.created_at.desc(), o.c.message_id).limit(limit))
+        return [
+            {
+                k: (_aware(v).isoformat() if isinstance(v, dt.datetime) else v)
+                for k, v in r._asdict().items()
+            }
+            for r in rows
+        ]
+
+
+def redrive(engine: Engine, now: dt.datetime, message_ids: Iterable[str] | None = None) -> int:
+    """Put dead messages (all, or these) back in the queue; the give-up clock restarts."""
+    q = outbox.update().where(outbox.c.status == DEAD)
+    if message_ids is not None:
+        q = q.where(outbox.c.message_id.in_(list(message_ids)))
+    with engine.begin() as conn:
+        res = conn.execute(q.values(status=PENDING, next_at=now, since=now, last_error=None))
+    return res.rowcount
+
+
+def attach(tracker: Any) -> Any:
+    """Make ``tracker`` (a ``tracker.Tracker``) write the outbox in each record's
+    transaction; returns it. Every writer of the log must do this (the CLI and the service
+    do), or the messages its records cause are not queued."""
+    if not any(isinstance(h, OutboxWriter) for h in tracker.store.on_append):
+        tracker.store.on_append.append(OutboxWriter(tracker.name))
+    return tracker
