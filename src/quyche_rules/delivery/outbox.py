@@ -247,8 +247,11 @@ def _aware(v: dt.datetime) -> dt.datetime:
 
 
 def claim(engine: Engine, owner: str, now: dt.datetime, *, limit: int = 20,
-          lease: dt.timedelta = dt.timedelta(seconds=60)) -> list[Claimed]:  # fmt: skip
-    """Take up to ``limit`` due messages for ``owner`` until ``now + lease``."""
+          lease: dt.timedelta = dt.timedelta(seconds=60),
+          due_by: dt.datetime | None = None) -> list[Claimed]:  # fmt: skip
+    """Take up to ``limit`` messages due by ``due_by`` (default ``now``) for ``owner``
+    until ``now + lease``. A pass gives its start as ``due_by``, so a message it retried
+    waits for the next pass instead of being tried again within this one."""
     o = outbox
     with engine.begin() as conn:
         ids = list(
@@ -256,7 +259,7 @@ def claim(engine: Engine, owner: str, now: dt.datetime, *, limit: int = 20,
                 sa.select(o.c.message_id)
                 .where(
                     o.c.status == PENDING,
-                    o.c.next_at <= now,
+                    o.c.next_at <= (due_by or now),
                     sa.or_(o.c.lease_until.is_(None), o.c.lease_until < now),
                 )
                 .order_by(o.c.next_at, o.c.message_id)

@@ -98,13 +98,15 @@ class Worker:
                      self.name_of)  # fmt: skip
 
     def run_once(self, *, do_sweep: bool = True) -> Stats:
-        """Sweep, then deliver every message due now, until none is left to claim."""
+        """One pass: sweep, then deliver every message due when the pass started (each at
+        most once: a failed one waits for its back-off, in a later pass)."""
         stats = Stats()
         if do_sweep:
             stats.swept = self.sweep()
+        start = self.clock()
         while True:
             got = claim(self.store.engine, self.owner, self.clock(), limit=self.batch,
-                        lease=self.lease)  # fmt: skip
+                        lease=self.lease, due_by=start)  # fmt: skip
             if not got:
                 return stats
             for msg in got:
