@@ -198,3 +198,46 @@ def unsubscribe(
     if not do_unsubscribe(tracker_store(db).engine, sub_id):
         fail(f"SUB_ID: no active subscription {sub_id!r}")
     typer.echo(f"revoked {sub_id}")
+
+
+feeds_app = typer.Typer(no_args_is_help=True, help="Calendar feed tokens (stored hashed).")
+deliver_app.add_typer(feeds_app, name="feeds")
+
+
+@feeds_app.command("create")
+def feeds_create(
+    party: Annotated[str, typer.Option(help="the body whose calendar the token opens")],
+    label: Annotated[str | None, typer.Option(help="a note for people: who holds it")] = None,
+    db: DbOption = None,
+) -> None:
+    """Make a feed token and print it ONCE (only its hash is stored); the clerk subscribes
+    to ``/v1/calendar/<body>.ics?token=<token>``."""
+    from quyche_rules.delivery.feeds import create_token
+
+    pid = party_id(party)
+    token, rec = create_token(tracker_store(db).engine, pid, label)
+    typer.echo(token)
+    typer.echo(f"feed token {rec.token_id} for {pid}: /v1/calendar/{pid}.ics?token=…; "
+               "shown once", err=True)  # fmt: skip
+
+
+@feeds_app.command("list")
+def feeds_list(db: DbOption = None) -> None:
+    """Every feed token as JSON lines (never the token)."""
+    from quyche_rules.delivery.feeds import list_tokens
+
+    for t in list_tokens(tracker_store(db).engine):
+        typer.echo(json.dumps(t.public(), ensure_ascii=False))
+
+
+@feeds_app.command("revoke")
+def feeds_revoke(
+    token_id: Annotated[str, typer.Argument(help="the token id (see feeds list)")],
+    db: DbOption = None,
+) -> None:
+    """Revoke a feed token: the calendar URL answers 404 from now on."""
+    from quyche_rules.delivery.feeds import revoke_token
+
+    if not revoke_token(tracker_store(db).engine, token_id):
+        fail(f"TOKEN_ID: no active feed token {token_id!r}")
+    typer.echo(f"revoked {token_id}")

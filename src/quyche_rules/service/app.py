@@ -173,6 +173,9 @@ def create_app(
     from quyche_rules.service.routers.pages import install
 
     install(app)
+    from quyche_rules.service.routers.delivery import router as delivery_router
+
+    app.include_router(delivery_router)  # calendar feed, subscriptions, deliveries, decisions
     _install_error_handlers(app)
     # the literate page is ~600 KB of HTML that compresses ~10×: a clerk on a provincial
     # network should not wait for it (only for clients that send Accept-Encoding: gzip)
