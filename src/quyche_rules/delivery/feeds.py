@@ -94,7 +94,7 @@ def revoke_token(engine: Engine, token_id: str) -> bool:
 
 def party_of(engine: Engine, token: str) -> str | None:
     """The body a live token opens the feed of; None for any bad, unknown or revoked one."""
-    parts = token.split("_")
+    parts = token.split("_", 2)  # the secret part may itself hold "_"
     if len(parts) != 3 or parts[0] != "qcf" or len(token) > 200:
         return None
     with engine.connect() as conn:
