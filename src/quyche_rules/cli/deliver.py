@@ -82,6 +82,16 @@ def make_worker(db: str | None, *, timeout: float, dead_after_hours: float) -> A
     )
 
 
+def start_in_thread(db: str | None) -> threading.Event:
+    """Run the worker in a daemon thread (``quyche serve --deliver``); set the returned
+    event to stop it. Several service instances on one PostgreSQL may all do this: their
+    workers never send the same message at once (see ``delivery.outbox``)."""
+    worker = make_worker(db, timeout=10.0, dead_after_hours=72.0)
+    stop = threading.Event()
+    threading.Thread(target=worker.run, args=(stop,), name="quyche-deliver", daemon=True).start()
+    return stop
+
+
 @deliver_app.callback(invoke_without_command=True)
 def deliver(
     ctx: typer.Context,

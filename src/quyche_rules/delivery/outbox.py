@@ -85,32 +85,34 @@ class OutboxWriter:
     def __init__(self, name_of: m.NameOf = str) -> None:
         self.name_of = name_of
 
-    def __call__(self, conn: Connection, new: NewRecord, seq: int, now: dt.datetime) -> None:
-        duties = [d.to_json() for d in new.decision.duties]
-        touched = {p for d in duties for p in (d["obligated"], *d["counterparties"])}
-        act_cases: list[Any] = []
-        kind = None
-        if new.act is not None and new.targets:
-            kind = {ANSWERED_EVENT: m.ANSWERED, DISAGREEMENT: m.ESCALATED}.get(new.act.kind)
-            if kind is not None:
-                act_cases = list(
-                    conn.execute(
-                        sa.select(case_facts).where(case_facts.c.doc_key.in_(list(new.targets)))
-                    )
-                )
-                for f in act_cases:
-                    touched |= {f.obligated, *f.counterparties.split(), f.requester}
-        if not touched:
-            return
-        subs = active(conn, touched)
+    def __call__(
+        self, conn: Connection, batch: Sequence[tuple[NewRecord, int]], now: dt.datetime
+    ) -> None:
+        """Queue the messages of the records of one transaction: one read of the
+        subscriptions and one multi-row insert, whatever the size of the batch."""
+        subs = active(conn)
         if not subs:
             return
-        case_of = {(d.rule_id, d.obligated): cid for cid, d in new.cases}
-        rows: list[dict[str, Any]] = []
+        by_party: dict[str, list[Subscription]] = {}
         for sub in subs:
-            if m.NEW_OBLIGATION in sub.kinds:
-                for d in duties:
-                    if sub.party != d["obligated"] and sub.party not in d["counterparties"]:
+            by_party.setdefault(sub.party, []).append(sub)
+        rows: list[dict[str, Any]] = []
+        for new, seq in batch:
+            rows += self._duty_rows(new, seq, by_party, now)
+            if new.act is not None and new.targets:
+                rows += self._act_rows(conn, new, seq, by_party, now)
+        insert_missing(conn, rows)
+
+    def _duty_rows(self, new: NewRecord, seq: int, by_party: dict[str, list[Subscription]],
+                   now: dt.datetime) -> list[dict[str, Any]]:  # fmt: skip
+        """A new obligation, to each subscribed body that owes it or is owed it."""
+        rows: list[dict[str, Any]] = []
+        case_of = {(d.rule_id, d.obligated): cid for cid, d in new.cases}
+        for duty in new.decision.duties:
+            d = duty.to_json()
+            for party in dict.fromkeys((d["obligated"], *d["counterparties"])):
+                for sub in by_party.get(party, ()):
+                    if m.NEW_OBLIGATION not in sub.kinds:
                         continue
                     mid = m.message_id(sub.sub_id, m.NEW_OBLIGATION, new.doc_key, d["rule_id"],
                                        d["obligated"], d["duty"])  # fmt: skip
@@ -121,21 +123,38 @@ class OutboxWriter:
                         case_id=cid, name_of=self.name_of,
                     )  # fmt: skip
                     rows.append(_row(sub, m.NEW_OBLIGATION, mid, cid, payload, now))
-            if kind is not None and kind in sub.kinds and new.act is not None:
-                for f in act_cases:
-                    if sub.party not in {f.obligated, *f.counterparties.split(), f.requester}:
-                        continue
-                    mid = m.message_id(sub.sub_id, kind, f.case_id, new.doc_key)
-                    case = fold_case(_seed(f), _acts(conn, f.doc_key), new.act.date)
-                    if case is None:  # an act dated before the case opened: nothing to tell
-                        continue
-                    payload = m.case_payload(
-                        kind, sub.party, case, self.name_of,
-                        act={"type": new.act.kind, "date": new.act.date.isoformat(),
-                             "record_seq": seq},
-                    )  # fmt: skip
-                    rows.append(_row(sub, kind, mid, f.case_id, payload, now))
-        insert_missing(conn, rows)
+        return rows
+
+    def _act_rows(self, conn: Connection, new: NewRecord, seq: int,
+                  by_party: dict[str, list[Subscription]],
+                  now: dt.datetime) -> list[dict[str, Any]]:  # fmt: skip
+        """An answer or a disagreement: to each subscribed party of the cases it acts on,
+        with the case as its fold leaves it on the act's date."""
+        assert new.act is not None
+        kind = {ANSWERED_EVENT: m.ANSWERED, DISAGREEMENT: m.ESCALATED}.get(new.act.kind)
+        if kind is None:
+            return []
+        rows: list[dict[str, Any]] = []
+        facts = conn.execute(
+            sa.select(case_facts).where(case_facts.c.doc_key.in_(list(new.targets)))
+        ).all()
+        for f in facts:
+            parties = dict.fromkeys((f.obligated, *f.counterparties.split(), f.requester))
+            subs = [s for p in parties for s in by_party.get(p, ()) if kind in s.kinds]
+            if not subs:
+                continue
+            case = fold_case(_seed(f), _acts(conn, f.doc_key), new.act.date)
+            if case is None:  # an act dated before the case opened: nothing to tell
+                continue
+            for sub in subs:
+                mid = m.message_id(sub.sub_id, kind, f.case_id, new.doc_key)
+                payload = m.case_payload(
+                    kind, sub.party, case, self.name_of,
+                    act={"type": new.act.kind, "date": new.act.date.isoformat(),
+                         "record_seq": seq},
+                )  # fmt: skip
+                rows.append(_row(sub, kind, mid, f.case_id, payload, now))
+        return rows
 
 
 def _acts(conn: Connection, doc_key: str) -> list[Act]:
@@ -293,25 +312,12 @@ def claim(engine: Engine, owner: str, now: dt.datetime, *, limit: int = 20,
     ]
 
 
-def delivered(engine: Engine, message_id: str, now: dt.datetime) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            outbox.update()
-            .where(outbox.c.message_id == message_id)
-            .values(
-                status=DELIVERED,
-                delivered_at=now,
-                lease_until=None,
-                lease_owner=None,
-                attempts=outbox.c.attempts + 1,
-                last_error=None,
-            )
-        )
-
-
 @dataclass(frozen=True)
 class Backoff:
-    """Exponential back-off with full jitter, capped; give up ``dead_after`` after ``since``."""
+    """Exponential back-off with jitter (a delay drawn between half and all of
+    ``base * 2**attempts``, capped at ``cap`` seconds: retries of many messages spread out
+    instead of hitting a recovering receiver together); give up ``dead_after`` after
+    ``since``."""
 
     base: float = 1.0
     cap: float = 3600.0
@@ -322,26 +328,49 @@ class Backoff:
         return (rng or random).uniform(top / 2, top)
 
 
-def failed(engine: Engine, msg: Claimed, now: dt.datetime, error: str, backoff: Backoff) -> str:
-    """Record a failed attempt: retry later, or dead-letter once ``dead_after`` has passed.
-    Returns the new status."""
-    attempts = msg.attempts + 1
-    dead = now - msg.since >= backoff.dead_after
-    values: dict[str, Any] = {
-        "attempts": attempts,
-        "last_error": error[:500],
-        "lease_until": None,
-        "lease_owner": None,
-        "status": DEAD if dead else PENDING,
-        "next_at": now + dt.timedelta(seconds=backoff.delay(attempts)),
-    }
+def settle(
+    engine: Engine,
+    now: dt.datetime,
+    done: Sequence[str],
+    failures: Sequence[tuple[Claimed, str]],
+    backoff: Backoff,
+) -> int:
+    """Record a batch's outcomes in ONE transaction: the delivered, and each failure
+    (retry after its back-off, or dead-letter once ``dead_after`` has passed since the
+    message was queued). A crash before this commit only means those messages are sent
+    again (same ``webhook-id``). Returns how many were dead-lettered."""
+    dead = 0
     with engine.begin() as conn:
-        conn.execute(
-            outbox.update()
-            .where(outbox.c.message_id == msg.message_id, outbox.c.status == PENDING)
-            .values(**values)
-        )
-    return str(values["status"])
+        if done:
+            conn.execute(
+                outbox.update()
+                .where(outbox.c.message_id.in_(list(done)))
+                .values(
+                    status=DELIVERED,
+                    delivered_at=now,
+                    lease_until=None,
+                    lease_owner=None,
+                    attempts=outbox.c.attempts + 1,
+                    last_error=None,
+                )
+            )
+        for msg, error in failures:
+            attempts = msg.attempts + 1
+            gone = now - msg.since >= backoff.dead_after
+            dead += gone
+            conn.execute(
+                outbox.update()
+                .where(outbox.c.message_id == msg.message_id, outbox.c.status == PENDING)
+                .values(
+                    attempts=attempts,
+                    last_error=error[:500],
+                    lease_until=None,
+                    lease_owner=None,
+                    status=DEAD if gone else PENDING,
+                    next_at=now + dt.timedelta(seconds=backoff.delay(attempts)),
+                )
+            )
+    return dead
 
 
 def counts(engine: Engine, party: str | None = None) -> dict[str, int]:

@@ -23,7 +23,7 @@ from standardwebhooks.webhooks import Webhook
 
 from quyche_rules.calendar import WorkingCalendar
 from quyche_rules.delivery import messages as m
-from quyche_rules.delivery.outbox import DEAD, Backoff, Claimed, claim, delivered, failed, sweep
+from quyche_rules.delivery.outbox import Backoff, Claimed, claim, settle, sweep
 from quyche_rules.tracker.store import Store
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
@@ -109,8 +109,18 @@ class Worker:
                         lease=self.lease, due_by=start)  # fmt: skip
             if not got:
                 return stats
+            done: list[str] = []
+            failures: list[tuple[Claimed, str]] = []
             for msg in got:
-                self._send(msg, stats)
+                error = self._send(msg)
+                if error is None:
+                    done.append(msg.message_id)
+                else:
+                    failures.append((msg, error))
+            dead = settle(self.store.engine, self.clock(), done, failures, self.backoff)
+            stats.sent += len(done)
+            stats.dead += dead
+            stats.retried += len(failures) - dead
 
     def run(self, stop: threading.Event, *, poll: float = 2.0, sweep_every: float = 300.0) -> None:
         """Deliver until ``stop`` is set: a pass every ``poll`` seconds, a sweep every
@@ -124,27 +134,16 @@ class Worker:
             stop.wait(poll)
             clock += poll
 
-    def _send(self, msg: Claimed, stats: Stats) -> None:
-        now = self.clock()
-        error: str | None = None
+    def _send(self, msg: Claimed) -> str | None:
+        """POST one message; None when the receiver took it (2xx), else why not."""
         try:
             r = self._client.post(
                 msg.url,
                 content=msg.payload.encode(),
-                headers=signed_headers(msg.message_id, msg.secret, msg.payload, now),
+                headers=signed_headers(msg.message_id, msg.secret, msg.payload, self.clock()),
             )
-            if not 200 <= r.status_code < 300:
-                error = f"HTTP {r.status_code}"
         except httpx.TimeoutException:
-            error = f"timeout after {self.timeout:g}s"
+            return f"timeout after {self.timeout:g}s"
         except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        if error is None:
-            delivered(self.store.engine, msg.message_id, self.clock())
-            stats.sent += 1
-            return
-        status = failed(self.store.engine, msg, self.clock(), error, self.backoff)
-        if status == DEAD:
-            stats.dead += 1
-        else:
-            stats.retried += 1
+            return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        return None if 200 <= r.status_code < 300 else f"HTTP {r.status_code}"

@@ -72,11 +72,11 @@ from quyche_rules.tracker.rows import (
     record_row,
 )
 
-AppendHook = Callable[[Connection, NewRecord, int, dt.datetime], None]
-"""Called inside the transaction that appends a new record (connection, record, its seq,
-recorded_at): what a layer above must write together with the record — the delivery
-outbox — is written by it here, so one commit holds both or neither. The tracker does not
-know what its hooks write."""
+AppendHook = Callable[[Connection, Sequence[tuple[NewRecord, int]], dt.datetime], None]
+"""Called inside the transaction that appends new records (connection, each new record with
+its seq, recorded_at), once per transaction: what a layer above must write together with
+the records — the delivery outbox — is written by it here, so one commit holds both or
+neither. The tracker does not know what its hooks write."""
 
 
 class Store:
@@ -181,9 +181,8 @@ class Store:
                                  (acts, act_batch)):  # fmt: skip
                 if rows_:
                     conn.execute(table.insert(), rows_)
-            for n in todo:
-                for hook in self.on_append:
-                    hook(conn, n, seqs[n.doc_key], recorded_at)
+            for hook in self.on_append:
+                hook(conn, [(n, seqs[n.doc_key]) for n in todo], recorded_at)
         out = []
         for new in batch:
             if new.doc_key in known:
@@ -219,7 +218,7 @@ class Store:
             if new.act is not None:
                 conn.execute(acts.insert(), act_rows(new, seq))
         for hook in self.on_append:
-            hook(conn, new, seq, recorded_at)
+            hook(conn, [(new, seq)], recorded_at)
         return seq
 
     # --- reading ----------------------------------------------------------------------------
