@@ -26,7 +26,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from quyche_rules.delivery.outbox import attach, claim
+from quyche_rules.delivery.outbox import attach
+from quyche_rules.delivery.queue import claim
 from quyche_rules.delivery.subscriptions import subscribe
 from quyche_rules.delivery.worker import Worker, signed_headers
 from quyche_rules.engine.engine import Engine

@@ -69,7 +69,7 @@ def party_id(party: str) -> str:
 
 
 def make_worker(db: str | None, *, timeout: float, dead_after_hours: float) -> Any:
-    from quyche_rules.delivery.outbox import Backoff
+    from quyche_rules.delivery.queue import Backoff
     from quyche_rules.delivery.worker import Worker
 
     if timeout <= 0 or dead_after_hours <= 0:
@@ -130,7 +130,8 @@ def status(
     limit: Annotated[int, typer.Option(min=1, help="dead letters listed at most")] = 50,
 ) -> None:
     """Messages by state (pending, delivered, dead) and the dead letters."""
-    from quyche_rules.delivery.outbox import DEAD, counts, listing
+    from quyche_rules.delivery.outbox import DEAD
+    from quyche_rules.delivery.queue import counts, listing
 
     store = tracker_store(db)
     got: dict[str, Any] = {
@@ -155,7 +156,7 @@ def redrive(
     db: DbOption = None,
 ) -> None:
     """Queue dead letters again (their give-up clock restarts)."""
-    from quyche_rules.delivery.outbox import redrive as do_redrive
+    from quyche_rules.delivery.queue import redrive as do_redrive
 
     n = do_redrive(tracker_store(db).engine, dt.datetime.now(dt.UTC), message_ids or None)
     typer.echo(f"re-queued {n}")

@@ -23,7 +23,8 @@ from standardwebhooks.webhooks import Webhook
 
 from quyche_rules.calendar import WorkingCalendar
 from quyche_rules.delivery import messages as m
-from quyche_rules.delivery.outbox import Backoff, Claimed, claim, settle, sweep
+from quyche_rules.delivery.outbox import sweep
+from quyche_rules.delivery.queue import Backoff, Claimed, claim, settle
 from quyche_rules.tracker.store import Store
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")

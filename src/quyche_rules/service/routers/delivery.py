@@ -20,7 +20,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from quyche_rules.delivery import audit, feeds, outbox
+from quyche_rules.delivery import audit, feeds, queue
 from quyche_rules.delivery import subscriptions as subs
 from quyche_rules.delivery.messages import DEFAULT_REMIND_DAYS
 from quyche_rules.errors import QuycheError
@@ -123,8 +123,8 @@ def deliveries(
         raise HTTPException(403, "Authorization: deliveries are for administrators")
     pid = _resolve(svc, party, "party") if party else None
     e = svc.store.engine
-    return {"counts": outbox.counts(e, pid),
-            "items": outbox.listing(e, status=status, party=pid, limit=limit)}  # fmt: skip
+    return {"counts": queue.counts(e, pid),
+            "items": queue.listing(e, status=status, party=pid, limit=limit)}  # fmt: skip
 
 
 @router.get("/v1/decisions", summary="the decision log, a page at a time")
