@@ -111,6 +111,8 @@ def test_subscription_input_is_checked(tracker: Tracker) -> None:
     e = tracker.store.engine
     with pytest.raises(DeliveryError, match=r"^url: "):
         subscribe(e, party=REQUESTER, url="file:///etc/passwd")
+    with pytest.raises(DeliveryError, match=r"^url: "):
+        subscribe(e, party=REQUESTER, url="http://[")  # urlsplit raises: still one line
     with pytest.raises(DeliveryError, match=r"^kinds: unknown kind 'x'"):
         subscribe(e, party=REQUESTER, url="http://127.0.0.1:9/", kinds=["x"])
     with pytest.raises(DeliveryError, match=r"^remind_days: "):

@@ -55,8 +55,12 @@ class Subscription:
 
 
 def check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. "http://[": an unclosed IPv6 address
+        ok = False
+    if not ok or any(c.isspace() for c in url):
         raise DeliveryError(f"url: not an http(s) URL: {url!r}")
     return url
 
