@@ -14,8 +14,11 @@ from typing import Annotated
 
 import typer
 
+from quyche_rules.cli.audit import audit_app
 from quyche_rules.cli.common import ProfileOpt, options, rulebook
 from quyche_rules.cli.deadline import deadline
+from quyche_rules.cli.decisions import decisions_app
+from quyche_rules.cli.deliver import deliver_app
 from quyche_rules.cli.duties import duties
 from quyche_rules.cli.keys import keys_app
 from quyche_rules.cli.notify import notify
@@ -42,6 +45,9 @@ app.add_typer(track_app, name="track")
 app.add_typer(serve_app, name="serve")
 app.add_typer(keys_app, name="keys")
 app.add_typer(profiles_app, name="profiles")
+app.add_typer(deliver_app, name="deliver")
+app.add_typer(decisions_app, name="decisions")
+app.add_typer(audit_app, name="audit")
 # a pipe or a file gets room for Vietnamese names; a terminal keeps its own width
 
 

@@ -79,6 +79,9 @@ def serve(
         ),
     ] = "full",
     profile: ProfileOption = None,
+    deliver: Annotated[
+        bool, typer.Option("--deliver", help="also run the delivery worker (quyche deliver)")
+    ] = False,
 ) -> None:
     """Serve the JSON API (``/v1/...``, ``/openapi.json``, ``/docs``, ``/healthz``)."""
     import uvicorn
@@ -106,6 +109,10 @@ def serve(
         app_from_env()  # fail here, in one line, rather than in every worker
     except QuycheError as exc:
         fail(str(exc))
+    if deliver:  # one worker thread in this process, whatever the number of HTTP workers
+        from quyche_rules.cli.deliver import start_in_thread
+
+        start_in_thread(settings.db_url)
     # uvicorn's own access log would record client addresses: ours (JSON) does not
     uvicorn.run(
         "quyche_rules.service.app:app_from_env",

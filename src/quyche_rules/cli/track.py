@@ -53,6 +53,7 @@ def _tracker(db: str | None) -> Iterator[Any]:
     """Open the tracker; every error the library or the database raises becomes one line."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from quyche_rules.delivery.outbox import attach
     from quyche_rules.tracker import Tracker
 
     def first_line(exc: Exception) -> str:
@@ -61,7 +62,7 @@ def _tracker(db: str | None) -> Iterator[Any]:
     from quyche_rules.cli.common import engine_for  # --rules-dir, --profile
 
     try:
-        t = Tracker(db, engine=engine_for("auto"))
+        t = attach(Tracker(db, engine=engine_for("auto")))
     except QuycheError as exc:
         fail(str(exc))
     except SQLAlchemyError as exc:

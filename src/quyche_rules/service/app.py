@@ -24,6 +24,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from quyche_rules.delivery.outbox import attach
 from quyche_rules.engine.engine import Engine
 from quyche_rules.errors import QuycheError
 from quyche_rules.i18n import N_, _, language
@@ -190,7 +191,7 @@ def create_app(
     # one SQLAlchemy engine for the service's tables and the tracker's (one pool, one set
     # of SQLite settings); the tracker's store runs the migrations, once
     store = Store(settings.db_url, sqlite_sync=settings.sqlite_sync)
-    tracker = Tracker(store.engine, engine=engine)
+    tracker = attach(Tracker(store.engine, engine=engine))  # records queue their messages
     app = FastAPI(
         title="quyche-rules",
         version=package_version(),
@@ -215,6 +216,9 @@ def create_app(
     from quyche_rules.service.routers.pages import install
 
     install(app)
+    from quyche_rules.service.routers.delivery import router as delivery_router
+
+    app.include_router(delivery_router)  # calendar feed, subscriptions, deliveries, decisions
     _install_error_handlers(app)
     # the literate page is ~600 KB of HTML that compresses ~10×: a clerk on a provincial
     # network should not wait for it (only for clients that send Accept-Encoding: gzip)

@@ -7,8 +7,10 @@ by the one Alembic chain in ``db/migrations`` (revision 0002 creates the tables 
 ``db.service_tables``), run by ``Store.create_tables``.
 
 The log is append-only by construction: this module has no UPDATE or DELETE on
-``service_decisions``; a key is never deleted either, only marked revoked, so that the
-key id recorded in old decisions still means something.
+``service_decisions`` (only the retention policy, ``delivery.audit.prune``, deletes a
+prefix, and leaves a chained record of it); each decision is chained by hash in its own
+transaction (``delivery.audit``); a key is never deleted either, only marked revoked, so
+that the key id recorded in old decisions still means something.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from quyche_rules.db.service_tables import api_keys, decisions
+from quyche_rules.delivery.audit import append_links
 from quyche_rules.errors import QuycheError
 
 #: No default of its own: ``None`` means the tracker's default database (``tracker.db`` in
@@ -188,6 +191,8 @@ class Store:
                     for r in recs
                 ],
             )
+            # the tamper-evident chain, in the same transaction as the decisions it covers
+            append_links(conn, [r.decision_id for r in recs])
 
     def get_decision(self, decision_id: str) -> DecisionRecord | None:
         with self.engine.connect() as conn:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -72,12 +72,24 @@ from quyche_rules.tracker.rows import (
     record_row,
 )
 
+AppendHook = Callable[[Connection, Sequence[tuple[NewRecord, int]], dt.datetime], None]
+"""Called inside the transaction that appends new records (connection, each new record with
+its seq, recorded_at), once per transaction: what a layer above must write together with
+the records — the delivery outbox — is written by it here, so one commit holds both or
+neither. The tracker does not know what its hooks write."""
+
 
 class Store:
     """The append-only log in a database. Thread-safe (one connection per call)."""
 
-    def __init__(self, db: str | os.PathLike[str] | URL | Engine | None = None) -> None:
+    def __init__(
+        self,
+        db: str | os.PathLike[str] | URL | Engine | None = None,
+        *,
+        on_append: Sequence[AppendHook] = (),
+    ) -> None:
         self.engine = db if isinstance(db, Engine) else make_engine(db)
+        self.on_append: list[AppendHook] = list(on_append)
         migrate(self.engine)
 
     def close(self) -> None:
@@ -169,6 +181,8 @@ class Store:
                                  (acts, act_batch)):  # fmt: skip
                 if rows_:
                     conn.execute(table.insert(), rows_)
+            for hook in self.on_append:
+                hook(conn, [(n, seqs[n.doc_key]) for n in todo], recorded_at)
         out = []
         for new in batch:
             if new.doc_key in known:
@@ -203,6 +217,8 @@ class Store:
             )
             if new.act is not None:
                 conn.execute(acts.insert(), act_rows(new, seq))
+        for hook in self.on_append:
+            hook(conn, [(new, seq)], recorded_at)
         return seq
 
     # --- reading ----------------------------------------------------------------------------

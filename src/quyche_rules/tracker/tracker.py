@@ -43,7 +43,7 @@ from quyche_rules.tracker.model import (
     targets_of,
 )
 from quyche_rules.tracker.rows import NewRecord
-from quyche_rules.tracker.store import Store
+from quyche_rules.tracker.store import AppendHook, Store
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
 Clock = Callable[[], dt.datetime]
@@ -91,9 +91,11 @@ class Tracker:
         *,
         engine: RulesEngine | None = None,
         clock: Clock = utc_now,
+        on_append: Sequence[AppendHook] = (),
     ) -> None:
         self.engine = engine or RulesEngine()
-        self.store = Store(db)
+        # on_append: what an upper layer writes in each record's transaction (the outbox)
+        self.store = Store(db, on_append=on_append)
         self.clock = clock
         self.rulebook_hash = rulebook_hash(self.engine.rulebook)
         self.engine_version = engine_version(self.engine)

@@ -13,13 +13,14 @@ from __future__ import annotations
 from alembic import context
 
 from quyche_rules.db.connect import VERSION_TABLE
+from quyche_rules.db.delivery_tables import metadata as delivery_metadata
 from quyche_rules.db.service_tables import metadata as service_metadata
 from quyche_rules.db.tracker_tables import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
-    target_metadata=[metadata, service_metadata],
+    target_metadata=[metadata, service_metadata, delivery_metadata],
     version_table=VERSION_TABLE,
     render_as_batch=True,  # SQLite cannot ALTER most things: future revisions copy tables
 )

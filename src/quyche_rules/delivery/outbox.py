@@ -1,0 +1,250 @@
+"""The outbox: every message to send, written where its cause is written.
+
+Two sources, one table:
+
+- **caused by a record** (a new obligation, an answer, an escalation): ``OutboxWriter`` is
+  the tracker store's ``on_append`` hook, so its rows are inserted in the very transaction
+  that appends the record — one commit holds both or neither. A crash can therefore never
+  record without a message to send, nor queue a message for a record that was rolled back.
+- **caused by time** (a reminder N working days before the due date, overdue, consent by
+  silence): nothing is recorded when a day passes, so ``sweep`` folds the cases of every
+  subscribed body as of a date and inserts what that date calls for. The id is a hash of
+  (subscription, kind, case, date), inserted "if absent", so sweeping again, from two
+  workers at once, or after a crash, never sends a second, different message.
+
+Claiming and settling the queue is ``delivery.queue``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from quyche_rules.calendar import WorkingCalendar
+from quyche_rules.db.delivery_tables import outbox
+from quyche_rules.db.tracker_tables import acts, case_facts, targets
+from quyche_rules.delivery import messages as m
+from quyche_rules.delivery.subscriptions import Subscription, active
+from quyche_rules.tracker.model import ANSWERED as ANSWERED_EVENT
+from quyche_rules.tracker.model import DISAGREEMENT, Act, Case, CaseState, fold_case, seed_case
+from quyche_rules.tracker.rows import NewRecord
+from quyche_rules.tracker.store import Store
+
+PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
+STATUSES = (PENDING, DELIVERED, DEAD)
+
+
+def _row(sub: Subscription, kind: str, mid: str, case_id: str | None,
+         payload: dict[str, Any], now: dt.datetime) -> dict[str, Any]:  # fmt: skip
+    payload = {"message_id": mid, **payload}
+    return {
+        "message_id": mid,
+        "sub_id": sub.sub_id,
+        "party": sub.party,
+        "kind": kind,
+        "case_id": case_id,
+        "payload": m.dumps(payload),
+        "created_at": now,
+        "since": now,
+        "status": PENDING,
+        "attempts": 0,
+        "next_at": now,
+        "lease_until": None,
+        "lease_owner": None,
+        "last_error": None,
+        "delivered_at": None,
+    }
+
+
+def insert_missing(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert the rows whose message id is not there yet (a concurrent sweep may insert the
+    same ones: the database decides, never a read-then-write race). Returns rows inserted."""
+    if not rows:
+        return 0
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    stmt = dialect.insert(outbox).on_conflict_do_nothing(index_elements=["message_id"])
+    res = conn.execute(stmt, list(rows))
+    return max(res.rowcount, 0)
+
+
+class OutboxWriter:
+    """The tracker store's ``on_append`` hook: the messages one new record causes."""
+
+    def __init__(self, name_of: m.NameOf = str) -> None:
+        self.name_of = name_of
+
+    def __call__(
+        self, conn: Connection, batch: Sequence[tuple[NewRecord, int]], now: dt.datetime
+    ) -> None:
+        """Queue the messages of the records of one transaction: one read of the
+        subscriptions and one multi-row insert, whatever the size of the batch."""
+        subs = active(conn)
+        if not subs:
+            return
+        by_party: dict[str, list[Subscription]] = {}
+        for sub in subs:
+            by_party.setdefault(sub.party, []).append(sub)
+        rows: list[dict[str, Any]] = []
+        for new, seq in batch:
+            rows += self._duty_rows(new, seq, by_party, now)
+            if new.act is not None and new.targets:
+                rows += self._act_rows(conn, new, seq, by_party, now)
+        insert_missing(conn, rows)
+
+    def _duty_rows(self, new: NewRecord, seq: int, by_party: dict[str, list[Subscription]],
+                   now: dt.datetime) -> list[dict[str, Any]]:  # fmt: skip
+        """A new obligation, to each subscribed body that owes it or is owed it."""
+        rows: list[dict[str, Any]] = []
+        case_of = {(d.rule_id, d.obligated): cid for cid, d in new.cases}
+        for duty in new.decision.duties:
+            d = duty.to_json()
+            for party in dict.fromkeys((d["obligated"], *d["counterparties"])):
+                for sub in by_party.get(party, ()):
+                    if m.NEW_OBLIGATION not in sub.kinds:
+                        continue
+                    mid = m.message_id(sub.sub_id, m.NEW_OBLIGATION, new.doc_key, d["rule_id"],
+                                       d["obligated"], d["duty"])  # fmt: skip
+                    cid = case_of.get((d["rule_id"], d["obligated"]))
+                    payload = m.duty_payload(
+                        kind=m.NEW_OBLIGATION, party=sub.party, seq=seq,
+                        event_type=new.event_type, reference=new.reference, duty=d,
+                        case_id=cid, name_of=self.name_of,
+                    )  # fmt: skip
+                    rows.append(_row(sub, m.NEW_OBLIGATION, mid, cid, payload, now))
+        return rows
+
+    def _act_rows(self, conn: Connection, new: NewRecord, seq: int,
+                  by_party: dict[str, list[Subscription]],
+                  now: dt.datetime) -> list[dict[str, Any]]:  # fmt: skip
+        """An answer or a disagreement: to each subscribed party of the cases it acts on,
+        with the case as its fold leaves it on the act's date."""
+        assert new.act is not None
+        kind = {ANSWERED_EVENT: m.ANSWERED, DISAGREEMENT: m.ESCALATED}.get(new.act.kind)
+        if kind is None:
+            return []
+        rows: list[dict[str, Any]] = []
+        facts = conn.execute(
+            sa.select(case_facts).where(case_facts.c.doc_key.in_(list(new.targets)))
+        ).all()
+        for f in facts:
+            parties = dict.fromkeys((f.obligated, *f.counterparties.split(), f.requester))
+            subs = [s for p in parties for s in by_party.get(p, ()) if kind in s.kinds]
+            if not subs:
+                continue
+            case = fold_case(_seed(f), _acts(conn, f.doc_key), new.act.date)
+            if case is None:  # an act dated before the case opened: nothing to tell
+                continue
+            for sub in subs:
+                mid = m.message_id(sub.sub_id, kind, f.case_id, new.doc_key)
+                payload = m.case_payload(
+                    kind, sub.party, case, self.name_of,
+                    act={"type": new.act.kind, "date": new.act.date.isoformat(),
+                         "record_seq": seq},
+                )  # fmt: skip
+                rows.append(_row(sub, kind, mid, f.case_id, payload, now))
+        return rows
+
+
+def _acts(conn: Connection, doc_key: str) -> list[Act]:
+    """The acts on one document, this record's included (the store wrote it already, in
+    this transaction): the case's fold then says what the act made of it."""
+    a = acts
+    rows = conn.execute(
+        sa.select(a).join(targets, targets.c.record_seq == a.c.record_seq)
+        .where(targets.c.doc_key == doc_key)
+    ).all()  # fmt: skip
+    return [
+        Act(
+            int(r.record_seq),
+            r.event_date,
+            r.kind,
+            r.requested,
+            tuple(r.parties.split()) if r.parties else (),
+            r.reply_by,
+        )
+        for r in rows
+    ]
+
+
+def _seed(f: Any) -> Case:
+    return seed_case(
+        cid=f.case_id, rule_id=f.rule_id, obligated=f.obligated,
+        counterparties=tuple(f.counterparties.split()), requester=f.requester,
+        reference=f.reference, opened_seq=int(f.opened_seq), opened_on=f.opened_on,
+        opened_type=f.opened_type, due=f.due, due_provisional=bool(f.due_provisional),
+        silence_means=f.silence_means,
+    )  # fmt: skip
+
+
+# --- time: reminders, overdue, consent ------------------------------------------------------
+
+
+def reminder_due(calendar: WorkingCalendar, day: dt.date, due: dt.date, n: int) -> bool:
+    """Whether ``day`` is at most ``n`` working days before ``due`` (and not after it):
+    counted on the working-day calendar, so a holiday such as Tết does not count."""
+    return day <= due and calendar.working_days_between(day, due) <= n
+
+
+def sweep(
+    store: Store,
+    calendar: WorkingCalendar,
+    day: dt.date,
+    now: dt.datetime,
+    name_of: m.NameOf = str,
+) -> int:
+    """Insert the time-caused messages ``day`` calls for; return how many were new."""
+    with store.engine.connect() as conn:
+        subs = active(conn)
+    by_party: dict[str, list[Subscription]] = {}
+    for s in subs:
+        by_party.setdefault(s.party, []).append(s)
+    rows: list[dict[str, Any]] = []
+    for party, mine in by_party.items():
+        for seed, case_acts in store.facts(party=party, as_of=day):
+            case = fold_case(seed, case_acts, day)
+            if case is None:
+                continue
+            for sub in mine:
+                rows += _time_rows(sub, case, calendar, day, now, name_of)
+    if not rows:
+        return 0
+    with store.engine.begin() as conn:
+        return insert_missing(conn, rows)
+
+
+def _time_rows(sub: Subscription, case: Any, calendar: WorkingCalendar, day: dt.date,
+               now: dt.datetime, name_of: m.NameOf) -> list[dict[str, Any]]:  # fmt: skip
+    out = []
+    wanted: list[tuple[str, dt.date]] = []
+    if case.state in (CaseState.AWAITING, CaseState.EXTENDED) and reminder_due(
+        calendar, day, case.due, sub.remind_days
+    ):
+        wanted.append((m.REMINDER, case.due))
+    elif case.state is CaseState.CONSENT and case.consent_since is not None:
+        wanted.append((m.CONSENT, case.consent_since))
+    elif case.state is CaseState.OVERDUE:
+        wanted.append((m.OVERDUE, case.due))
+    for kind, on in wanted:
+        if kind not in sub.kinds:
+            continue
+        mid = m.message_id(sub.sub_id, kind, case.id, on.isoformat())
+        extra: dict[str, Any] = {"as_of": day.isoformat()}
+        if kind == m.REMINDER:
+            extra["working_days_left"] = calendar.working_days_between(day, case.due)
+        out.append(_row(sub, kind, mid, case.id, m.case_payload(kind, sub.party, case, name_of,
+                                                              **extra), now))  # fmt: skip
+    return out
+
+
+def attach(tracker: Any) -> Any:
+    """Make ``tracker`` (a ``tracker.Tracker``) write the outbox in each record's
+    transaction; returns it. Every writer of the log must do this (the CLI and the service
+    do), or the messages its records cause are not queued."""
+    if not any(isinstance(h, OutboxWriter) for h in tracker.store.on_append):
+        tracker.store.on_append.append(OutboxWriter(tracker.name))
+    return tracker
