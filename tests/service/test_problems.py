@@ -165,3 +165,30 @@ def test_document_has_servers_tags_and_problem_errors(app: FastAPI) -> None:
     assert {"403", "415", "422", "429"} <= set(record)
     assert "401" not in doc["paths"]["/healthz"]["get"]["responses"]
     assert "404" not in doc["paths"]["/v1/notify"]["post"]["responses"]
+
+
+# --- caching ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/rules",
+        "/v1/rules/art10.2.notify-dang-doan-hdnd",
+        "/v1/clauses/3.1",
+        "/v1/coverage",
+        "/v1/parties",
+        "/v1/schemas/events",
+    ],
+)
+def test_if_none_match_gives_304(client: TestClient, keys: Keys, path: str) -> None:
+    first = client.get(path, headers=keys.h(keys.a))
+    assert first.status_code == 200, first.text
+    etag = first.headers["etag"]
+    assert etag.startswith('W/"') and "private" in first.headers["cache-control"]
+    again = client.get(path, headers={**keys.h(keys.a), "If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    other = client.get(path, headers={**keys.h(keys.a), "If-None-Match": 'W/"other"'})
+    assert other.status_code == 200
+    # the key is checked before the cache: no 304 for a caller without one
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 401

@@ -24,6 +24,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from quyche_rules.engine.engine import Engine
 from quyche_rules.service.auth import RateLimiter
+from quyche_rules.service.caching import rulebook_etag
 from quyche_rules.service.deps import Services
 from quyche_rules.service.logwriter import DecisionWriter
 from quyche_rules.service.middleware import AccessLog, BodyLimit
@@ -106,6 +107,7 @@ def create_app(
         limiter=RateLimiter(settings.rate_per_minute, settings.rate_burst),
         log=DecisionWriter(store),
         tracker=tracker,
+        etag=rulebook_etag(engine),
     )
     for router in (*ROUTERS, *extra_routers):
         app.include_router(router)

@@ -28,6 +28,8 @@ class Services:
     limiter: RateLimiter
     log: DecisionWriter
     tracker: Tracker  # on the same database as ``store``
+    #: ETag of every answer that changes only with the rulebook (``caching``)
+    etag: str = ""
 
 
 async def services(request: Request) -> Services:

@@ -52,7 +52,14 @@ OPERATIONS: dict[str, tuple[str, tuple[int, ...]]] = {
 }
 
 #: operations whose answer carries an ETag, so If-None-Match may give 304
-CACHEABLE: set[str] = set()
+CACHEABLE = {
+    "list_rules",
+    "get_rule",
+    "get_clause",
+    "coverage",
+    "list_parties",
+    "schema_events",
+}
 
 TAGS = [
     {"name": "decisions", "description": "Nghĩa vụ phát sinh từ một sự kiện · duties arising"},

@@ -7,13 +7,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request, Response
 
 from quyche_rules.model.basis import Basis
 from quyche_rules.model.event_checks import events_json_schema
 from quyche_rules.model.obligations import BasisOut
 from quyche_rules.rulebook.loader import Rule
-from quyche_rules.service.deps import Caller, Svc
+from quyche_rules.service.caching import revalidate
+from quyche_rules.service.deps import Caller, Services, Svc
 from quyche_rules.service.models import (
     ClauseOut,
     CoverageOut,
@@ -24,6 +25,11 @@ from quyche_rules.service.models import (
 )
 
 router = APIRouter(prefix="/v1", tags=["rulebook"])
+
+
+def _fresh(request: Request, response: Response, svc: Services) -> Response | None:
+    return revalidate(request, response, svc.etag)
+
 
 _CLAUSE = re.compile(r"^(?:dieu-)?(\d{1,3})(?:[.-](\d{1,3}))?(?:[.-]([a-zđ]))?$")
 
@@ -46,14 +52,18 @@ def rule_out(rule: Rule) -> RuleOut:
 
 
 @router.get("/rules", response_model=list[RuleBrief], summary="Every rule, in text order")
-def list_rules(svc: Svc, who: Caller) -> Any:
+def list_rules(svc: Svc, who: Caller, request: Request, response: Response) -> Any:
+    if (hit := _fresh(request, response, svc)) is not None:
+        return hit
     book = svc.engine.rulebook
     rules = sorted(book, key=lambda r: (r.basis, r.id))
     return [RuleBrief(id=r.id, basis=BasisOut.of(r.basis), summary_en=r.summary_en) for r in rules]
 
 
 @router.get("/rules/{rule_id}", response_model=RuleOut, summary="One rule with its quote")
-def get_rule(rule_id: str, svc: Svc, who: Caller) -> Any:
+def get_rule(rule_id: str, svc: Svc, who: Caller, request: Request, response: Response) -> Any:
+    if (hit := _fresh(request, response, svc)) is not None:
+        return hit
     rule = svc.engine.rulebook.rules.get(rule_id)
     if rule is None:
         raise HTTPException(404, f"rule_id: unknown rule id {rule_id!r}")
@@ -61,8 +71,10 @@ def get_rule(rule_id: str, svc: Svc, who: Caller) -> Any:
 
 
 @router.get("/clauses/{ref}", response_model=ClauseOut, summary="One clause of the text")
-def get_clause(ref: str, svc: Svc, who: Caller) -> Any:
+def get_clause(ref: str, svc: Svc, who: Caller, request: Request, response: Response) -> Any:
     """``ref`` is ``5``, ``5.2``, ``5.2.a`` or the anchor ``dieu-5-2-a``."""
+    if (hit := _fresh(request, response, svc)) is not None:
+        return hit
     m = _CLAUSE.match(ref.strip().lower())
     if m is None:
         raise HTTPException(404, f"ref: {ref[:40]!r} is not a clause reference like 5.2.a")
@@ -83,7 +95,9 @@ def get_clause(ref: str, svc: Svc, who: Caller) -> Any:
 
 
 @router.get("/coverage", response_model=CoverageOut, summary="Every unit of the text and its rules")
-def coverage(svc: Svc, who: Caller) -> Any:
+def coverage(svc: Svc, who: Caller, request: Request, response: Response) -> Any:
+    if (hit := _fresh(request, response, svc)) is not None:
+        return hit
     book = svc.engine.rulebook
     items = []
     for basis in sorted(book.regulation.units):
@@ -106,8 +120,10 @@ def coverage(svc: Svc, who: Caller) -> Any:
 
 
 @router.get("/parties", response_model=list[PartyInfo], summary="The party registry")
-def list_parties(svc: Svc, who: Caller) -> Any:
+def list_parties(svc: Svc, who: Caller, request: Request, response: Response) -> Any:
     """Every body and class the regulation names: the ids events and keys use."""
+    if (hit := _fresh(request, response, svc)) is not None:
+        return hit
     return [
         PartyInfo(
             id=p.id,
@@ -121,6 +137,10 @@ def list_parties(svc: Svc, who: Caller) -> Any:
     ]
 
 
-@router.get("/schemas/events", summary="JSON Schema of every event type")
-def schema_events(who: Caller) -> dict[str, Any]:
+@router.get(
+    "/schemas/events", response_model=dict[str, Any], summary="JSON Schema of every event type"
+)
+def schema_events(svc: Svc, who: Caller, request: Request, response: Response) -> Any:
+    if (hit := _fresh(request, response, svc)) is not None:
+        return hit
     return events_json_schema()
