@@ -192,3 +192,13 @@ def test_if_none_match_gives_304(client: TestClient, keys: Keys, path: str) -> N
     assert other.status_code == 200
     # the key is checked before the cache: no 304 for a caller without one
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 401
+
+
+def test_explain_gives_structured_checks(client: TestClient, keys: Keys) -> None:
+    body = {"event": EVENT, "rule_id": "art10.2.notify-dang-doan-hdnd"}
+    r = client.post("/v1/explain", json=body, headers=keys.h(keys.a))
+    assert r.status_code == 200, r.text
+    (check,) = r.json()["checks"]
+    assert check["reason"] == "other_event_type"
+    assert check["failed"][0]["field"] == "type"
+    assert check["failed"][0]["needed"] == ["task_deployed"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quyche_rules.engine.whynot import TriggerCheck
 from quyche_rules.model.obligations import BasisOut, Explanation, Obligation, PartyOut
 from quyche_rules.service.receipts import Receipt
 from quyche_rules.service.registry import ServiceEvent
@@ -81,6 +82,11 @@ class ExplainOut(BaseModel):
     fired: bool
     required: list[str] = Field(description="the triggers under which the rule fires")
     explanations: list[Explanation] = Field(description="one per obligation the rule gave")
+    checks: list[TriggerCheck] = Field(
+        default_factory=list,
+        description="per trigger of the rule: matched, or each condition that failed with "
+        "the field, the event's value and the values needed (Engine.explain_not)",
+    )
     receipt: Receipt
 
 

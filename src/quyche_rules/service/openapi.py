@@ -31,7 +31,6 @@ OPERATIONS: dict[str, tuple[str, tuple[int, ...]]] = {
     "notify": ("notify", ()),
     "notify_batch": ("notifyBatch", ()),
     "explain": ("explain", (404,)),
-    "explain_not": ("explainNot", (404,)),
     "duties": ("getDuties", (404,)),
     "deadline": ("getDeadline", ()),
     "record": ("recordTrackEvent", (403,)),
