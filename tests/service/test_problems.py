@@ -202,3 +202,31 @@ def test_explain_gives_structured_checks(client: TestClient, keys: Keys) -> None
     assert check["reason"] == "other_event_type"
     assert check["failed"][0]["field"] == "type"
     assert check["failed"][0]["needed"] == ["task_deployed"]
+
+
+# --- pagination ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/v1/rules", "/v1/parties"])
+def test_pages_follow_link_headers_to_the_whole_list(
+    client: TestClient, keys: Keys, path: str
+) -> None:
+    whole = client.get(path, headers=keys.h(keys.a))
+    assert whole.status_code == 200 and "link" not in whole.headers  # no limit: as before
+    seen: list[str] = []
+    url: str | None = f"{path}?limit=25"
+    while url is not None:
+        r = client.get(url, headers=keys.h(keys.a))
+        assert r.status_code == 200, r.text
+        assert len(r.json()) <= 25
+        seen.extend(item["id"] for item in r.json())
+        link = r.headers.get("link")
+        url = link.split(">")[0].lstrip("<") if link else None
+        if url is not None:
+            assert r.headers["x-next-cursor"] in url
+    assert seen == [item["id"] for item in whole.json()]
+
+
+def test_a_bad_cursor_is_a_problem(client: TestClient, keys: Keys) -> None:
+    r = client.get("/v1/rules?limit=5&cursor=%25%25", headers=keys.h(keys.a))
+    assert _problem(r, 422, "invalid-input")["errors"][0]["parameter"] == "cursor"

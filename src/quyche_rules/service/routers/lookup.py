@@ -23,6 +23,7 @@ from quyche_rules.service.models import (
     RuleBrief,
     RuleOut,
 )
+from quyche_rules.service.paging import Cursor, Limit, page
 
 router = APIRouter(prefix="/v1", tags=["rulebook"])
 
@@ -52,12 +53,29 @@ def rule_out(rule: Rule) -> RuleOut:
 
 
 @router.get("/rules", response_model=list[RuleBrief], summary="Every rule, in text order")
-def list_rules(svc: Svc, who: Caller, request: Request, response: Response) -> Any:
+def list_rules(
+    svc: Svc,
+    who: Caller,
+    request: Request,
+    response: Response,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> Any:
+    """In text order; ``limit``/``cursor`` page it (``Link: rel="next"``, ``X-Next-Cursor``)."""
     if (hit := _fresh(request, response, svc)) is not None:
         return hit
     book = svc.engine.rulebook
-    rules = sorted(book, key=lambda r: (r.basis, r.id))
-    return [RuleBrief(id=r.id, basis=BasisOut.of(r.basis), summary_en=r.summary_en) for r in rules]
+    order = {r.id: n for n, r in enumerate(sorted(book, key=lambda r: (r.basis, r.id)))}
+    rules = sorted(book, key=lambda r: order[r.id])
+    got = page(
+        rules,
+        lambda r: f"{order[r.id]:06d}",
+        limit=limit,
+        cursor=cursor,
+        request=request,
+        response=response,
+    )
+    return [RuleBrief(id=r.id, basis=BasisOut.of(r.basis), summary_en=r.summary_en) for r in got]
 
 
 @router.get("/rules/{rule_id}", response_model=RuleOut, summary="One rule with its quote")
@@ -120,10 +138,28 @@ def coverage(svc: Svc, who: Caller, request: Request, response: Response) -> Any
 
 
 @router.get("/parties", response_model=list[PartyInfo], summary="The party registry")
-def list_parties(svc: Svc, who: Caller, request: Request, response: Response) -> Any:
-    """Every body and class the regulation names: the ids events and keys use."""
+def list_parties(
+    svc: Svc,
+    who: Caller,
+    request: Request,
+    response: Response,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> Any:
+    """Every body and class the regulation names: the ids events and keys use;
+    ``limit``/``cursor`` page it (``Link: rel="next"``, ``X-Next-Cursor``)."""
     if (hit := _fresh(request, response, svc)) is not None:
         return hit
+    parties = list(svc.engine.rulebook.parties)  # the registry's order, as before
+    order = {p.id: n for n, p in enumerate(parties)}
+    got = page(
+        parties,
+        lambda p: f"{order[p.id]:06d}",
+        limit=limit,
+        cursor=cursor,
+        request=request,
+        response=response,
+    )
     return [
         PartyInfo(
             id=p.id,
@@ -133,7 +169,7 @@ def list_parties(svc: Svc, who: Caller, request: Request, response: Response) ->
             members=list(p.members),
             parent=p.parent,
         )
-        for p in svc.engine.rulebook.parties
+        for p in got
     ]
 
 
