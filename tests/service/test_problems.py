@@ -230,3 +230,28 @@ def test_pages_follow_link_headers_to_the_whole_list(
 def test_a_bad_cursor_is_a_problem(client: TestClient, keys: Keys) -> None:
     r = client.get("/v1/rules?limit=5&cursor=%25%25", headers=keys.h(keys.a))
     assert _problem(r, 422, "invalid-input")["errors"][0]["parameter"] == "cursor"
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+
+def test_metrics_parse_and_count(client: TestClient, keys: Keys) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    assert client.post("/v1/notify", json=EVENT, headers=keys.h(keys.a)).status_code == 200
+    client.get("/v1/rules/nope", headers=keys.h(keys.a))
+    r = client.get("/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for fam in text_string_to_metric_families(r.text)
+        for s in fam.samples
+    }
+    notify = ("method", "POST"), ("route", "/v1/notify"), ("status", "200")
+    assert samples[("quyche_http_requests_total", notify)] >= 1
+    missing = ("method", "GET"), ("route", "/v1/rules/{rule_id}"), ("status", "404")
+    assert samples[("quyche_http_requests_total", missing)] >= 1
+    assert samples[("quyche_decisions_total", (("kind", "notify"),))] >= 1
+    buckets = [k for k in samples if k[0] == "quyche_http_request_duration_seconds_bucket"]
+    assert buckets
+    assert "nope" not in r.text  # route templates, never values

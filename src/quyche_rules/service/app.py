@@ -27,6 +27,8 @@ from quyche_rules.service.auth import RateLimiter
 from quyche_rules.service.caching import rulebook_etag
 from quyche_rules.service.deps import Services
 from quyche_rules.service.logwriter import DecisionWriter
+from quyche_rules.service.metrics import Metrics, RequestMetrics
+from quyche_rules.service.metrics import router as metrics_router
 from quyche_rules.service.middleware import AccessLog, BodyLimit
 from quyche_rules.service.openapi import install as install_openapi
 from quyche_rules.service.openapi import operation_id
@@ -49,6 +51,7 @@ ROUTERS = (
     decisions.router,
     lookup.router,
     health.router,
+    metrics_router,
 )
 
 _ERR = {"model": Problem}
@@ -99,6 +102,7 @@ def create_app(
         responses=ERRORS,
         generate_unique_id_function=operation_id,
     )
+    app.state.metrics = Metrics(engine)
     app.state.services = Services(
         settings=settings,
         engine=engine,
@@ -108,6 +112,7 @@ def create_app(
         log=DecisionWriter(store),
         tracker=tracker,
         etag=rulebook_etag(engine),
+        metrics=app.state.metrics,
     )
     for router in (*ROUTERS, *extra_routers):
         app.include_router(router)
@@ -124,6 +129,7 @@ def create_app(
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if settings.access_log:
         app.add_middleware(AccessLog)
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     # outermost: every layer below, and every router, sees the app's registry
     app.add_middleware(RegistryScope, registry=engine.parties if engine.profile else None)
     # outermost of all: the request id is set before anything can answer, errors included
