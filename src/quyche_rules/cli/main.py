@@ -3,6 +3,10 @@
 Human output is a table with Vietnamese names as the text writes them; ``--json`` gives the
 documented contract. Bad input exits with status 2 and one line that names the place: a
 clerk must never be shown a traceback, whatever the input (``main`` is the last resort).
+
+Exit status: 0 ok · 1 a failure a retry may fix (database unreachable, a missing optional
+dependency: the line names the extra to install), or `rules coverage` found gaps · 2 bad
+input or usage · 130 interrupted.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from quyche_rules.cli.common import ProfileOpt, options, rulebook
+from quyche_rules.cli.common import RETRYABLE, ProfileOpt, options, rulebook
 from quyche_rules.cli.deadline import deadline
 from quyche_rules.cli.duties import duties
 from quyche_rules.cli.keys import keys_app
@@ -25,7 +29,7 @@ from quyche_rules.cli.scenarios import test_app
 from quyche_rules.cli.schema import schema_app
 from quyche_rules.cli.serve import serve_app
 from quyche_rules.cli.track import track_app
-from quyche_rules.errors import QuycheError, one_line
+from quyche_rules.errors import DatabaseError, QuycheError, one_line
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -77,16 +81,21 @@ def _main_options(
 def main(argv: list[str] | None = None) -> None:
     """Entry point: whatever happens, one line on stderr, never a traceback.
 
-    Exit status: 0 success, 1 ``rules coverage`` found gaps, 2 bad input or usage (one
-    line), 130 interrupted. An unexpected exception is reported as ``internal error`` with
+    Exit status: 0 success; 1 a failure a retry may fix (database unreachable, missing
+    optional dependency) or ``rules coverage`` found gaps; 2 bad input or usage (one
+    line); 130 interrupted. An unexpected exception is reported as ``internal error`` with
     its type, still on one line, with status 2.
     """
     code: int
     try:
         rv = app(args=argv, standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
+    except DatabaseError as exc:
+        code = _last_line(str(exc), 1 if exc.code in RETRYABLE else 2)
     except QuycheError as exc:
         code = _last_line(str(exc))
+    except ModuleNotFoundError as exc:  # an optional dependency: a retry after installing
+        code = _last_line(_missing(exc), 1)
     except KeyboardInterrupt:
         code = 130
     except BrokenPipeError:
@@ -99,6 +108,8 @@ def main(argv: list[str] | None = None) -> None:
             code = 2
         elif hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # usage errors
             code = _last_line(f"usage: {exc.format_message()}")
+        elif _unreachable(exc):
+            code = _last_line(f"database: {str(exc).splitlines()[0] if str(exc) else exc}", 1)
         else:
             code = _last_line(f"internal error ({type(exc).__name__}): {exc}")
     try:
@@ -109,7 +120,29 @@ def main(argv: list[str] | None = None) -> None:
     raise SystemExit(code)
 
 
-def _last_line(message: str) -> int:
+#: optional dependencies and the extra that installs them
+_EXTRAS = {"psycopg": "postgresql", "durable_rules_engine": "", "durable": ""}
+
+
+def _missing(exc: ModuleNotFoundError) -> str:
+    name = (exc.name or "").split(".")[0]
+    extra = _EXTRAS.get(name)
+    if extra:
+        return f"missing optional dependency {name}: pip install 'quyche-rules[{extra}]'"
+    return f"missing dependency {name or exc}: reinstall quyche-rules"
+
+
+def _unreachable(exc: Exception) -> bool:
+    """SQLAlchemy's errors for a database that cannot be reached (checked by name: the
+    CLI does not import SQLAlchemy unless a command opens a database)."""
+    return type(exc).__module__.startswith("sqlalchemy") and type(exc).__name__ in (
+        "OperationalError",
+        "DisconnectionError",
+        "TimeoutError",
+    )
+
+
+def _last_line(message: str, code: int = 2) -> int:
     with contextlib.suppress(Exception):
         sys.stderr.write(f"error: {one_line(message)}\n")
-    return 2
+    return code

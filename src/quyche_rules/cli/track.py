@@ -46,6 +46,14 @@ def _date(value: str | None, place: str) -> dt.date | None:
         fail(f"{place}: {value!r} is not an ISO date (YYYY-MM-DD)")
 
 
+def _retryable(exc: Exception) -> bool:
+    """A database that cannot be reached or is busy (a retry may succeed), as opposed to
+    one that refuses the request itself."""
+    from sqlalchemy.exc import DisconnectionError, OperationalError, TimeoutError
+
+    return isinstance(exc, OperationalError | DisconnectionError | TimeoutError)
+
+
 @contextmanager
 def _tracker(db: str | None) -> Iterator[Any]:
     """Open the tracker; every error the library or the database raises becomes one line."""
@@ -63,13 +71,13 @@ def _tracker(db: str | None) -> Iterator[Any]:
     except QuycheError as exc:
         fail(str(exc))
     except SQLAlchemyError as exc:
-        fail(f"--db: cannot open the database: {first_line(exc)}")
+        fail(f"--db: cannot open the database: {first_line(exc)}", retry=_retryable(exc))
     try:
         yield t
     except QuycheError as exc:
         fail(str(exc))
     except SQLAlchemyError as exc:
-        fail(f"--db: {first_line(exc)}")
+        fail(f"--db: {first_line(exc)}", retry=_retryable(exc))
     finally:
         t.close()
 
