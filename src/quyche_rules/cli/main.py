@@ -29,6 +29,7 @@ from quyche_rules.cli.scenarios import test_app
 from quyche_rules.cli.schema import schema_app
 from quyche_rules.cli.serve import serve_app
 from quyche_rules.cli.track import track_app
+from quyche_rules.cli.whynot import why_not
 from quyche_rules.errors import DatabaseError, QuycheError, one_line
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -36,6 +37,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 app.command()(notify)
 app.command()(duties)
 app.command()(deadline)
+app.command("why-not")(why_not)
 app.add_typer(rules_app, name="rules")
 app.add_typer(schema_app, name="schema")
 app.add_typer(test_app)  # `quyche test`: scenario files (cli/scenarios.py)

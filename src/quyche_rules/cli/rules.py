@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.markup import escape
 
-from quyche_rules.cli.common import fail, out, rulebook
+from quyche_rules.cli.common import IndentOpt, dump, fail, out, rulebook
+
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="JSON, the same shape as the HTTP service's answer")
+]
 
 rules_app = typer.Typer(no_args_is_help=True, help="Inspect the rulebook.")
 
 
 @rules_app.command("coverage")
-def rules_coverage() -> None:
-    """Every unit of the text, and the rules (or the reason for none) that encode it."""
+def rules_coverage(as_json: JsonOpt = False, indent: IndentOpt = None) -> None:
+    """Every unit of the text, and the rules (or the reason for none) that encode it.
+    Exits 1 when a unit is not accounted for. ``--json``: as ``GET /v1/coverage``."""
     book = rulebook(require_complete=False)
+    if as_json:
+        from quyche_rules.service.routers.lookup import coverage_out
+
+        report = coverage_out(book)
+        dump(report.model_dump(mode="json"), indent)
+        if report.not_accounted_for:
+            raise typer.Exit(1)
+        return
     missing = 0
     for article in sorted(book.regulation.titles):
         out.print(f"[bold]Điều {article}. {escape(book.regulation.titles[article])}[/bold]")
@@ -33,12 +48,17 @@ def rules_coverage() -> None:
 
 
 @rules_app.command("show")
-def rules_show(rule_id: str) -> None:
-    """One rule with its quote, trigger and parties."""
+def rules_show(rule_id: str, as_json: JsonOpt = False, indent: IndentOpt = None) -> None:
+    """One rule with its quote, trigger and parties. ``--json``: as ``GET /v1/rules/{id}``."""
     book = rulebook()
     rule = book.rules.get(rule_id)
     if rule is None:
         fail(f"rule: unknown rule id {rule_id!r}")
+    if as_json:
+        from quyche_rules.service.routers.lookup import rule_out
+
+        dump(rule_out(rule).model_dump(mode="json"), indent)
+        return
     out.print(f"[bold]{rule.id}[/bold]  ({rule.basis}, {escape(rule.file)})")
     out.print(f"„{escape(rule.quote)}“")
     out.print(f"obligated: {rule.obligated}; counterparties: {', '.join(rule.counterparties)}")

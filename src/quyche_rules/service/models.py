@@ -153,6 +153,17 @@ class DecisionOut(BaseModel):
     result: Any
 
 
+class KeyOut(BaseModel):
+    """One API key as ``quyche keys list --json`` shows it (never the key itself)."""
+
+    key_id: str
+    party: str | None
+    admin: bool
+    label: str | None
+    created_at: str = Field(description="ISO 8601 UTC, to the second")
+    revoked_at: str | None
+
+
 class HealthOut(BaseModel):
     status: str
 

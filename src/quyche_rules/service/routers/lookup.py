@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from quyche_rules.model.basis import Basis
 from quyche_rules.model.event_checks import events_json_schema
 from quyche_rules.model.obligations import BasisOut
-from quyche_rules.rulebook.loader import Rule
+from quyche_rules.rulebook.loader import Rule, Rulebook
 from quyche_rules.service.caching import revalidate
 from quyche_rules.service.deps import Caller, Services, Svc
 from quyche_rules.service.models import (
@@ -26,6 +26,29 @@ from quyche_rules.service.models import (
 from quyche_rules.service.paging import Cursor, Limit, page
 
 router = APIRouter(prefix="/v1", tags=["rulebook"])
+
+
+def coverage_out(book: Rulebook) -> CoverageOut:
+    """Every unit of the text and its rules: ``GET /v1/coverage`` and ``quyche rules
+    coverage --json`` (one shape)."""
+    items = []
+    for basis in sorted(book.regulation.units):
+        rules = sorted(r.id for r in book.rules_for(basis))
+        na = book.non_actionable.get(basis)
+        items.append(
+            CoverageUnit(
+                basis=BasisOut.of(basis),
+                rules=rules,
+                non_actionable=na.reason if na else None,
+                covered=bool(rules) or na is not None,
+            )
+        )
+    return CoverageOut(
+        rules=len(book.rules),
+        units=len(items),
+        not_accounted_for=sum(not i.covered for i in items),
+        items=items,
+    )
 
 
 def _fresh(request: Request, response: Response, svc: Services) -> Response | None:
@@ -116,25 +139,7 @@ def get_clause(ref: str, svc: Svc, who: Caller, request: Request, response: Resp
 def coverage(svc: Svc, who: Caller, request: Request, response: Response) -> Any:
     if (hit := _fresh(request, response, svc)) is not None:
         return hit
-    book = svc.engine.rulebook
-    items = []
-    for basis in sorted(book.regulation.units):
-        rules = sorted(r.id for r in book.rules_for(basis))
-        na = book.non_actionable.get(basis)
-        items.append(
-            CoverageUnit(
-                basis=BasisOut.of(basis),
-                rules=rules,
-                non_actionable=na.reason if na else None,
-                covered=bool(rules) or na is not None,
-            )
-        )
-    return CoverageOut(
-        rules=len(book.rules),
-        units=len(items),
-        not_accounted_for=sum(not i.covered for i in items),
-        items=items,
-    )
+    return coverage_out(svc.engine.rulebook)
 
 
 @router.get("/parties", response_model=list[PartyInfo], summary="The party registry")
