@@ -161,6 +161,10 @@ def test_document_has_servers_tags_and_problem_errors(app: FastAPI) -> None:
             for code, resp in op["responses"].items():
                 if code.isdigit() and int(code) >= 400 and op["operationId"] != "readyz":
                     assert list(resp["content"]) == [MEDIA_TYPE], (op["operationId"], code)
+    for ops in doc["paths"].values():
+        for op in ops.values():
+            if "requestBody" in op:
+                assert op["requestBody"]["content"]["application/json"]["example"]
     record = doc["paths"]["/v1/track"]["post"]["responses"]
     assert {"403", "415", "422", "429"} <= set(record)
     assert "401" not in doc["paths"]["/healthz"]["get"]["responses"]

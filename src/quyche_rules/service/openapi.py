@@ -13,7 +13,8 @@ branches that can never run. Here:
   carries an ETag; and the ones its handler raises (``OPERATIONS``);
 * every error response is ``application/problem+json`` (``problems.Problem``);
 * ``servers`` is the relative ``/``: the document is right wherever it is served;
-* ``tags`` carry a description per area, so generators make one API class per area.
+* ``tags`` carry a description per area, so generators make one API class per area;
+* every request body has an example (``EXAMPLES``).
 """
 
 from __future__ import annotations
@@ -68,6 +69,22 @@ TAGS = [
     {"name": "health", "description": "Tình trạng dịch vụ · liveness, readiness, metrics"},
 ]
 
+#: one event every generator can show: Đảng ủy Khối asks Ban Tổ chức for its opinion
+_EVENT = {
+    "type": "coordination_requested",
+    "date": "2025-01-23",
+    "requester": "dang_uy_khoi",
+    "requested": "ban_to_chuc_tinh_uy",
+    "reference": "123-CV/ĐUK",
+}
+#: operationId → example request body
+EXAMPLES: dict[str, Any] = {
+    "notify": _EVENT,
+    "notifyBatch": {"events": [_EVENT]},
+    "explain": {"event": _EVENT, "rule_id": "art3.1.respond"},
+    "recordTrackEvent": _EVENT,
+}
+
 SERVERS = [{"url": "/", "description": "this service (relative to the document's address)"}]
 
 
@@ -100,6 +117,10 @@ def statuses(op: dict[str, Any]) -> set[int]:
 
 
 def _shape(op: dict[str, Any], problem: dict[str, Any]) -> None:
+    example = EXAMPLES.get(op.get("operationId", ""))
+    body = op.get("requestBody", {}).get("content", {}).get("application/json")
+    if example is not None and body is not None:
+        body["example"] = example
     wanted = statuses(op)
     responses: dict[str, Any] = op["responses"]
     for declared in list(responses):
