@@ -273,7 +273,7 @@ def install(app: FastAPI) -> None:
         return problem_for(422, str(exc), errors=[item])
 
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("internal error on %s", request.url.path)
+        log.exception("internal error on %s (request %s)", request.url.path, current_request_id())
         return problem_for(500, "internal error")
 
     app.add_exception_handler(StarletteHTTPException, http_error)
