@@ -259,3 +259,27 @@ def test_metrics_parse_and_count(client: TestClient, keys: Keys) -> None:
     buckets = [k for k in samples if k[0] == "quyche_http_request_duration_seconds_bucket"]
     assert buckets
     assert "nope" not in r.text  # route templates, never values
+
+
+def test_track_status_counts_and_pages(client: TestClient, keys: Keys) -> None:
+    for n in range(3):
+        day = f"2025-03-0{n + 3}"
+        ev = {**EVENT, "reference": f"PAGE-{n}/ĐUK", "date": day, "received_on": day}
+        r = client.post("/v1/track", json=ev, headers=keys.h(keys.admin))
+        assert r.status_code == 200, r.text
+    whole = client.get("/v1/track/status?as_of=2025-03-05", headers=keys.h(keys.a)).json()
+    assert whole["counts"] == {g: len(whole[g]) for g in whole["counts"]}
+    owes = [c["id"] for c in sorted(whole["owes"], key=lambda c: (c["due"], c["id"]))]
+    assert len(owes) >= 3
+    seen: list[str] = []
+    url: str | None = "/v1/track/status?as_of=2025-03-05&group=owes&limit=2"
+    while url is not None:
+        r = client.get(url, headers=keys.h(keys.a))
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["counts"] == whole["counts"] and body["owed_to"] == []
+        assert len(body["owes"]) <= 2
+        seen.extend(c["id"] for c in body["owes"])
+        link = r.headers.get("link")
+        url = link.split(">")[0].lstrip("<").removeprefix("http://testserver") if link else None
+    assert seen == owes
