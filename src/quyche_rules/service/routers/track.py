@@ -218,8 +218,7 @@ def status(
     per group. With `limit`, one page of `group` (by due date, then id; `Link: rel="next"`
     and `X-Next-Cursor` when more follow) and the other groups empty."""
     pid = _own_party(svc, who, party, required=False)
-    out = status_to_json(svc.tracker.status(pid, as_of))
-    out["counts"] = {g: len(out[g]) for g in GROUPS}
+    out = status_to_json(svc.tracker.status(pid, as_of))  # counts included
     if limit is None:
         return out
     chosen = group or "owes"
