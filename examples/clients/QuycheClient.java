@@ -48,7 +48,8 @@ public final class QuycheClient {
                 .build();
         HttpResponse<String> answer = http.send(notify, HttpResponse.BodyHandlers.ofString());
         if (answer.statusCode() != 200) {
-            // every error is JSON {"detail": "<one line naming the field>"}
+            // every error is RFC 9457 problem details (application/problem+json): a stable
+            // "type" URI, a Vietnamese "title" and "detail", one line naming the field
             System.err.println("notify: HTTP " + answer.statusCode() + " " + answer.body());
             System.exit(1);
         }

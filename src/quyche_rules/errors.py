@@ -6,6 +6,7 @@ document-management system can fix the input without reading a traceback.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 #: Longest message an error carries: a 50 MB party name must not become a 50 MB line.
@@ -36,18 +37,71 @@ def excerpt(value: Any, limit: int = 40, *, quote: bool = True) -> str:
     return one_line(text, limit)
 
 
+#: A message that starts with a field path (``date: …``, ``parties.0: …``) names it there.
+_FIELD_PREFIX = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*): ")
+
+
+def json_pointer(field: str | None) -> str | None:
+    """A dotted field path (``parties.0``) as an RFC 6901 JSON Pointer (``/parties/0``),
+    the form RFC 9457 problem details and JSON Schema tools use to name a place."""
+    if field is None:
+        return None
+    if field in ("", "(root)"):
+        return ""
+    parts = (p.replace("~", "~0").replace("/", "~1") for p in field.split("."))
+    return "/" + "/".join(parts)
+
+
+def validation_code(kind: str, message: str) -> str:
+    """The ``code`` of one pydantic validation error: pydantic's own error type (``missing``,
+    ``extra_forbidden``, ``literal_error``, ``json_invalid`` … — stable across its versions),
+    except that this library's value errors say what they are (``unknown_party``)."""
+    if kind != "value_error":
+        return kind
+    text = message.removeprefix("Value error, ")
+    if text.startswith("unknown party"):
+        return "unknown_party"
+    if text.startswith("unknown district"):
+        return "unknown_district"
+    return "invalid"
+
+
 class QuycheError(Exception):
     """Base of every error this library raises on purpose.
 
     The message is made one line and bounded here, once, so that no caller (CLI, service,
-    log) can print a multi-line or unbounded error whatever the input was."""
+    log) can print a multi-line or unbounded error whatever the input was.
 
-    def __init__(self, message: str = "") -> None:
+    Besides the message, every error carries the same place and kind in structured form,
+    so that the CLI (``--json``), the HTTP service (RFC 9457 ``errors``) and a Python
+    caller report one thing three ways without parsing text: ``code`` (a stable
+    snake_case word, e.g. ``missing``, ``unknown_party``, ``invalid``), ``field`` (the
+    dotted path of the input field, when the error is about one) and ``pointer`` (the
+    same place as a JSON Pointer)."""
+
+    #: the kind of error when the raiser named none; subclasses give their own
+    default_code = "invalid"
+
+    def __init__(
+        self, message: str = "", *, field: str | None = None, code: str | None = None
+    ) -> None:
         super().__init__(one_line(str(message)))
+        self.code: str = code or self.default_code
+        if field is None:  # the raisers write "field: what is wrong"; read the place there
+            m = _FIELD_PREFIX.match(str(message))
+            field = m.group(1) if m else None
+        self.field: str | None = field
+
+    @property
+    def pointer(self) -> str | None:
+        """``field`` as a JSON Pointer (``/parties/0``), None when no field is named."""
+        return json_pointer(self.field)
 
 
 class RulebookError(QuycheError):
     """A rule, party or source file is malformed or inconsistent."""
+
+    default_code = "invalid_rulebook"
 
     def __init__(
         self,
@@ -71,19 +125,27 @@ class RulebookError(QuycheError):
         if field is not None:
             where.append(f"field {field}")
         prefix = ", ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        super().__init__(f"{prefix}: {message}" if prefix else message, field=field)
 
 
 class EventError(QuycheError):
-    """An event given to the engine does not validate."""
+    """An event given to the engine does not validate. ``field`` names the offending
+    field (``requester``, ``parties.0``), ``code`` says how it failed (pydantic's error
+    type, e.g. ``missing``, ``literal_error``, or ``invalid``)."""
+
+    default_code = "invalid_event"
 
 
 class CalendarError(QuycheError):
     """A calendar computation was asked with bad input (negative n, not a date...)."""
 
+    default_code = "invalid_calendar_input"
+
 
 class ScenarioError(QuycheError):
     """A scenario file is malformed or names what the rulebook does not have."""
+
+    default_code = "invalid_scenario"
 
     def __init__(
         self,
@@ -101,12 +163,14 @@ class ScenarioError(QuycheError):
         if field is not None:
             where.append(f"field {field}")
         prefix = ", ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        super().__init__(f"{prefix}: {message}" if prefix else message, field=field)
 
 
 class UnknownPartyError(QuycheError, KeyError):
     """A party reference matches no id or name of the registry. Also a ``KeyError``, for
     the callers that caught that before it was a ``QuycheError``."""
+
+    default_code = "unknown_party"
 
     def __str__(self) -> str:  # KeyError's __str__ would repr the message
         return str(self.args[0]) if self.args else ""
@@ -114,6 +178,8 @@ class UnknownPartyError(QuycheError, KeyError):
 
 class DatabaseError(QuycheError):
     """A database that cannot be named, reached or used (bad ``--db`` URL, missing driver)."""
+
+    default_code = "database_unavailable"
 
 
 #: The extra of ``pyproject.toml`` that brings each optional top-level module. The core
@@ -137,11 +203,14 @@ EXTRA_OF_MODULE = {
     "starlette": "service",
     "uvicorn": "service",
     "fastapi_offline": "service",
+    "prometheus_client": "service",
 }
 
 
 class MissingExtraError(QuycheError):
     """An optional dependency is not installed: the message names the extra to install."""
+
+    default_code = "missing_extra"
 
     def __init__(self, module: str, extra: str) -> None:
         self.module = module

@@ -37,6 +37,11 @@ def engine() -> Engine:
     return Engine()
 
 
+def without_request(problem: dict[str, object]) -> dict[str, object]:
+    """A problem without the members that name the request (they differ per request)."""
+    return {k: v for k, v in problem.items() if k not in ("instance", "request_id")}
+
+
 def make_keys(store: Store) -> Keys:
     import datetime as dt
 

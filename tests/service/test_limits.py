@@ -26,7 +26,7 @@ EVENT = {
 
 def _one_line(r: Any, status: int, *needles: str) -> None:
     assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/json")
+    assert r.headers["content-type"].startswith("application/problem+json")
     detail = r.json()["detail"]
     assert isinstance(detail, str) and "\n" not in detail and len(detail) <= 300
     for n in needles:

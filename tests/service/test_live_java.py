@@ -163,7 +163,8 @@ def test_java_client_against_live_server(live: Live, tmp_path: Path) -> None:
         timeout=60,
     )
     assert bad.returncode == 1
-    # the body's detail as before, then its title (in the language Accept-Language asks)
-    assert bad.stderr.strip().startswith(
-        'notify: HTTP 401 {"detail":"Authorization: unknown or revoked API key","title":"'
-    )
+    head, _, body = bad.stderr.strip().partition(" {")
+    assert head == "notify: HTTP 401"
+    problem = json.loads("{" + body)
+    assert problem["detail"] == "Authorization: unknown or revoked API key"
+    assert problem["type"] == "urn:quyche-rules:problem:unauthorized"

@@ -57,7 +57,7 @@ def test_static_files_are_served_and_nothing_else(client: TestClient) -> None:
 
 def test_pages_are_not_in_the_api_schema(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    assert not [p for p in paths if not p.startswith(("/v1/", "/healthz", "/readyz"))]
+    assert not [p for p in paths if not p.startswith(("/v1/", "/healthz", "/readyz", "/metrics"))]
 
 
 def test_a_profiles_bodies_have_pages_and_are_in_the_forms(

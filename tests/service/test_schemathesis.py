@@ -27,6 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from quyche_rules.service import Settings, create_app
 from quyche_rules.service.auth import new_key
+from quyche_rules.service.problems import MEDIA_TYPE, Problem
 
 _DIR = Path(tempfile.mkdtemp(prefix="quyche-st-"))
 APP = create_app(Settings(db_url=f"sqlite:///{_DIR / 'st.db'}", rate_per_minute=0))
@@ -39,6 +40,17 @@ def _cleanup() -> Iterator[None]:
     yield
     APP.state.services.store.engine.dispose()
     shutil.rmtree(_DIR, ignore_errors=True)
+
+
+@schemathesis.check
+def problem_details(ctx: object, response: schemathesis.Response, case: schemathesis.Case) -> None:
+    """Every error (bar readyz's own 503 body) is RFC 9457 problem details."""
+    if response.status_code < 400 or case.operation.path == "/readyz":
+        return
+    ctype = response.headers.get("content-type", [""])[0]
+    assert ctype.startswith(MEDIA_TYPE), f"{response.status_code} sent as {ctype}"
+    body = Problem.model_validate_json(response.content)
+    assert body.status == response.status_code and body.type and body.title
 
 
 @schema.parametrize()
@@ -56,5 +68,6 @@ def test_api_conforms(case: schemathesis.Case) -> None:
             response_schema_conformance,
             status_code_conformance,
             content_type_conformance,
+            problem_details,
         ],
     )

@@ -136,7 +136,7 @@ def test_bad_input_exits_2_with_one_line_and_records_nothing(
 
 def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
     r = track("postgresql://nobody@127.0.0.1:1/none", "status")
-    assert r.exit_code == 2 and r.output.count("\n") == 1
+    assert r.exit_code == 1 and r.output.count("\n") == 1  # 1: a retry may fix it
     assert r.output.startswith("error: --db: cannot open the database")
 
 

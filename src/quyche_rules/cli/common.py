@@ -119,7 +119,14 @@ MaxBytes = Annotated[
 ]
 
 
-def fail(message: str) -> NoReturn:
-    """Print ``error: <message>`` as one line on stderr and exit with status 2."""
+#: exit statuses (``quyche --help``): a script tells "fix your input" from "try again later"
+EXIT_OK, EXIT_RETRY, EXIT_INPUT = 0, 1, 2
+#: ``QuycheError.code``s of failures a retry may fix (after installing, for a dependency)
+RETRYABLE = frozenset({"database_unavailable", "missing_dependency", "missing_extra"})
+
+
+def fail(message: str, *, retry: bool = False) -> NoReturn:
+    """Print ``error: <message>`` as one line on stderr and exit with status 2 (bad input
+    or usage), or 1 with ``retry`` (a failure a retry may fix: database unreachable)."""
     typer.echo(_("error: {message}", message=one_line(message)), err=True)
-    raise typer.Exit(2)
+    raise typer.Exit(EXIT_RETRY if retry else EXIT_INPUT)

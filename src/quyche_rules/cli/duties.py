@@ -33,13 +33,18 @@ def duties(
         )
     entries = engine.duties_of(p.id)
     if as_json:
+        # the shape of GET /v1/duties/{party}'s "duties": basis is an object, as in
+        # notify --json (it was the string "Điều 2.2" before)
+        from quyche_rules.model.obligations import BasisOut
+
         dump(
             [
                 {
                     "rule_id": e.rule.id,
-                    "basis": str(e.rule.basis),
+                    "basis": BasisOut.of(e.rule.basis).model_dump(mode="json"),
                     "binds_as": e.binds_as,
                     "duty": e.rule.duty.value,
+                    "form": e.rule.form.value,
                     "counterparties": list(e.rule.counterparties),
                     "triggers": e.rule.trigger_labels(),
                     "summary_en": e.rule.summary_en,

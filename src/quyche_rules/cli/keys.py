@@ -83,7 +83,7 @@ def keys_list(
         }
         for k in store.list_keys()
     ]
-    if as_json:
+    if as_json:  # the shape of ``quyche schema output keys-list`` (``KeyOut``)
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for r in rows:

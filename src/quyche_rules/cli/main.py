@@ -3,6 +3,10 @@
 Human output is a table with Vietnamese names as the text writes them; ``--json`` gives the
 documented contract. Bad input exits with status 2 and one line that names the place: a
 clerk must never be shown a traceback, whatever the input (``main`` is the last resort).
+
+Exit status: 0 ok · 1 a failure a retry may fix (database unreachable, a missing optional
+dependency: the line names the extra to install), or `rules coverage` found gaps · 2 bad
+input or usage · 130 interrupted.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Annotated
 import typer
 
 from quyche_rules.cli.audit import audit_app
-from quyche_rules.cli.common import ProfileOpt, options, rulebook
+from quyche_rules.cli.common import RETRYABLE, ProfileOpt, options, rulebook
 from quyche_rules.cli.deadline import deadline
 from quyche_rules.cli.decisions import decisions_app
 from quyche_rules.cli.deliver import deliver_app
@@ -29,6 +33,7 @@ from quyche_rules.cli.scenarios import test_app
 from quyche_rules.cli.schema import schema_app
 from quyche_rules.cli.serve import serve_app
 from quyche_rules.cli.track import track_app
+from quyche_rules.cli.whynot import why_not
 from quyche_rules.errors import QuycheError, missing_extra, one_line
 from quyche_rules.i18n import _, from_env, language, set_language
 
@@ -37,6 +42,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 app.command()(notify)
 app.command()(duties)
 app.command()(deadline)
+app.command("why-not")(why_not)
 app.add_typer(rules_app, name="rules")
 app.add_typer(schema_app, name="schema")
 app.add_typer(test_app)  # `quyche test`: scenario files (cli/scenarios.py)
@@ -102,8 +108,9 @@ def _main_options(
 def main(argv: list[str] | None = None) -> None:
     """Entry point: whatever happens, one line on stderr, never a traceback.
 
-    Exit status: 0 success, 1 ``rules coverage`` found gaps, 2 bad input or usage (one
-    line), 130 interrupted. An unexpected exception is reported as ``internal error`` with
+    Exit status: 0 success; 1 a failure a retry may fix (database unreachable, missing
+    optional dependency) or ``rules coverage`` found gaps; 2 bad input or usage (one
+    line); 130 interrupted. An unexpected exception is reported as ``internal error`` with
     its type, still on one line, with status 2.
     """
     code: int
@@ -112,23 +119,28 @@ def main(argv: list[str] | None = None) -> None:
     try:
         rv = app(args=argv, standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
-    except QuycheError as exc:
-        code = _last_line(str(exc))
+    except QuycheError as exc:  # a database down or a missing extra: a retry may fix it
+        code = _last_line(str(exc), 1 if exc.code in RETRYABLE else 2)
+    except ModuleNotFoundError as exc:  # an extra this command needs is not installed
+        err = missing_extra(exc)
+        name = exc.name or str(exc)
+        code = _last_line(
+            str(err) if err else f"missing dependency {name}: reinstall quyche-rules", 1
+        )
     except KeyboardInterrupt:
         code = 130
     except BrokenPipeError:
         code = 1
     except MemoryError:
         code = _last_line(_("out of memory"))
-    except ModuleNotFoundError as exc:  # an extra this command needs is not installed
-        err = missing_extra(exc)
-        code = _last_line(str(err) if err else f"internal error (ModuleNotFoundError): {exc}")
     except Exception as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # no arguments: show the help
             typer.echo(getattr(exc, "format_message", str)(), err=True)
             code = 2
         elif hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # usage errors
             code = _last_line(_("usage: {message}", message=exc.format_message()))
+        elif _unreachable(exc):
+            code = _last_line(f"database: {str(exc).splitlines()[0] if str(exc) else exc}", 1)
         else:
             code = _last_line(
                 _("internal error ({kind}): {message}", kind=type(exc).__name__, message=exc)
@@ -153,7 +165,17 @@ def _lang_arg(argv: list[str]) -> str | None:
     return None
 
 
-def _last_line(message: str) -> int:
+def _unreachable(exc: Exception) -> bool:
+    """SQLAlchemy's errors for a database that cannot be reached (checked by name: the
+    CLI does not import SQLAlchemy unless a command opens a database)."""
+    return type(exc).__module__.startswith("sqlalchemy") and type(exc).__name__ in (
+        "OperationalError",
+        "DisconnectionError",
+        "TimeoutError",
+    )
+
+
+def _last_line(message: str, code: int = 2) -> int:
     with contextlib.suppress(Exception):
         sys.stderr.write(_("error: {message}", message=one_line(message)) + "\n")
-    return 2
+    return code

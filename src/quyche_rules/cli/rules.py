@@ -25,16 +25,27 @@ from quyche_rules.i18n import _, language
 from quyche_rules.model.vocabulary import DUTIES, FORMS
 from quyche_rules.pages.phrases import default_phrasebook
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output (see rules schema)")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="JSON, the same shape as the HTTP service's answer")
+]
 BackendOpt = Annotated[str, typer.Option("--backend", help=f"one of {', '.join(BACKENDS)}")]
 
 rules_app = typer.Typer(no_args_is_help=True, help="Inspect the rulebook.")
 
 
 @rules_app.command("coverage")
-def rules_coverage() -> None:
-    """Every unit of the text, and the rules (or the reason for none) that encode it."""
+def rules_coverage(as_json: JsonOpt = False, indent: IndentOpt = None) -> None:
+    """Every unit of the text, and the rules (or the reason for none) that encode it.
+    Exits 1 when a unit is not accounted for. ``--json``: as ``GET /v1/coverage``."""
     book = rulebook(require_complete=False)
+    if as_json:
+        from quyche_rules.service.routers.lookup import coverage_out
+
+        report = coverage_out(book)
+        dump(report.model_dump(mode="json"), indent)
+        if report.not_accounted_for:
+            raise typer.Exit(1)
+        return
     missing = 0
     for article in sorted(book.regulation.titles):
         out.print(f"[bold]Điều {article}. {escape(book.regulation.titles[article])}[/bold]")
@@ -61,12 +72,17 @@ def rules_coverage() -> None:
 
 
 @rules_app.command("show")
-def rules_show(rule_id: str) -> None:
-    """One rule with its quote, trigger and parties."""
+def rules_show(rule_id: str, as_json: JsonOpt = False, indent: IndentOpt = None) -> None:
+    """One rule with its quote, trigger and parties. ``--json``: as ``GET /v1/rules/{id}``."""
     book = rulebook()
     rule = book.rules.get(rule_id)
     if rule is None:
         fail(_("rule: unknown rule id {rule_id}", rule_id=repr(rule_id)))
+    if as_json:
+        from quyche_rules.service.routers.lookup import rule_out
+
+        dump(rule_out(rule).model_dump(mode="json"), indent)
+        return
     vi = language() == "vi"
     parties = engine_for("python").parties
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from quyche_rules.cli.common import fail
+from quyche_rules.cli.common import RETRYABLE, fail
 from quyche_rules.errors import QuycheError
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def store_for(db: str | None) -> Store:
         store = Store(_db_url(db))
         store.create_tables()
     except QuycheError as exc:
-        fail(f"--db: {exc}")
+        fail(f"--db: {exc}", retry=exc.code in RETRYABLE)
     return store
 
 

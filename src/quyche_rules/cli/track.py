@@ -48,6 +48,14 @@ def _date(value: str | None, place: str) -> dt.date | None:
         fail(_("{place}: {value} is not an ISO date (YYYY-MM-DD)", place=place, value=repr(value)))
 
 
+def _retryable(exc: Exception) -> bool:
+    """A database that cannot be reached or is busy (a retry may succeed), as opposed to
+    one that refuses the request itself."""
+    from sqlalchemy.exc import DisconnectionError, OperationalError, TimeoutError
+
+    return isinstance(exc, OperationalError | DisconnectionError | TimeoutError)
+
+
 @contextmanager
 def _tracker(db: str | None) -> Iterator[Any]:
     """Open the tracker; every error the library or the database raises becomes one line."""
@@ -66,13 +74,16 @@ def _tracker(db: str | None) -> Iterator[Any]:
     except QuycheError as exc:
         fail(str(exc))
     except SQLAlchemyError as exc:
-        fail(_("--db: cannot open the database: {reason}", reason=first_line(exc)))
+        fail(
+            _("--db: cannot open the database: {reason}", reason=first_line(exc)),
+            retry=_retryable(exc),
+        )
     try:
         yield t
     except QuycheError as exc:
         fail(str(exc))
     except SQLAlchemyError as exc:
-        fail(f"--db: {first_line(exc)}")
+        fail(f"--db: {first_line(exc)}", retry=_retryable(exc))
     finally:
         t.close()
 

@@ -50,11 +50,16 @@ def resolve_url(db: str | os.PathLike[str] | None = None) -> URL:
     try:
         url = make_url(raw)
     except ArgumentError:
-        raise DatabaseError(f"--db: not a database URL or path: {raw!r}") from None
+        raise DatabaseError(
+            f"--db: not a database URL or path: {raw!r}", code="invalid_database_url"
+        ) from None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() not in ("sqlite", "postgresql"):
-        raise DatabaseError(f"--db: only sqlite and postgresql are supported, not {raw!r}")
+        raise DatabaseError(
+            f"--db: only sqlite and postgresql are supported, not {raw!r}",
+            code="invalid_database_url",
+        )
     return url
 
 

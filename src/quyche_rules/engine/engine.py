@@ -30,6 +30,7 @@ from quyche_rules.engine.backends import (
     durable_version,
 )
 from quyche_rules.engine.facts import compile_triggers, fact_value, get_field, projection
+from quyche_rules.engine.whynot import WhyNot, why_not
 from quyche_rules.errors import QuycheError, excerpt
 from quyche_rules.io import resources
 from quyche_rules.model.basis import Basis
@@ -284,6 +285,19 @@ class Engine:
             ("acts for" if reg.parties[a].acts_for == b else "member of", b)
             for a, b in itertools.pairwise(path)
         )
+
+    def explain_not(self, event: Any, rule_id: str) -> WhyNot:
+        """Why ``rule_id`` did (not) fire for ``event``: per trigger of the rule, whether
+        it matched and, if not, each condition that failed with the field, the event's
+        value and the values needed (``whynot``). Structured, for programs; raises
+        ``QuycheError`` (field ``rule_id``) for an unknown rule."""
+        rule = self.rulebook.rules.get(rule_id) if isinstance(rule_id, str) else None
+        if rule is None:
+            raise QuycheError(f"rule_id: unknown rule id {excerpt(rule_id)}", code="unknown_rule")
+        ev = parse_event(event, registry=self.parties)
+        fired = any(o.rule_id == rule.id for o in self.who_must_be_notified(ev))
+        etype: str = ev.type
+        return why_not(rule, etype, self.fact(ev), self.parties, fired)
 
     def explain(self, obligation: Obligation) -> Explanation:
         if not isinstance(obligation, Obligation):

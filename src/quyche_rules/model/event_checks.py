@@ -18,7 +18,7 @@ from pydantic import (
     ValidationError,
 )
 
-from quyche_rules.errors import EventError
+from quyche_rules.errors import EventError, validation_code
 from quyche_rules.io.yamlio import loc_to_field
 from quyche_rules.model.events import EVENT_MODELS, EVENT_TYPES, event_adapter
 from quyche_rules.model.field_types import PartyField
@@ -39,14 +39,21 @@ def parse_event(data: Any, *, registry: PartyRegistry | None = None) -> Any:
     etype = data.get("type")
     if not isinstance(etype, str) or etype not in EVENT_TYPES:
         known = ", ".join(sorted(EVENT_TYPES))
-        raise EventError(f"type: unknown event type {etype!r} (known: {known})")
+        raise EventError(
+            f"type: unknown event type {etype!r} (known: {known})",
+            code="missing" if etype is None else "unknown_event_type",
+        )
     try:
         event = EVENT_TYPES[etype].model_validate(data, context={"registry": registry})
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [p for p in err["loc"] if p != etype]
         msg = err["msg"].removeprefix("Value error, ")
-        raise EventError(f"{loc_to_field(loc)}: {msg}") from None
+        raise EventError(
+            f"{loc_to_field(loc)}: {msg}",
+            field=".".join(str(p) for p in loc) or None,
+            code=validation_code(err["type"], err["msg"]),
+        ) from None
     return _checked(event, registry)
 
 

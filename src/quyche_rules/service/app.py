@@ -7,8 +7,9 @@ maker, the rate limiter) and kept on ``app.state.services``. Routers are listed 
 left free) are added by passing ``extra_routers``. The tracker works on the same database
 as the decision log (``settings.db_url``).
 
-Errors are always JSON ``{"detail": "<one line>"}`` naming the place (``body.requester``,
-``received``, ``Authorization``), never a traceback.
+Errors are always RFC 9457 problem details (``problems``): ``application/problem+json``
+whose ``detail`` is one line naming the place (``body.requester``, ``received``,
+``Authorization``), never a traceback. Every response carries ``X-Request-ID``.
 """
 
 from __future__ import annotations
@@ -18,26 +19,27 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from quyche_rules.delivery.outbox import attach
 from quyche_rules.engine.engine import Engine
-from quyche_rules.errors import QuycheError
-from quyche_rules.i18n import N_, _, language
-from quyche_rules.model.events import EVENT_TYPES
 from quyche_rules.service.auth import RateLimiter
+from quyche_rules.service.caching import rulebook_etag
 from quyche_rules.service.deps import Services
 from quyche_rules.service.language import Language
 from quyche_rules.service.logwriter import DecisionWriter
+from quyche_rules.service.metrics import Metrics, RequestMetrics
+from quyche_rules.service.metrics import router as metrics_router
 from quyche_rules.service.middleware import AccessLog, BodyLimit
-from quyche_rules.service.models import ErrorOut
+from quyche_rules.service.openapi import install as install_openapi
+from quyche_rules.service.openapi import operation_id
 from quyche_rules.service.page_headers import PageHeaders
+from quyche_rules.service.problems import Problem
+from quyche_rules.service.problems import install as install_problems
 from quyche_rules.service.receipts import ReceiptMaker, package_version
-from quyche_rules.service.registry import EVENT_ERROR, RegistryScope
+from quyche_rules.service.registry import RegistryScope
+from quyche_rules.service.requestid import RequestId
 from quyche_rules.service.routers import decisions, docs, health, lookup, notify, queries, track
 from quyche_rules.service.settings import Settings
 from quyche_rules.service.store import Store
@@ -53,9 +55,10 @@ ROUTERS = (
     lookup.router,
     health.router,
     docs.router,  # /docs and /redoc from packaged assets, never a CDN
+    metrics_router,
 )
 
-_ERR = {"model": ErrorOut}
+_ERR = {"model": Problem}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {**_ERR, "description": "body cannot be read (not UTF-8 JSON)"},
     401: {**_ERR, "description": "no, unknown or revoked API key"},
@@ -65,108 +68,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     429: {**_ERR, "description": "over the rate limit of this key; see Retry-After"},
 }
 
+
 DESCRIPTION = """Executable duties of the *Quy chế phối hợp công tác*: for an event, who must
 notify, consult, invite or inform whom, in what form and by when, each answer citing its
 clause. Every decision carries a receipt (rulebook hash, versions, input hash) and is logged;
 `GET /v1/decisions/{id}` fetches it back. Send `Authorization: Bearer <key>` (made with
 `quyche keys create`)."""
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _validation_detail(exc: RequestValidationError) -> str:
-    errors = exc.errors()
-    if not errors:
-        return "request: invalid"
-    err = errors[0]
-    # drop the union tag pydantic puts in the path of a discriminated union member
-    loc = [str(p) for p in err.get("loc", ()) if p not in EVENT_TYPES]
-    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-    kind = err.get("type")
-    if kind == EVENT_ERROR:  # validated against a profile's registry: field in ctx
-        ctx = err.get("ctx") or {}
-        loc.extend(p for p in str(ctx.get("field", "")).split(".") if p)
-        msg = str(ctx.get("msg", msg))
-    elif kind == "json_invalid":
-        msg = "malformed JSON"
-    elif kind == "union_tag_invalid":
-        tag = (err.get("ctx") or {}).get("tag", "?")
-        loc.append("type")
-        msg = f"unknown event type {str(tag)[:60]!r} (see GET /v1/schemas/events)"
-    elif kind == "union_tag_not_found":
-        loc.append("type")
-        msg = "missing; every event names its type"
-    where = ".".join(loc[1:] if loc and loc[0] in ("query", "path") else loc) or "request"
-    return one_line(f"{where}: {msg}")
-
-
-#: a problem's title by status, translated per request (``detail`` stays the one line that
-#: names the place, in the words systems already match on)
-TITLES = {
-    400: N_("Bad request"),
-    401: N_("Unauthorized"),
-    403: N_("Forbidden"),
-    404: N_("Not found"),
-    405: N_("Method not allowed"),
-    409: N_("Conflict"),
-    413: N_("Payload too large"),
-    415: N_("Unsupported media type"),
-    422: N_("Unprocessable content"),
-    429: N_("Too many requests"),
-    500: N_("Internal server error"),
-    503: N_("Service unavailable"),
-}
-
-
-def _problem(
-    request: Request, status: int, detail: str, headers: Any = None
-) -> JSONResponse | HTMLResponse:
-    """JSON for ``/v1/`` and every system; an HTML page for a person's browser elsewhere
-    (a mistyped body page, a broken link), in the request's language."""
-    title = _(TITLES.get(status, N_("Error")))
-    path = request.url.path
-    wants_html = "text/html" in request.headers.get("accept", "")
-    if wants_html and not path.startswith("/v1/") and status in (404, 500):
-        from quyche_rules.pages.render import error_page
-
-        message = (
-            _("The page you asked for does not exist.")
-            if status == 404
-            else _("Something went wrong on our side; try again later.")
-        )
-        html = error_page(status, title, message, _("Back to the rulebook"), language())
-        return HTMLResponse(html, status_code=status)
-    return JSONResponse(
-        {"detail": one_line(detail), "title": title}, status_code=status, headers=headers
-    )
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    async def http_error(request: Request, exc: Exception) -> JSONResponse | HTMLResponse:
-        assert isinstance(exc, StarletteHTTPException)
-        detail = str(exc.detail)
-        if detail == "There was an error parsing the body":  # FastAPI's words, no place
-            detail = "body: cannot be read as UTF-8 JSON"
-        return _problem(request, exc.status_code, detail, getattr(exc, "headers", None))
-
-    async def validation_error(request: Request, exc: Exception) -> JSONResponse | HTMLResponse:
-        assert isinstance(exc, RequestValidationError)
-        return _problem(request, 422, _validation_detail(exc))
-
-    async def quyche_error(request: Request, exc: Exception) -> JSONResponse | HTMLResponse:
-        return _problem(request, 422, str(exc))
-
-    async def internal_error(request: Request, exc: Exception) -> JSONResponse | HTMLResponse:
-        log.exception("internal error on %s", request.url.path)
-        return _problem(request, 500, "internal error")
-
-    app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(QuycheError, quyche_error)
-    app.add_exception_handler(Exception, internal_error)
 
 
 def create_app(
@@ -199,7 +106,9 @@ def create_app(
         responses=ERRORS,
         docs_url=None,  # served by routers/docs.py, offline
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
+    app.state.metrics = Metrics(engine)
     app.state.services = Services(
         settings=settings,
         engine=engine,
@@ -208,6 +117,8 @@ def create_app(
         limiter=RateLimiter(settings.rate_per_minute, settings.rate_burst),
         log=DecisionWriter(store),
         tracker=tracker,
+        etag=rulebook_etag(engine),
+        metrics=app.state.metrics,
     )
     for router in (*ROUTERS, *extra_routers):
         app.include_router(router)
@@ -219,7 +130,8 @@ def create_app(
     from quyche_rules.service.routers.delivery import router as delivery_router
 
     app.include_router(delivery_router)  # calendar feed, subscriptions, deliveries, decisions
-    _install_error_handlers(app)
+    install_problems(app)
+    install_openapi(app)
     # the literate page is ~600 KB of HTML that compresses ~10×: a clerk on a provincial
     # network should not wait for it (only for clients that send Accept-Encoding: gzip)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
@@ -228,8 +140,11 @@ def create_app(
         app.add_middleware(AccessLog)
     app.add_middleware(PageHeaders)
     app.add_middleware(Language)
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     # outermost: every layer below, and every router, sees the app's registry
     app.add_middleware(RegistryScope, registry=engine.parties if engine.profile else None)
+    # outermost of all: the request id is set before anything can answer, errors included
+    app.add_middleware(RequestId)
     return app
 
 

@@ -76,3 +76,6 @@ def commit(svc: Services, who: Principal, pending: list[Pending]) -> None:
             for p in pending
         ]
     )
+    if svc.metrics is not None:
+        for p in pending:
+            svc.metrics.decided(p.kind, p.result)

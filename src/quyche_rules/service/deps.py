@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from quyche_rules.engine.engine import Engine
 from quyche_rules.service.auth import Principal, RateLimiter, authenticate
 from quyche_rules.service.logwriter import DecisionWriter
+from quyche_rules.service.metrics import Metrics
 from quyche_rules.service.receipts import ReceiptMaker
 from quyche_rules.service.settings import Settings
 from quyche_rules.service.store import Store
@@ -28,6 +29,10 @@ class Services:
     limiter: RateLimiter
     log: DecisionWriter
     tracker: Tracker  # on the same database as ``store``
+    #: ETag of every answer that changes only with the rulebook (``caching``)
+    etag: str = ""
+    #: the app's Prometheus collectors (``metrics``); None in a bare ``Services``
+    metrics: Metrics | None = None
 
 
 async def services(request: Request) -> Services:

@@ -16,17 +16,19 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from quyche_rules.service.problems import MEDIA_TYPE, problem_bytes
+
 access_logger = logging.getLogger("quyche.access")
 
 
 async def _send_error(send: Send, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
+    body = problem_bytes(status, detail)
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", MEDIA_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
             ],
@@ -131,5 +133,6 @@ class AccessLog:
             "ms": round((time.perf_counter() - start) * 1000, 2),
             "bytes_out": info["bytes_out"],
             "key_id": state.get("key_id"),
+            "request_id": state.get("request_id"),
         }
         access_logger.info(json.dumps(record, separators=(",", ":")))

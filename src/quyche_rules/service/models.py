@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quyche_rules.engine.whynot import TriggerCheck
 from quyche_rules.model.obligations import BasisOut, Explanation, Obligation, PartyOut
 from quyche_rules.service.receipts import Receipt
 from quyche_rules.service.registry import ServiceEvent
@@ -82,6 +83,11 @@ class ExplainOut(BaseModel):
     fired: bool
     required: list[str] = Field(description="the triggers under which the rule fires")
     explanations: list[Explanation] = Field(description="one per obligation the rule gave")
+    checks: list[TriggerCheck] = Field(
+        default_factory=list,
+        description="per trigger of the rule: matched, or each condition that failed with "
+        "the field, the event's value and the values needed (Engine.explain_not)",
+    )
     receipt: Receipt
 
 
@@ -153,6 +159,17 @@ class DecisionOut(BaseModel):
     parties: list[str]
     input: Any
     result: Any
+
+
+class KeyOut(BaseModel):
+    """One API key as ``quyche keys list --json`` shows it (never the key itself)."""
+
+    key_id: str
+    party: str | None
+    admin: bool
+    label: str | None
+    created_at: str = Field(description="ISO 8601 UTC, to the second")
+    revoked_at: str | None
 
 
 class HealthOut(BaseModel):

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from quyche_rules.engine.engine import Engine
+from quyche_rules.service.requestid import current as current_request_id
 
 PACKAGE = "quyche-rules"
 
@@ -49,6 +50,11 @@ class Receipt(BaseModel):
         "bare regulation"
     )
     input_sha256: str = Field(description="sha256 of the canonical JSON of the validated input")
+    request_id: str | None = Field(
+        default=None,
+        description="X-Request-ID of the request that asked (absent in receipts logged "
+        "before request ids existed)",
+    )
 
 
 def canonical_json(data: Any) -> str:
@@ -100,4 +106,5 @@ class ReceiptMaker:
             backend_versions=self.backend_versions,
             profile=self.profile,
             input_sha256=input_hash(canonical_input),
+            request_id=current_request_id(),
         )

@@ -43,7 +43,8 @@ def _in_registry(value: Any, handler: ValidatorFunctionWrapHandler, info: Valida
         field, _, msg = str(exc).partition(": ")
         if not msg:
             field, msg = "", field
-        raise PydanticCustomError(EVENT_ERROR, "{msg}", {"field": field, "msg": msg}) from None
+        ctx = {"field": field, "msg": msg, "code": exc.code}
+        raise PydanticCustomError(EVENT_ERROR, "{msg}", ctx) from None
 
 
 class _InRegistry:

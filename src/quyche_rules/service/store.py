@@ -26,7 +26,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from quyche_rules.db.service_tables import api_keys, decisions
 from quyche_rules.delivery.audit import append_links
-from quyche_rules.errors import QuycheError
+from quyche_rules.errors import DatabaseError, QuycheError
 
 #: No default of its own: ``None`` means the tracker's default database (``tracker.db`` in
 #: the per-user data directory, see ``tracker.store.resolve_url``), so that ``quyche
@@ -34,8 +34,11 @@ from quyche_rules.errors import QuycheError
 DEFAULT_DB_URL: str | None = None
 
 
-class StoreError(QuycheError):
-    """The database cannot be reached or used."""
+class StoreError(DatabaseError):
+    """The database cannot be reached or used (a ``DatabaseError``: the CLI exits 1, a
+    retry may fix it, when ``code`` is ``database_unavailable``)."""
+
+    default_code = "database_error"
 
 
 @dataclass(frozen=True)
@@ -87,10 +90,16 @@ def make_engine(url: str | None, *, sqlite_sync: str = "full") -> SAEngine:
         # psycopg 3, None for the shared default file) and its engine: one database, one
         # set of SQLite settings for the tracker's tables and these
         return tracker_engine(resolve_url(url), sqlite_sync=sqlite_sync)
-    except (sa.exc.ArgumentError, ImportError) as exc:
-        raise StoreError(f"database URL: {exc}") from None
+    except ImportError as exc:  # the URL names a driver that is not installed
+        name = (getattr(exc, "name", None) or "").split(".")[0]
+        hint = " (pip install 'quyche-rules[postgresql]')" if name == "psycopg" else ""
+        raise StoreError(f"database URL: {exc}{hint}", code="missing_dependency") from None
+    except sa.exc.ArgumentError as exc:
+        raise StoreError(f"database URL: {exc}", code="invalid_database_url") from None
     except QuycheError as exc:
-        raise StoreError(f"database URL: {str(exc).removeprefix('--db: ')}") from None
+        raise StoreError(
+            f"database URL: {str(exc).removeprefix('--db: ')}", code=exc.code
+        ) from None
 
 
 class Store:
@@ -116,7 +125,12 @@ class Store:
             # between processes
             migrate(self.engine)
         except (OperationalError, ProgrammingError) as exc:
-            raise StoreError(f"{self.safe_url}: cannot create tables ({exc.orig})") from None
+            code = (
+                "database_unavailable" if isinstance(exc, OperationalError) else "database_refused"
+            )
+            raise StoreError(
+                f"{self.safe_url}: cannot create tables ({exc.orig})", code=code
+            ) from None
 
     @property
     def safe_url(self) -> str:

@@ -572,9 +572,12 @@ def case_to_json(c: Case) -> dict[str, Any]:
 
 
 def status_to_json(s: PartyStatus) -> dict[str, Any]:
+    """The status as JSON: one list per group and ``counts`` (cases per group), the one
+    shape of ``quyche track status --json`` and ``GET /v1/track/status``."""
     groups = ("owes", "due_soon", "overdue", "owed_to", "consent", "escalated")
     return {
         "party": s.party,
         "as_of": s.as_of.isoformat(),
         **{g: [case_to_json(c) for c in getattr(s, g)] for g in groups},
+        "counts": {g: len(getattr(s, g)) for g in groups},
     }

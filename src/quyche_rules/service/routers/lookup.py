@@ -7,15 +7,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request, Response
 
 from quyche_rules.model.basis import Basis
 from quyche_rules.model.event_checks import events_json_schema
 from quyche_rules.model.obligations import BasisOut
 from quyche_rules.model.parties import PartyRegistry
 from quyche_rules.pages.phrases import default_phrasebook
-from quyche_rules.rulebook.loader import Rule
-from quyche_rules.service.deps import Caller, Svc
+from quyche_rules.rulebook.loader import Rule, Rulebook
+from quyche_rules.service.caching import revalidate
+from quyche_rules.service.deps import Caller, Services, Svc
 from quyche_rules.service.models import (
     ClauseOut,
     CoverageOut,
@@ -24,8 +25,37 @@ from quyche_rules.service.models import (
     RuleBrief,
     RuleOut,
 )
+from quyche_rules.service.paging import Cursor, Limit, page
 
 router = APIRouter(prefix="/v1", tags=["rulebook"])
+
+
+def coverage_out(book: Rulebook) -> CoverageOut:
+    """Every unit of the text and its rules: ``GET /v1/coverage`` and ``quyche rules
+    coverage --json`` (one shape)."""
+    items = []
+    for basis in sorted(book.regulation.units):
+        rules = sorted(r.id for r in book.rules_for(basis))
+        na = book.non_actionable.get(basis)
+        items.append(
+            CoverageUnit(
+                basis=BasisOut.of(basis),
+                rules=rules,
+                non_actionable=na.reason if na else None,
+                covered=bool(rules) or na is not None,
+            )
+        )
+    return CoverageOut(
+        rules=len(book.rules),
+        units=len(items),
+        not_accounted_for=sum(not i.covered for i in items),
+        items=items,
+    )
+
+
+def _fresh(request: Request, response: Response, svc: Services) -> Response | None:
+    return revalidate(request, response, svc.etag)
+
 
 _CLAUSE = re.compile(r"^(?:dieu-)?(\d{1,3})(?:[.-](\d{1,3}))?(?:[.-]([a-zđ]))?$")
 
@@ -53,19 +83,40 @@ def rule_out(rule: Rule, parties: PartyRegistry | None = None) -> RuleOut:
 
 
 @router.get("/rules", response_model=list[RuleBrief], summary="Every rule, in text order")
-def list_rules(svc: Svc, who: Caller) -> Any:
+def list_rules(
+    svc: Svc,
+    who: Caller,
+    request: Request,
+    response: Response,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> Any:
+    """In text order; ``limit``/``cursor`` page it (``Link: rel="next"``, ``X-Next-Cursor``)."""
+    if (hit := _fresh(request, response, svc)) is not None:
+        return hit
     book = svc.engine.rulebook
-    rules = sorted(book, key=lambda r: (r.basis, r.id))
+    order = {r.id: n for n, r in enumerate(sorted(book, key=lambda r: (r.basis, r.id)))}
+    rules = sorted(book, key=lambda r: order[r.id])
+    got = page(
+        rules,
+        lambda r: f"{order[r.id]:06d}",
+        limit=limit,
+        cursor=cursor,
+        request=request,
+        response=response,
+    )
     return [
         RuleBrief(
             id=r.id, basis=BasisOut.of(r.basis), summary_en=r.summary_en, summary_vi=r.summary_vi
         )
-        for r in rules
+        for r in got
     ]
 
 
 @router.get("/rules/{rule_id}", response_model=RuleOut, summary="One rule with its quote")
-def get_rule(rule_id: str, svc: Svc, who: Caller) -> Any:
+def get_rule(rule_id: str, svc: Svc, who: Caller, request: Request, response: Response) -> Any:
+    if (hit := _fresh(request, response, svc)) is not None:
+        return hit
     rule = svc.engine.rulebook.rules.get(rule_id)
     if rule is None:
         raise HTTPException(404, f"rule_id: unknown rule id {rule_id!r}")
@@ -73,8 +124,10 @@ def get_rule(rule_id: str, svc: Svc, who: Caller) -> Any:
 
 
 @router.get("/clauses/{ref}", response_model=ClauseOut, summary="One clause of the text")
-def get_clause(ref: str, svc: Svc, who: Caller) -> Any:
+def get_clause(ref: str, svc: Svc, who: Caller, request: Request, response: Response) -> Any:
     """``ref`` is ``5``, ``5.2``, ``5.2.a`` or the anchor ``dieu-5-2-a``."""
+    if (hit := _fresh(request, response, svc)) is not None:
+        return hit
     m = _CLAUSE.match(ref.strip().lower())
     if m is None:
         raise HTTPException(404, f"ref: {ref[:40]!r} is not a clause reference like 5.2.a")
@@ -95,31 +148,35 @@ def get_clause(ref: str, svc: Svc, who: Caller) -> Any:
 
 
 @router.get("/coverage", response_model=CoverageOut, summary="Every unit of the text and its rules")
-def coverage(svc: Svc, who: Caller) -> Any:
-    book = svc.engine.rulebook
-    items = []
-    for basis in sorted(book.regulation.units):
-        rules = sorted(r.id for r in book.rules_for(basis))
-        na = book.non_actionable.get(basis)
-        items.append(
-            CoverageUnit(
-                basis=BasisOut.of(basis),
-                rules=rules,
-                non_actionable=na.reason if na else None,
-                covered=bool(rules) or na is not None,
-            )
-        )
-    return CoverageOut(
-        rules=len(book.rules),
-        units=len(items),
-        not_accounted_for=sum(not i.covered for i in items),
-        items=items,
-    )
+def coverage(svc: Svc, who: Caller, request: Request, response: Response) -> Any:
+    if (hit := _fresh(request, response, svc)) is not None:
+        return hit
+    return coverage_out(svc.engine.rulebook)
 
 
 @router.get("/parties", response_model=list[PartyInfo], summary="The party registry")
-def list_parties(svc: Svc, who: Caller) -> Any:
-    """Every body and class the regulation names: the ids events and keys use."""
+def list_parties(
+    svc: Svc,
+    who: Caller,
+    request: Request,
+    response: Response,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> Any:
+    """Every body and class the regulation names: the ids events and keys use;
+    ``limit``/``cursor`` page it (``Link: rel="next"``, ``X-Next-Cursor``)."""
+    if (hit := _fresh(request, response, svc)) is not None:
+        return hit
+    parties = list(svc.engine.rulebook.parties)  # the registry's order, as before
+    order = {p.id: n for n, p in enumerate(parties)}
+    got = page(
+        parties,
+        lambda p: f"{order[p.id]:06d}",
+        limit=limit,
+        cursor=cursor,
+        request=request,
+        response=response,
+    )
     return [
         PartyInfo(
             id=p.id,
@@ -129,10 +186,14 @@ def list_parties(svc: Svc, who: Caller) -> Any:
             members=list(p.members),
             parent=p.parent,
         )
-        for p in svc.engine.rulebook.parties
+        for p in got
     ]
 
 
-@router.get("/schemas/events", summary="JSON Schema of every event type")
-def schema_events(who: Caller) -> dict[str, Any]:
+@router.get(
+    "/schemas/events", response_model=dict[str, Any], summary="JSON Schema of every event type"
+)
+def schema_events(svc: Svc, who: Caller, request: Request, response: Response) -> Any:
+    if (hit := _fresh(request, response, svc)) is not None:
+        return hit
     return events_json_schema()

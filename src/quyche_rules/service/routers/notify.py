@@ -48,12 +48,14 @@ def notify_batch(batch: BatchIn, svc: Svc, who: Caller) -> Any:
 def explain(body: ExplainIn, svc: Svc, who: Caller) -> Any:
     """For an event and a rule id: whether the rule fired, the triggers under which it
     fires, and for each obligation it gave the quote, the clause text, the conditions that
-    matched and the jurist's note."""
+    matched and the jurist's note; and per trigger, which condition failed, with the
+    field, the event's value and the values it needed (``checks``)."""
     rule = svc.engine.rulebook.rules.get(body.rule_id)
     if rule is None:
         raise HTTPException(404, f"rule_id: unknown rule id {body.rule_id!r}")
     obligations = [o for o in svc.engine.who_must_be_notified(body.event) if o.rule_id == rule.id]
     explanations = [svc.engine.explain(o) for o in obligations]
+    checks = svc.engine.explain_not(body.event, rule.id).triggers
     canonical = {"event": body.event.model_dump(mode="json"), "rule_id": rule.id}
     result = [e.model_dump(mode="json") for e in explanations]
     pending = prepare(svc, "explain", canonical, event_parties(body.event, obligations), result)
@@ -63,5 +65,6 @@ def explain(body: ExplainIn, svc: Svc, who: Caller) -> Any:
         fired=bool(obligations),
         required=rule.trigger_labels(),
         explanations=explanations,
+        checks=checks,
         receipt=pending.receipt,
     )

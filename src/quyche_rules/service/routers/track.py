@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Query
+from fastapi import APIRouter, Body, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -38,6 +38,7 @@ from quyche_rules.errors import QuycheError
 from quyche_rules.service.auth import Principal, may_act_as, may_read
 from quyche_rules.service.decide import commit, event_parties, prepare
 from quyche_rules.service.deps import Caller, Services, Svc
+from quyche_rules.service.paging import Cursor, Limit, page
 from quyche_rules.service.receipts import Receipt
 from quyche_rules.service.registry import ServiceEvent
 from quyche_rules.tracker.model import SENDER_FIELD, Case, case_to_json, sender_of, status_to_json
@@ -81,8 +82,12 @@ class CaseOut(BaseModel):
     history: list[HistoryOut]
 
 
+GROUPS = ("owes", "due_soon", "overdue", "owed_to", "consent", "escalated")
+
+
 class StatusOut(BaseModel):
-    """Exactly ``quyche track status --json``: what a body owes and is owed as of a date."""
+    """``quyche track status --json`` (what a body owes and is owed as of a date), plus
+    ``counts``; with ``limit``, one page of one ``group`` (the other lists empty)."""
 
     party: str | None
     as_of: dt.date
@@ -92,6 +97,9 @@ class StatusOut(BaseModel):
     owed_to: list[CaseOut]
     consent: list[CaseOut]
     escalated: list[CaseOut]
+    counts: dict[str, int] = Field(
+        default_factory=dict, description="cases per group, whatever the page shows"
+    )
 
 
 class RecordOut(BaseModel):
@@ -190,12 +198,42 @@ def record(event: Annotated[ServiceEvent, Body()], svc: Svc, who: Caller) -> Any
 
 
 @router.get("/status", response_model=StatusOut, summary="What a body owes and is owed")
-def status(svc: Svc, who: Caller, party: PartyQ = None, as_of: AsOf = None) -> Any:
+def status(
+    svc: Svc,
+    who: Caller,
+    request: Request,
+    response: Response,
+    party: PartyQ = None,
+    as_of: AsOf = None,
+    group: Annotated[
+        Literal["owes", "due_soon", "overdue", "owed_to", "consent", "escalated"] | None,
+        Query(description="with limit: the group to page through (default: owes)"),
+    ] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> Any:
     """The morning question, as of a date: what the body owes (awaiting, due soon,
     overdue), what is owed to it, what became consent by silence (Art. 3.1) and what was
-    reported up (Art. 2.2). The same JSON as `quyche track status --json`."""
+    reported up (Art. 2.2). The same JSON as `quyche track status --json`, plus `counts`
+    per group. With `limit`, one page of `group` (by due date, then id; `Link: rel="next"`
+    and `X-Next-Cursor` when more follow) and the other groups empty."""
     pid = _own_party(svc, who, party, required=False)
-    return status_to_json(svc.tracker.status(pid, as_of))
+    out = status_to_json(svc.tracker.status(pid, as_of))  # counts included
+    if limit is None:
+        return out
+    chosen = group or "owes"
+    rows = sorted(out[chosen], key=lambda c: (c["due"], c["id"]))
+    for g in GROUPS:
+        out[g] = []
+    out[chosen] = page(
+        rows,
+        lambda c: f"{c['due']}|{c['id']}",
+        limit=limit,
+        cursor=cursor,
+        request=request,
+        response=response,
+    )
+    return out
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut, summary="One case and its history")
