@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text as RichText
 
 from quyche_rules.cli.common import fail
 from quyche_rules.errors import QuycheError
@@ -35,6 +37,32 @@ DbOption = Annotated[
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="date YYYY-MM-DD (default: today in Vietnam)")
 ]
+
+
+#: What never reaches a terminal raw: controls (ESC starts a sequence that can rewrite the
+#: screen, BEL, CR, LF...), line separators, bidi overrides and lone surrogates. New
+#: events cannot carry them (``model.field_types.Text``); records written before that
+#: rule, or read from another database, still could.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def safe(text: str) -> str:
+    """``text`` as the other body wrote it, with every character of ``_UNSAFE`` shown as
+    its escape (``\\x1b``, ``\\u202e``): the clerk sees it, the terminal never obeys it."""
+
+    def esc(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNSAFE.sub(esc, text)
+
+
+def _cell(text: str) -> RichText:
+    """A table cell that rich prints as it is: no markup (``[link=...]`` would emit an
+    OSC 8 escape), no unsafe characters."""
+    return RichText(safe(text))
 
 
 def _date(value: str | None, place: str) -> dt.date | None:
@@ -92,13 +120,30 @@ def _read(path: str) -> Any:
 def record(
     event_file: Annotated[str, typer.Argument(help="YAML or JSON event file; - for stdin")],
     db: DbOption = None,
+    as_party: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="record as this body: refused unless it is the event's sender or acts for "
+            "it (default: the operator of the database file, who may record any sender)",
+        ),
+    ] = None,
 ) -> None:
-    """Record one event (a request, answer, extension, disagreement, withdrawal...)."""
+    """Record one event (a request, answer, extension, disagreement, withdrawal...).
+    Whatever the operator, only a party of a case may move it (docs/security.md)."""
+    from quyche_rules.tracker.authority import Actor
+
     data = _read(event_file)
     name = "<stdin>" if event_file == "-" else event_file
     with _tracker(db) as t:
+        actor = None
+        if as_party is not None:
+            try:
+                actor = Actor(party=t.engine.parties.resolve(as_party).id)
+            except KeyError:
+                fail(f"--as: unknown party {safe(as_party)!r}")
         try:
-            r = t.record(data)
+            r = t.record(data, actor=actor)
         except QuycheError as exc:
             fail(f"{name}: {exc}")
         verb = "recorded" if r.created else "already recorded"
@@ -106,13 +151,14 @@ def record(
         for cid in r.opened:
             c = t.case(cid, r.event_date)
             typer.echo(
-                f"case {cid}: {t.name(c.obligated)} answers {t.name(c.requester)} "
+                f"case {cid}: {safe(t.name(c.obligated))} answers {safe(t.name(c.requester))} "
                 f"by {c.due.isoformat()} ({c.rule_id})"
             )
         for cid in r.acts_on:
             typer.echo(f"acts on case {cid}")
         if getattr(data, "get", None) and data.get("in_reply_to") and not r.acts_on:
-            typer.echo(f"note: no recorded case answers to {data['in_reply_to']!r} yet", err=True)
+            ref = safe(str(data["in_reply_to"]))
+            typer.echo(f"note: no recorded case answers to {ref!r} yet", err=True)
         for rid in r.no_due:
             typer.echo(f"note: {rid}: no due date (received_on not given), no case", err=True)
 
@@ -130,7 +176,14 @@ def _table(cases: tuple[Any, ...], t: Any) -> Table:
         state = STATE_VI[c.state]
         if c.consent_since:
             state += f"\ntừ {c.consent_since.isoformat()}"
-        table.add_row(c.id, c.reference, t.name(c.obligated), t.name(c.requester), due, state)
+        table.add_row(
+            c.id,
+            _cell(c.reference),
+            _cell(t.name(c.obligated)),
+            _cell(t.name(c.requester)),
+            due,
+            state,
+        )
     return table
 
 
@@ -162,7 +215,7 @@ def status(
             typer.echo(json.dumps(status_to_json(s), ensure_ascii=False, indent=2))
             return
         groups = [(short, title, getattr(s, attr)) for attr, short, title in _SECTIONS]
-        _out.print(f"Ngày {s.as_of.isoformat()} — {t.name(s.party)}", highlight=False)
+        _out.print(RichText(f"Ngày {s.as_of.isoformat()} — {safe(t.name(s.party))}"))
         _out.print(" · ".join(f"{short} {len(g)}" for short, _, g in groups), highlight=False)
         for _, title, group in groups:
             if group and not (group is s.due_soon and s.due_soon == s.owes):
@@ -186,13 +239,13 @@ def show(
         if as_json:
             typer.echo(json.dumps(case_to_json(c), ensure_ascii=False, indent=2))
             return
-        typer.echo(f"case {c.id}: {c.reference} ({c.rule_id})")
-        typer.echo(f"  {t.name(c.obligated)} answers {t.name(c.requester)}")
+        typer.echo(f"case {c.id}: {safe(c.reference)} ({c.rule_id})")
+        typer.echo(f"  {safe(t.name(c.obligated))} answers {safe(t.name(c.requester))}")
         typer.echo(f"  due {c.due.isoformat()} (first {c.original_due.isoformat()})")
         typer.echo(f"  state: {c.state.value} — {STATE_VI[c.state]}")
         for h in c.history:
             seq = f"#{h.seq}" if h.seq >= 0 else "  "
-            typer.echo(f"  {h.date.isoformat()} {seq:>4} {h.kind}: {h.text}")
+            typer.echo(f"  {h.date.isoformat()} {seq:>4} {h.kind}: {safe(h.text)}")
 
 
 @track_app.command()

@@ -68,7 +68,10 @@ clause. Every decision carries a receipt (rulebook hash, versions, input hash) a
 
 
 def one_line(text: str, limit: int = 300) -> str:
+    """One printable line. A lone surrogate (JSON's ``"\\ud800"``) quoted back in a
+    message cannot be encoded as UTF-8: it is written as its escape, not sent as a 500."""
     line = " ".join(str(text).split())
+    line = line.encode("utf-8", "backslashreplace").decode("utf-8")
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
