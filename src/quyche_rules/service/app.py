@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from quyche_rules.engine.engine import Engine
 from quyche_rules.errors import QuycheError
 from quyche_rules.model.events import EVENT_TYPES
+from quyche_rules.service import outage
 from quyche_rules.service.auth import RateLimiter
 from quyche_rules.service.deps import Services
 from quyche_rules.service.logwriter import DecisionWriter
@@ -128,6 +129,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(QuycheError, quyche_error)
     app.add_exception_handler(Exception, internal_error)
+    outage.install(app)  # database errors: 503 with Retry-After when it is an outage
 
 
 def create_app(
