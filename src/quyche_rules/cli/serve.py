@@ -79,8 +79,31 @@ def serve(
         ),
     ] = "full",
     profile: ProfileOption = None,
+    header_timeout: Annotated[
+        float, typer.Option(min=0.1, help="seconds a client has to send a request's head")
+    ] = 10.0,
+    body_timeout: Annotated[
+        float, typer.Option(min=0.1, help="seconds a client has to send a request's body")
+    ] = 30.0,
+    keep_alive_timeout: Annotated[
+        int, typer.Option(min=1, help="seconds an idle kept-alive connection stays open")
+    ] = 5,
+    limit_concurrency: Annotated[
+        int,
+        typer.Option(min=1, help="connections and requests at once per worker; more get 503"),
+    ] = 200,
+    max_header_bytes: Annotated[
+        int, typer.Option(min=1024, help="largest request head (request line and headers)")
+    ] = 16 * 1024,
+    min_free_disk_mb: Annotated[
+        int, typer.Option(min=0, help="/readyz fails below this free disk (SQLite)")
+    ] = 64,
 ) -> None:
-    """Serve the JSON API (``/v1/...``, ``/openapi.json``, ``/docs``, ``/healthz``)."""
+    """Serve the JSON API (``/v1/...``, ``/openapi.json``, ``/docs``, ``/healthz``).
+
+    Slow clients are bounded (docs/security.md): a request's head must arrive within
+    ``--header-timeout``, its body within ``--body-timeout``; an idle connection closes
+    after ``--keep-alive-timeout``; past ``--limit-concurrency`` a worker answers 503."""
     import uvicorn
 
     from quyche_rules.service.settings import Settings
@@ -95,11 +118,20 @@ def serve(
         backend=backend,  # type: ignore[arg-type]
         sqlite_sync=sqlite_sync,
         profile=profile_path(profile),
+        min_free_disk_mb=min_free_disk_mb,
     )
     if sqlite_sync not in ("full", "normal"):
         fail("--sqlite-sync: must be full or normal")
     store_for(settings.db_url)  # tables made once here, before workers race to make them
     os.environ.update(settings.to_env())
+    from quyche_rules.service.slowclients import (
+        BODY_TIMEOUT_ENV,
+        HEADER_TIMEOUT_ENV,
+        TimedH11Protocol,
+    )
+
+    os.environ[HEADER_TIMEOUT_ENV] = str(header_timeout)
+    os.environ[BODY_TIMEOUT_ENV] = str(body_timeout)
     try:
         from quyche_rules.service.app import app_from_env
 
@@ -115,6 +147,10 @@ def serve(
         workers=workers,
         access_log=False,
         log_config=_log_config(),
+        http=TimedH11Protocol,
+        timeout_keep_alive=keep_alive_timeout,
+        limit_concurrency=limit_concurrency,
+        h11_max_incomplete_event_size=max_header_bytes,
     )
 
 
