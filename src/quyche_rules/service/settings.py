@@ -34,9 +34,6 @@ class Settings:
     #: /readyz fails below this much free disk where the SQLite file is: a full disk
     #: fails every write, and a balancer should stop sending writes before that
     min_free_disk_mb: int = 64
-    #: decisions one key may store per UTC day (0: no quota): a runaway or hostile client
-    #: at the rate limit would otherwise fill the disk with the decision log in hours
-    decisions_per_day: int = 20_000
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -51,7 +48,6 @@ class Settings:
             "QUYCHE_RATE_PER_MINUTE": "rate_per_minute",
             "QUYCHE_RATE_BURST": "rate_burst",
             "QUYCHE_MIN_FREE_DISK_MB": "min_free_disk_mb",
-            "QUYCHE_DECISIONS_PER_DAY": "decisions_per_day",
         }
         for var, attr in ints.items():
             if var in env:
@@ -87,5 +83,4 @@ class Settings:
             "QUYCHE_ACCESS_LOG": "1" if self.access_log else "0",
             "QUYCHE_SQLITE_SYNC": self.sqlite_sync,
             "QUYCHE_MIN_FREE_DISK_MB": str(self.min_free_disk_mb),
-            "QUYCHE_DECISIONS_PER_DAY": str(self.decisions_per_day),
         }
