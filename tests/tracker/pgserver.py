@@ -67,13 +67,21 @@ class PgServer:
                 raise RuntimeError("running as root and no unprivileged user to run postgres")
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust",
                   "-E", "UTF8", "--no-sync", "--no-instructions")  # fmt: skip
-        opts = (
+        self._opts = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} "
             f"-c fsync={'on' if fsync else 'off'} -c max_connections=50"
         )
-        self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.dir / "log"),
+        self.start()
+
+    def start(self) -> None:
+        """Start the server (again, after ``halt``), and wait until it accepts."""
+        self._run("pg_ctl", "-D", str(self.data), "-o", self._opts, "-l", str(self.dir / "log"),
                   "-w", "-t", "60", "start")  # fmt: skip
         self._wait()
+
+    def halt(self) -> None:
+        """Stop the server, keeping its data (an outage: ``start`` brings it back)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def _run(self, tool: str, *args: str) -> None:
         cmd = [str(self.bindir / tool), *args]

@@ -18,6 +18,7 @@ from quyche_rules.cli.common import RETRYABLE, fail
 from quyche_rules.errors import QuycheError
 
 if TYPE_CHECKING:
+    from quyche_rules.service.settings import Settings
     from quyche_rules.service.store import Store
 
 serve_app = typer.Typer(add_completion=False, help="Run the HTTP service.")
@@ -82,9 +83,38 @@ def serve(
     deliver: Annotated[
         bool, typer.Option("--deliver", help="also run the delivery worker (quyche deliver)")
     ] = False,
+    header_timeout: Annotated[
+        float, typer.Option(min=0.1, help="seconds a client has to send a request's head")
+    ] = 10.0,
+    body_timeout: Annotated[
+        float, typer.Option(min=0.1, help="seconds a client has to send a request's body")
+    ] = 30.0,
+    keep_alive_timeout: Annotated[
+        int, typer.Option(min=1, help="seconds an idle kept-alive connection stays open")
+    ] = 5,
+    limit_concurrency: Annotated[
+        int,
+        typer.Option(min=1, help="connections and requests at once per worker; more get 503"),
+    ] = 200,
+    max_header_bytes: Annotated[
+        int, typer.Option(min=1024, help="largest request head (request line and headers)")
+    ] = 16 * 1024,
+    min_free_disk_mb: Annotated[
+        int, typer.Option(min=0, help="/readyz fails below this free disk (SQLite)")
+    ] = 64,
+    allow_insecure_permissions: Annotated[
+        bool,
+        typer.Option(
+            "--allow-insecure-permissions",
+            help="start even if the SQLite file is readable by other users (chmod 600 it)",
+        ),
+    ] = False,
 ) -> None:
-    """Serve the JSON API (``/v1/...``, ``/openapi.json``, ``/docs``, ``/healthz``)."""
-    import uvicorn
+    """Serve the JSON API (``/v1/...``, ``/openapi.json``, ``/docs``, ``/healthz``).
+
+    Slow clients are bounded (docs/security.md): a request's head must arrive within
+    ``--header-timeout``, its body within ``--body-timeout``; an idle connection closes
+    after ``--keep-alive-timeout``; past ``--limit-concurrency`` a worker answers 503."""
 
     from quyche_rules.service.settings import Settings
 
@@ -98,21 +128,61 @@ def serve(
         backend=backend,  # type: ignore[arg-type]
         sqlite_sync=sqlite_sync,
         profile=profile_path(profile),
+        min_free_disk_mb=min_free_disk_mb,
     )
     if sqlite_sync not in ("full", "normal"):
         fail("--sqlite-sync: must be full or normal")
-    store_for(settings.db_url)  # tables made once here, before workers race to make them
-    os.environ.update(settings.to_env())
+    _refuse_insecure(settings.db_url, allow_insecure_permissions)
+    # whatever this process creates (the database, its -wal and -shm, a new data
+    # directory) is its owner's alone, whatever umask the caller left; put back if the
+    # command fails before serving (it may run inside another program: tests)
+    old_umask = os.umask(0o077)
     try:
-        from quyche_rules.service.app import app_from_env
-
-        app_from_env()  # fail here, in one line, rather than in every worker
-    except QuycheError as exc:
-        fail(str(exc))
+        _start(settings)
+    except BaseException:
+        os.umask(old_umask)
+        raise
     if deliver:  # one worker thread in this process, whatever the number of HTTP workers
         from quyche_rules.cli.deliver import start_in_thread
 
         start_in_thread(settings.db_url)
+    _run(host, port, workers, header_timeout, body_timeout, keep_alive_timeout,
+         limit_concurrency, max_header_bytes)  # fmt: skip
+
+
+def _start(settings: Settings) -> None:
+    """Make the tables once, before workers race to, and build the app once here so a
+    bad setting fails in one line rather than in every worker."""
+    store_for(settings.db_url)
+    os.environ.update(settings.to_env())
+    try:
+        from quyche_rules.service.app import app_from_env
+
+        app_from_env()
+    except QuycheError as exc:
+        fail(str(exc))
+
+
+def _run(
+    host: str,
+    port: int,
+    workers: int,
+    header_timeout: float,
+    body_timeout: float,
+    keep_alive_timeout: int,
+    limit_concurrency: int,
+    max_header_bytes: int,
+) -> None:
+    import uvicorn
+
+    from quyche_rules.service.slowclients import (
+        BODY_TIMEOUT_ENV,
+        HEADER_TIMEOUT_ENV,
+        TimedH11Protocol,
+    )
+
+    os.environ[HEADER_TIMEOUT_ENV] = str(header_timeout)
+    os.environ[BODY_TIMEOUT_ENV] = str(body_timeout)
     # uvicorn's own access log would record client addresses: ours (JSON) does not
     uvicorn.run(
         "quyche_rules.service.app:app_from_env",
@@ -122,7 +192,29 @@ def serve(
         workers=workers,
         access_log=False,
         log_config=_log_config(),
+        http=TimedH11Protocol,
+        timeout_keep_alive=keep_alive_timeout,
+        limit_concurrency=limit_concurrency,
+        h11_max_incomplete_event_size=max_header_bytes,
     )
+
+
+def _refuse_insecure(db_url: str | None, allowed: bool) -> None:
+    """Refuse to serve a SQLite database other users can read: it holds the decision log
+    (which can name people) and the key hashes. ``--allow-insecure-permissions`` starts
+    anyway (a file shared on purpose), with a warning."""
+    from quyche_rules.db.connect import insecure_permissions, resolve_url
+
+    try:
+        why = insecure_permissions(resolve_url(db_url))
+    except QuycheError:
+        return  # a bad --db: the store's own one-line refusal follows
+
+    if why is None:
+        return
+    if not allowed:
+        fail(f"--db: {why}; chmod 600 it, or pass --allow-insecure-permissions")
+    typer.echo(f"warning: --db: {why}", err=True)
 
 
 def _log_config() -> dict[str, object]:

@@ -21,6 +21,7 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text as RichText
 
 from quyche_rules.cli.common import fail
 from quyche_rules.errors import QuycheError
@@ -37,6 +38,32 @@ DbOption = Annotated[
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="date YYYY-MM-DD (default: today in Vietnam)")
 ]
+
+
+#: What never reaches a terminal raw: controls (ESC starts a sequence that can rewrite the
+#: screen, BEL, CR, LF...), line separators, bidi overrides and lone surrogates. New
+#: events cannot carry them (``model.field_types.Text``); records written before that
+#: rule, or read from another database, still could.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def safe(text: str) -> str:
+    """``text`` as the other body wrote it, with every character of ``_UNSAFE`` shown as
+    its escape (``\\x1b``, ``\\u202e``): the clerk sees it, the terminal never obeys it."""
+
+    def esc(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNSAFE.sub(esc, text)
+
+
+def _cell(text: str) -> RichText:
+    """A table cell that rich prints as it is: no markup (``[link=...]`` would emit an
+    OSC 8 escape), no unsafe characters."""
+    return RichText(safe(text))
 
 
 def _date(value: str | None, place: str) -> dt.date | None:
@@ -106,13 +133,30 @@ def _read(path: str) -> Any:
 def record(
     event_file: Annotated[str, typer.Argument(help="YAML or JSON event file; - for stdin")],
     db: DbOption = None,
+    as_party: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="record as this body: refused unless it is the event's sender or acts for "
+            "it (default: the operator of the database file, who may record any sender)",
+        ),
+    ] = None,
 ) -> None:
-    """Record one event (a request, answer, extension, disagreement, withdrawal...)."""
+    """Record one event (a request, answer, extension, disagreement, withdrawal...).
+    Whatever the operator, only a party of a case may move it (docs/security.md)."""
+    from quyche_rules.tracker.authority import Actor
+
     data = _read(event_file)
     name = "<stdin>" if event_file == "-" else event_file
     with _tracker(db) as t:
+        actor = None
+        if as_party is not None:
+            try:
+                actor = Actor(party=t.engine.parties.resolve(as_party).id)
+            except KeyError:
+                fail(f"--as: unknown party {safe(as_party)!r}")
         try:
-            r = t.record(data)
+            r = t.record(data, actor=actor)
         except QuycheError as exc:
             fail(f"{name}: {exc}")
         if r.created:
@@ -125,8 +169,8 @@ def record(
                 _(
                     "case {case}: {obligated} answers {requester} by {due} ({rule})",
                     case=cid,
-                    obligated=t.name(c.obligated),
-                    requester=t.name(c.requester),
+                    obligated=safe(t.name(c.obligated)),
+                    requester=safe(t.name(c.requester)),
                     due=_day(c.due),
                     rule=c.rule_id,
                 )
@@ -134,7 +178,7 @@ def record(
         for cid in r.acts_on:
             typer.echo(_("acts on case {case}", case=cid))
         if getattr(data, "get", None) and data.get("in_reply_to") and not r.acts_on:
-            ref = repr(data["in_reply_to"])
+            ref = repr(safe(str(data["in_reply_to"])))
             typer.echo(_("note: no recorded case answers to {ref} yet", ref=ref), err=True)
         for rid in r.no_due:
             typer.echo(
@@ -245,7 +289,14 @@ def _table(cases: tuple[Any, ...], t: Any) -> Table:
         obligated = t.name(c.obligated)
         if getattr(c, "unresolved_class", False):
             obligated += "\n" + _("a class still to be narrowed: name the body")
-        table.add_row(c.id, c.reference, obligated, t.name(c.requester), due, state)
+        table.add_row(
+            c.id,
+            _cell(c.reference),
+            _cell(obligated),
+            _cell(t.name(c.requester)),
+            due,
+            state,
+        )
     return table
 
 
@@ -277,8 +328,8 @@ def status(
             typer.echo(json.dumps(status_to_json(s), ensure_ascii=False, indent=2))
             return
         groups = [(_(short), _(title), getattr(s, attr)) for attr, short, title in _SECTIONS]
-        day_line = _("Date {date} — {party}", date=_day(s.as_of), party=t.name(s.party))
-        _out.print(day_line, highlight=False)
+        day_line = _("Date {date} — {party}", date=_day(s.as_of), party=safe(t.name(s.party)))
+        _out.print(RichText(day_line))
         _out.print(_("Silence rule (Art. 3.1): no answer by the due date counts as consent."))
         _out.print(" · ".join(f"{short} {len(g)}" for short, _t, g in groups), highlight=False)
         for _s, title, group in groups:
@@ -303,10 +354,12 @@ def show(
         if as_json:
             typer.echo(json.dumps(case_to_json(c), ensure_ascii=False, indent=2))
             return
-        typer.echo(_("case {case}: {ref} ({rule})", case=c.id, ref=c.reference, rule=c.rule_id))
         typer.echo(
-            "  " + _("{obligated} answers {requester}", obligated=t.name(c.obligated),
-                     requester=t.name(c.requester))
+            _("case {case}: {ref} ({rule})", case=c.id, ref=safe(c.reference), rule=c.rule_id)
+        )
+        typer.echo(
+            "  " + _("{obligated} answers {requester}", obligated=safe(t.name(c.obligated)),
+                     requester=safe(t.name(c.requester)))
         )  # fmt: skip
         typer.echo(
             "  " + _("due {due} (first {first})", due=_day(c.due), first=_day(c.original_due))
@@ -317,7 +370,7 @@ def show(
         for h in c.history:
             seq = f"#{h.seq}" if h.seq >= 0 else "  "
             kind = _(_KINDS.get(h.kind, h.kind))
-            typer.echo(f"  {_day(h.date)} {seq:>4} {kind}: {_history_text(h.text, t)}")
+            typer.echo(f"  {_day(h.date)} {seq:>4} {kind}: {safe(_history_text(h.text, t))}")
 
 
 @track_app.command()

@@ -10,6 +10,7 @@ serialised between processes (SQLite: the write lock; PostgreSQL: an advisory lo
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ def resolve_url(db: str | os.PathLike[str] | None = None) -> URL:
     raw = os.fspath(db) if db is not None else os.environ.get(ENV_VAR) or None
     if raw is None:
         path = default_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         return URL.create("sqlite", database=str(path))
     if raw == ":memory:":  # one private in-memory database (tests, throw-away use)
         return URL.create("sqlite", database=":memory:")
@@ -84,6 +85,58 @@ def _sqlite_setup(engine: Engine, sqlite_sync: str = "full") -> None:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+#: how long a zero-length database file may stay so before it is an error: another process
+#: may have just created it (``sqlite_file``) and be about to write its header
+_EMPTY_GRACE_SECONDS = 1.0
+
+
+def sqlite_file(path: Path) -> None:
+    """Make sure ``path`` can be opened as the SQLite database, privately.
+
+    A new file is created here, 0600 (owner only), in a directory created 0700 — never
+    left to the caller's umask: the database holds the decision log (which can name
+    people) and the key hashes. SQLite gives its ``-wal`` and ``-shm`` files the mode of
+    the database file, so they are 0600 too. An existing file of zero bytes is refused:
+    SQLite would silently start a new, empty database on it (a truncated copy, a failed
+    restore), and the records the operator expects would seem to have vanished."""
+    if path.exists():
+        deadline = time.monotonic() + _EMPTY_GRACE_SECONDS
+        while path.is_file() and path.stat().st_size == 0:
+            if time.monotonic() > deadline:
+                raise DatabaseError(
+                    f"--db: {path}: tệp rỗng (0 byte), không phải cơ sở dữ liệu; xoá tệp để "
+                    "tạo mới / zero-length file, not a database; remove it to start a new one"
+                )
+            time.sleep(0.05)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:  # another process created it first: it is theirs to fill
+        pass
+    except OSError as exc:
+        raise DatabaseError(f"--db: {path}: cannot create ({exc.strerror})") from None
+
+
+def insecure_permissions(url: URL) -> str | None:
+    """Why the SQLite file of ``url`` (or its ``-wal``/``-shm``) is readable or writable by
+    other users than its owner, or None (also for PostgreSQL, whose files are not here)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    base = Path(str(url.database))
+    for f in (base, Path(f"{base}-wal"), Path(f"{base}-shm")):
+        try:
+            mode = f.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if mode & 0o007:
+            return (
+                f"{f} có quyền {mode:o}, người dùng khác truy cập được / is mode {mode:o}: "
+                "other users can read it"
+            )
+    return None
+
+
 def make_engine(
     db: str | os.PathLike[str] | URL | None = None, *, sqlite_sync: str = "full", **kwargs: Any
 ) -> Engine:
@@ -95,7 +148,7 @@ def make_engine(
             # every connection would see its own empty database: share one
             kwargs.setdefault("poolclass", sa.pool.StaticPool)
         else:
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            sqlite_file(Path(url.database))
         engine = sa.create_engine(
             url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
         )

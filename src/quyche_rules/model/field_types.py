@@ -75,8 +75,8 @@ def _iso_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         raise ValueError("must be a date (YYYY-MM-DD), not a date-time")
     if isinstance(value, str):
-        text = value.strip()
-        if not _ISO_DATE.match(text):
+        text = value  # no surrounding spaces: " 2025-01-02" is not the form the schema gives
+        if not _ISO_DATE.fullmatch(text):
             raise ValueError(f"{excerpt(value)} is not an ISO date (YYYY-MM-DD)")
         try:
             value = dt.date.fromisoformat(text)
@@ -91,8 +91,32 @@ def _iso_date(value: Any) -> dt.date:
     return value
 
 
-def _nfc(value: Any) -> Any:
-    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+#: Characters no free-text field may carry: C0/C1 controls (ESC, BEL, CR, LF, NUL... can
+#: rewrite another body's terminal when ``quyche track show`` prints the field), the
+#: Unicode line/paragraph separators, the bidirectional overrides and isolates (U+202E
+#: shows text reversed: a reference can then read as another), and lone UTF-16 surrogates
+#: (JSON's ``"\ud800"`` escape decodes to one; it cannot be encoded as UTF-8, so it would
+#: break every writer downstream). A document's reference and summary are one line of
+#: printable text; refusing here gives the CLI, the library and HTTP one rule.
+_FORBIDDEN_TEXT = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def _clean_text(value: Any) -> Any:
+    """NFC, after refusing the characters of ``_FORBIDDEN_TEXT`` (named by code point, so
+    the one-line error itself stays printable)."""
+    if not isinstance(value, str):
+        return value
+    bad = _FORBIDDEN_TEXT.search(value)
+    if bad is not None:
+        ch = bad.group()
+        raise ValueError(
+            f"ký tự điều khiển U+{ord(ch):04X} ở vị trí {bad.start()} không được phép / "
+            f"control, bidi or surrogate character U+{ord(ch):04X} at position "
+            f"{bad.start()} is not allowed"
+        )
+    return unicodedata.normalize("NFC", value)
 
 
 PartyId = Annotated[
@@ -112,4 +136,4 @@ DistrictId = Annotated[
     Field(json_schema_extra={"description": "a district of the profile, by id or name"}),
 ]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-Text = Annotated[str, BeforeValidator(_nfc), Field(max_length=2000)]
+Text = Annotated[str, BeforeValidator(_clean_text), Field(max_length=2000)]

@@ -24,6 +24,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from quyche_rules.delivery.outbox import attach
 from quyche_rules.engine.engine import Engine
+from quyche_rules.service import outage
 from quyche_rules.service.auth import RateLimiter
 from quyche_rules.service.caching import rulebook_etag
 from quyche_rules.service.deps import Services
@@ -131,6 +132,7 @@ def create_app(
 
     app.include_router(delivery_router)  # calendar feed, subscriptions, deliveries, decisions
     install_problems(app)
+    outage.install(app)  # database errors: 503 with Retry-After when it is an outage
     install_openapi(app)
     # the literate page is ~600 KB of HTML that compresses ~10×: a clerk on a provincial
     # network should not wait for it (only for clients that send Accept-Encoding: gzip)

@@ -188,3 +188,7 @@ class ReadyOut(BaseModel):
     status: str
     database: bool
     rules: int
+    checks: dict[str, str] = Field(
+        default_factory=dict,
+        description="database, write, disk (SQLite only): 'ok' or why the check failed",
+    )

@@ -31,6 +31,9 @@ class Settings:
     backend: BackendChoice = "auto"
     access_log: bool = True
     sqlite_sync: str = "full"
+    #: /readyz fails below this much free disk where the SQLite file is: a full disk
+    #: fails every write, and a balancer should stop sending writes before that
+    min_free_disk_mb: int = 64
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -44,6 +47,7 @@ class Settings:
             "QUYCHE_MAX_BODY_BYTES": "max_body_bytes",
             "QUYCHE_RATE_PER_MINUTE": "rate_per_minute",
             "QUYCHE_RATE_BURST": "rate_burst",
+            "QUYCHE_MIN_FREE_DISK_MB": "min_free_disk_mb",
         }
         for var, attr in ints.items():
             if var in env:
@@ -78,4 +82,5 @@ class Settings:
             "QUYCHE_BACKEND": self.backend,
             "QUYCHE_ACCESS_LOG": "1" if self.access_log else "0",
             "QUYCHE_SQLITE_SYNC": self.sqlite_sync,
+            "QUYCHE_MIN_FREE_DISK_MB": str(self.min_free_disk_mb),
         }

@@ -10,10 +10,13 @@ May import: db, engine and the layers below it.
 
 from quyche_rules.db.connect import make_engine, migrate, resolve_url
 from quyche_rules.db.tracker_tables import metadata
+from quyche_rules.tracker.authority import Actor, AuthorityError
 from quyche_rules.tracker.model import Case, CaseState, HistoryEntry, PartyStatus, TrackerError
 from quyche_rules.tracker.tracker import Recorded, Tracker, rulebook_hash
 
 __all__ = [
+    "Actor",
+    "AuthorityError",
     "Case",
     "CaseState",
     "HistoryEntry",

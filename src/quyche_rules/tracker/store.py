@@ -53,6 +53,7 @@ from quyche_rules.db.tracker_tables import (
     records,
     targets,
 )
+from quyche_rules.tracker.authority import CaseParties
 from quyche_rules.tracker.model import (
     Act,
     Case,
@@ -77,6 +78,10 @@ AppendHook = Callable[[Connection, Sequence[tuple[NewRecord, int]], dt.datetime]
 its seq, recorded_at), once per transaction: what a layer above must write together with
 the records — the delivery outbox — is written by it here, so one commit holds both or
 neither. The tracker does not know what its hooks write."""
+
+#: A check a record must pass inside its writing transaction: it sees the recorded cases
+#: the record acts on and refuses by raising (``tracker.authority.check_moves``).
+Guard = Callable[[NewRecord, list[CaseParties]], None]
 
 
 class Store:
@@ -106,10 +111,14 @@ class Store:
         with self.engine.connect().execution_options(read_only=True) as conn:
             yield conn
 
-    def append(self, new: NewRecord, recorded_at: dt.datetime) -> tuple[int, bool]:
+    def append(
+        self, new: NewRecord, recorded_at: dt.datetime, guard: Guard | None = None
+    ) -> tuple[int, bool]:
         """Append one record with its cases, atomically; return (seq, created). The same
         document again is not a new record: identical content returns the first one,
-        different content is refused (a silent overwrite would lose the first)."""
+        different content is refused (a silent overwrite would lose the first).
+        ``guard`` sees the recorded cases the record acts on, read in the writing
+        transaction (so no case opened meanwhile escapes it), and may refuse by raising."""
         for _attempt in range(3):
             try:
                 with self._tx() as conn:
@@ -120,6 +129,8 @@ class Store:
                     ).first()
                     if row is not None:
                         return self._same(row, new), False
+                    if guard is not None and new.targets:
+                        guard(new, self.target_cases(conn, new.targets))
                     seq = self._insert(conn, new, recorded_at)
                     return seq, True
             except IntegrityError:
@@ -127,14 +138,17 @@ class Store:
         raise TrackerError(f"{new.reference}: could not record (repeated conflicts)")
 
     def append_many(
-        self, batch: Sequence[NewRecord], recorded_at: dt.datetime
+        self, batch: Sequence[NewRecord], recorded_at: dt.datetime, guard: Guard | None = None
     ) -> list[tuple[int, bool]]:
         """Append a batch in ONE transaction (an import of a backlog): all or nothing,
         with the same idempotency as ``append`` — within the batch too. Rows go in with
-        one multi-row INSERT per table (RETURNING the sequence numbers in order)."""
+        one multi-row INSERT per table (RETURNING the sequence numbers in order).
+        ``guard`` as for ``append``, with the cases the batch itself opens too."""
         for _attempt in range(3):
             try:
                 with self._tx() as conn:
+                    if guard is not None:
+                        self._guard_batch(conn, batch, guard)
                     return self._append_many(conn, batch, recorded_at)
             except IntegrityError:
                 continue  # a concurrent writer recorded one of them first: re-read
@@ -189,6 +203,38 @@ class Store:
                 out.append((self._same(known[new.doc_key], new), False))
             else:
                 out.append((seqs[new.doc_key], new is fresh[new.doc_key]))
+        return out
+
+    def _guard_batch(self, conn: Connection, batch: Sequence[NewRecord], guard: Guard) -> None:
+        acting = [n for n in batch if n.targets]
+        if not acting:
+            return
+        by_key: dict[str, list[CaseParties]] = {}
+        for n in batch:  # the cases the batch opens count as recorded
+            for cid, d in n.cases:
+                cp = CaseParties(cid, d.obligated, d.counterparties, n.sender or "-")
+                by_key.setdefault(n.doc_key, []).append(cp)
+        keys = list({k for n in acting for k in n.targets})
+        for key, found in self._target_cases(conn, keys).items():
+            by_key.setdefault(key, []).extend(found)
+        for n in acting:
+            guard(n, [c for k in dict.fromkeys(n.targets) for c in by_key.get(k, ())])
+
+    def target_cases(self, conn: Connection, doc_keys: Sequence[str]) -> list[CaseParties]:
+        """The parties of the recorded cases opened by these documents."""
+        return [c for found in self._target_cases(conn, doc_keys).values() for c in found]
+
+    @staticmethod
+    def _target_cases(conn: Connection, doc_keys: Sequence[str]) -> dict[str, list[CaseParties]]:
+        f = case_facts
+        out: dict[str, list[CaseParties]] = {}
+        keys = list(dict.fromkeys(doc_keys))
+        for i in range(0, len(keys), 500):
+            q = sa.select(f.c.doc_key, f.c.case_id, f.c.obligated, f.c.counterparties,
+                          f.c.requester).where(f.c.doc_key.in_(keys[i : i + 500]))  # fmt: skip
+            for key, cid, obligated, cps, requester in conn.execute(q):
+                cp = CaseParties(cid, obligated, tuple(cps.split(SEP)) if cps else (), requester)
+                out.setdefault(key, []).append(cp)
         return out
 
     @staticmethod

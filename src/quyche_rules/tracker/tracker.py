@@ -26,7 +26,9 @@ from quyche_rules.errors import QuycheError
 from quyche_rules.model.event_checks import parse_event
 from quyche_rules.model.events import EVENT_TYPES
 from quyche_rules.rulebook.loader import Rulebook
+from quyche_rules.tracker.authority import Actor, CaseParties, check_actor, check_moves
 from quyche_rules.tracker.model import (
+    SENDER_FIELD,
     Case,
     CaseState,
     DecidedDuty,
@@ -127,10 +129,14 @@ class Tracker:
 
     # --- writing ----------------------------------------------------------------------------
 
-    def prepare(self, data: Mapping[str, Any] | BaseModel) -> NewRecord:
-        """Validate and decide, without I/O: everything that can refuse the event is here,
+    def prepare(
+        self, data: Mapping[str, Any] | BaseModel, *, actor: Actor | None = None
+    ) -> NewRecord:
+        """Validate and decide, without I/O: everything that can refuse the event is here
+        (but the cases it may move, checked in the writing transaction: ``authority``),
         so a refused event writes nothing."""
         ev = self._parse(data)
+        check_actor(actor, sender_of(ev), _sender_field(ev), self._parties)
         duties = tuple(DecidedDuty.of(o) for o in self.engine.who_must_be_notified(ev))
         decision = Decision(duties, self.rulebook_hash, self.engine_version)
         sender = sender_of(ev)
@@ -165,12 +171,18 @@ class Tracker:
             act=act_of(0, ev) if tkeys else None,
         )
 
-    def record(self, data: Mapping[str, Any] | BaseModel) -> Recorded:
+    def record(
+        self, data: Mapping[str, Any] | BaseModel, *, actor: Actor | None = None
+    ) -> Recorded:
         """Record one event. Idempotent: the same document (sender + reference) again
         returns the first record; different content under the same reference is refused.
-        Returns only once the record is committed."""
-        new = self.prepare(data)
-        seq, created = self.store.append(new, self.clock())
+        Returns only once the record is committed.
+
+        ``actor``: who records (``authority.Actor``); None is the local operator of the
+        database. Either way the event's sender must hold the role ``authority.MAY_MOVE``
+        gives in every case it acts on, else ``AuthorityError`` and nothing is written."""
+        new = self.prepare(data, actor=actor)
+        seq, created = self.store.append(new, self.clock(), self._guard)
         acts_on = tuple(self.store.cases_of(new.targets)) if new.targets else ()
         return Recorded(
             seq=seq,
@@ -186,17 +198,27 @@ class Tracker:
             ),
         )
 
-    def record_many(self, batch: Sequence[Mapping[str, Any] | BaseModel]) -> list[Recorded]:
+    def record_many(
+        self, batch: Sequence[Mapping[str, Any] | BaseModel], *, actor: Actor | None = None
+    ) -> list[Recorded]:
         """Record a batch (an import of a backlog) in one transaction: every event is
         validated and decided first, so one bad event records nothing of the batch; the
-        error names its position (``[i] field: ...``)."""
+        error names its position (``[i] field: ...``). ``actor`` as for ``record``."""
         prepared = []
         for i, data in enumerate(batch):
             try:
-                prepared.append(self.prepare(data))
+                prepared.append(self.prepare(data, actor=actor))
             except QuycheError as exc:
                 raise type(exc)(f"[{i}] {exc}") from None
-        done = self.store.append_many(prepared, self.clock())
+        position = {id(n): i for i, n in enumerate(prepared)}
+
+        def guard(new: NewRecord, found: list[CaseParties]) -> None:
+            try:
+                self._guard(new, found)
+            except QuycheError as exc:
+                raise type(exc)(f"[{position[id(new)]}] {exc}") from None
+
+        done = self.store.append_many(prepared, self.clock(), guard)
         return [
             Recorded(
                 seq=seq,
@@ -213,6 +235,9 @@ class Tracker:
             )
             for new, (seq, created) in zip(prepared, done, strict=True)
         ]
+
+    def _guard(self, new: NewRecord, found: list[CaseParties]) -> None:
+        check_moves(new.sender, new.act, found, self._parties)
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -309,6 +334,18 @@ class Tracker:
             return self._parties.resolve(pid).name_vi
         except KeyError:
             return pid
+
+
+def _sender_field(event: Any) -> str:
+    """The name of the field ``sender_of`` read (for a one-line refusal)."""
+    named = SENDER_FIELD.get(event.type)
+    if named is not None:
+        return str(named)
+    value = sender_of(event)
+    for name in type(event).model_fields:
+        if name != "type" and value is not None and getattr(event, name, None) == value:
+            return str(name)
+    return "type"
 
 
 @contextmanager

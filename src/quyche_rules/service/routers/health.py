@@ -1,4 +1,5 @@
-"""Liveness (the process answers) and readiness (rules compiled, database reachable)."""
+"""Liveness (the process answers) and readiness (rules compiled, the database answers and
+accepts a write, free disk above the threshold: ``service.readiness``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from quyche_rules.service.deps import Svc
 from quyche_rules.service.models import HealthOut, ReadyOut
+from quyche_rules.service.readiness import OK, checks
 
 router = APIRouter(tags=["health"])
 
@@ -23,8 +25,14 @@ def healthz(svc: Svc) -> Any:
 
 @router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut}})
 def readyz(svc: Svc) -> Any:
-    db = svc.store.ping()
+    found = checks(svc.store.engine, min_free_bytes=svc.settings.min_free_disk_mb * 2**20)
+    ready = all(v == OK for v in found.values())
     body = ReadyOut(
-        status="ok" if db else "unavailable", database=db, rules=len(svc.engine.rulebook.rules)
+        status="ok" if ready else "unavailable",
+        database=found["database"] == OK,
+        rules=len(svc.engine.rulebook.rules),
+        checks=found,
     )
-    return body if db else JSONResponse(body.model_dump(), status_code=503)
+    if ready:
+        return body
+    return JSONResponse(body.model_dump(), status_code=503, headers={"Retry-After": "5"})

@@ -41,6 +41,8 @@ from quyche_rules.service.deps import Caller, Services, Svc
 from quyche_rules.service.paging import Cursor, Limit, page
 from quyche_rules.service.receipts import Receipt
 from quyche_rules.service.registry import ServiceEvent
+from quyche_rules.tracker.authority import Actor, AuthorityError
+from quyche_rules.tracker.changes import changes_of
 from quyche_rules.tracker.model import SENDER_FIELD, Case, case_to_json, sender_of, status_to_json
 
 router = APIRouter(prefix="/v1/track", tags=["tracker"])
@@ -110,11 +112,35 @@ class RecordOut(BaseModel):
     sender: str | None
 
 
+class ChangeOut(BaseModel):
+    case_id: str
+    change: str = Field(
+        description="opened, answered, extension, escalated, disagreement or withdrawn"
+    )
+    state: str = Field(description="the case's state after it, as of the event's date")
+    text: str = Field(description="the case history's line for it")
+
+
+class ActorOut(BaseModel):
+    key_id: str
+    party: str | None = Field(description="the key's body; null for an administrator's key")
+    admin: bool
+    acting_as: str | None = Field(description="the sender the event was recorded as")
+
+
 class TrackOut(BaseModel):
     record: RecordOut
     opened: list[CaseOut] = Field(description="cases this event opened, as of its date")
     acts_on: list[CaseOut] = Field(description="recorded cases it answers, extends, ...")
     no_due: list[str] = Field(description="rule ids with a reply duty but no due date")
+    changes: list[ChangeOut] = Field(
+        default_factory=list,
+        description="every case this document opened or moved, and how (for a repeat of "
+        "a recorded document: what its first recording did)",
+    )
+    recorded_by: ActorOut | None = Field(
+        default=None, description="who recorded it; an administrator acting for a body says so"
+    )
     receipt: Receipt
 
 
@@ -169,13 +195,17 @@ def record(event: Annotated[ServiceEvent, Body()], svc: Svc, who: Caller) -> Any
             403, f"body.{_sender_field(event)}: this key may not record as {sender!r}"
         )
     t = svc.tracker
+    actor = Actor(party=None, admin=True, key_id=who.key_id) if who.admin else (
+        Actor(party=who.party, key_id=who.key_id))  # fmt: skip
     try:
-        r = t.record(event)
+        r = t.record(event, actor=actor)
+    except AuthorityError as exc:
+        raise HTTPException(403, f"body.{exc}") from None
     except QuycheError as exc:
         raise HTTPException(422, f"body.{exc}" if ": " in str(exc) else str(exc)) from None
     opened = [t.case(cid, r.event_date) for cid in r.opened]
-    acting = [t.case(cid, r.event_date) for cid in r.acts_on]
-    acting = [c for c in acting if may_read(who, _case_parties(c), svc.engine.parties)]
+    moved = [t.case(cid, r.event_date) for cid in r.acts_on]
+    acting = [c for c in moved if may_read(who, _case_parties(c), svc.engine.parties)]
     canonical = event.model_dump(mode="json")
     result = {
         "record": {
@@ -188,6 +218,13 @@ def record(event: Annotated[ServiceEvent, Body()], svc: Svc, who: Caller) -> Any
         "opened": [case_to_json(c) for c in opened],
         "acts_on": [case_to_json(c) for c in acting],
         "no_due": list(r.no_due),
+        "changes": changes_of(r.seq, opened, moved),
+        "recorded_by": {
+            "key_id": who.key_id,
+            "party": who.party,
+            "admin": who.admin,
+            "acting_as": sender,
+        },
     }
     parties = list(event_parties(event))
     for c in (*opened, *acting):
