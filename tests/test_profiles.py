@@ -260,11 +260,35 @@ def test_an_event_outside_a_bodys_validity_names_the_field(
 def test_an_event_before_the_signing_date_is_refused(profile_engines: dict[str, Engine]) -> None:
     """Art. 18: in force from signing; before, Quy chế 03-QC/TU applied. Refused, not flagged:
     an answer under the wrong regulation is worse than none."""
-    ev = {"type": "period_started", "date": "2022-12-14", "period": "year"}
+    ev = {"type": "period_started", "date": "2023-08-13", "period": "year"}
     for e in profile_engines.values():
-        with pytest.raises(EventError, match=r"^date: 2022-12-14 is before .*03-QC/TU"):
+        with pytest.raises(EventError, match=r"^date: 2023-08-13 is before .*03-QC/TU"):
             e.who_must_be_notified(ev)
-        assert e.who_must_be_notified({**ev, "date": "2022-12-15"})
+        assert e.who_must_be_notified({**ev, "date": "2023-08-14"})
+
+
+def test_the_signing_bound_is_the_latest_dated_citation_of_the_text() -> None:
+    """The text is undated; it cannot have been signed before the latest document it cites
+    (Art. 7.2: Nghị định 59/2023/NĐ-CP of 14/8/2023). Computed from the whole source, not
+    from a list, so a corrected text moves the expected bound."""
+    import datetime as dt
+    import re
+
+    from quyche_rules.model.profiles import load_profile
+    from quyche_rules.rulebook.text import load_regulation
+
+    from .conftest import ROOT
+
+    raw = load_regulation().raw
+    cited = [
+        dt.date(int(y), int(m), int(d))
+        for d, m, y in re.findall(r"ngày\s+(\d{1,2})/(\d{1,2})/(\d{4})", raw)
+    ]
+    assert len(cited) >= 6
+    latest = max(cited)
+    assert latest == dt.date(2023, 8, 14)
+    profile = load_profile(ROOT / "profiles" / "dak-lak.yaml")
+    assert profile.regulation.signed_on == latest
 
 
 def test_without_a_profile_agency_and_district_are_refused_clearly(
