@@ -135,3 +135,18 @@ def test_status_groups_owes_owed_and_consent(py_engine: Engine) -> None:
         "A",
         "B",
     ]
+
+
+def test_a_request_for_information_stays_overdue_never_consent(py_engine: Engine) -> None:
+    """Art. 3.1: silence agrees with an opinion; it cannot hand over a document. A request
+    for information keeps the 7 working days but lapses to overdue, and an extension and an
+    answer naming the same ``asks_for`` act on it as on any request."""
+    ev = {**request("INFO", FRIDAY_BEFORE_TET), "asks_for": "information"}
+    c = only(py_engine, [ev], DUE + dt.timedelta(days=30))
+    assert c.rule_id == "art3.1.respond-information-request" and c.due == DUE
+    assert c.silence_means is None
+    assert c.state is CaseState.OVERDUE and c.consent_since is None
+    ext = {**extension("INFO", DUE, D("2025-02-20")), "asks_for": "information"}
+    ans = {**answer("INFO", D("2025-02-19")), "asks_for": "information"}
+    c = only(py_engine, [ev, ext, ans], D("2025-03-31"))
+    assert c.state is CaseState.ANSWERED_ON_TIME and c.due == D("2025-02-20")

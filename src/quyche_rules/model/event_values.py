@@ -141,6 +141,16 @@ class FindingKind(StrEnum):
     SHORTCOMING = "shortcoming"  # khuyết điểm, hạn chế (not a violation)
 
 
+class AsksFor(StrEnum):
+    """What a written request of coordination asks for (Art. 3.1). Silence past the due date
+    "được xem là đồng ý với ý kiến của cơ quan đề nghị": it can stand for agreeing with an
+    opinion, never for handing over information or documents. The default is an opinion,
+    the case the clause speaks of and the answer every event gave before the field existed."""
+
+    OPINION = "opinion"  # xin ý kiến
+    INFORMATION = "information"  # đề nghị cung cấp thông tin, tài liệu
+
+
 class PostList(StrEnum):
     """Issue 9: whose list the *post* of a personnel action is on ("vào các chức danh lãnh
     đạo diện Ban Thường vụ Tỉnh ủy quản lý", Art. 5.2.a). ``not_given`` (the default): the
