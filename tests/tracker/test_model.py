@@ -101,7 +101,7 @@ def test_withdrawal_ends_the_case_but_not_an_answer(py_engine: Engine) -> None:
 
 
 def test_lifecycle_events_act_only_on_their_own_request(py_engine: Engine) -> None:
-    other = "ban_to_chuc_tinh_uy"
+    other = "thuong_truc_dang_uy_khoi"  # acts for Đảng ủy Khối: within the regulation
     log = [
         request("R", FRIDAY_BEFORE_TET),
         request("R", FRIDAY_BEFORE_TET, requester=other),  # same number, other sender
