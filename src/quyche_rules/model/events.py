@@ -25,6 +25,7 @@ from quyche_rules.model.event_values import (
     ComplaintKind,
     DocumentKind,
     FindingKind,
+    InspectionGrounds,
     InspectionStage,
     Matter,
     MeetingKind,
@@ -174,6 +175,9 @@ class InspectionDecided(_Event, _Subject):
     matter: Matter
     # issue 9: "decided" (default) at the start; "concluding" just before the conclusion
     stage: InspectionStage = InspectionStage.DECIDED
+    # why it was opened: by programme or on signs of violation (13.4's joint review needs
+    # signs of violation; 13.5 notifies a routine inspection of committees and cells only)
+    grounds: InspectionGrounds = InspectionGrounds.NOT_GIVEN
 
 
 class ViolationSignsDetected(_Event, _Subject):
