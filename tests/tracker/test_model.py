@@ -150,3 +150,12 @@ def test_a_request_for_information_stays_overdue_never_consent(py_engine: Engine
     ans = {**answer("INFO", D("2025-02-19")), "asks_for": "information"}
     c = only(py_engine, [ev, ext, ans], D("2025-03-31"))
     assert c.state is CaseState.ANSWERED_ON_TIME and c.due == D("2025-02-20")
+
+
+def test_a_provisional_due_date_never_becomes_consent(py_engine: Engine) -> None:
+    """No official arrangement is recorded for 2027: the due date is a guess, and consent
+    by silence cannot arise on a guessed date. The case stays overdue, flagged."""
+    c = only(py_engine, [request("P", D("2027-03-01"))], D("2027-06-30"))
+    assert c.due_provisional
+    assert c.state is CaseState.OVERDUE and c.consent_since is None
+    assert "provisional" in c.history[-1].text
