@@ -5,6 +5,7 @@ bodies' validity and to the regulation's signing date."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -374,3 +375,26 @@ def test_a_body_added_to_a_class_in_the_registry_is_matched_and_bound(rules_copy
     ]
     listed = {e.rule.id for e in engine.duties_of("huyen_uy_thu")}
     assert "art14.2.inform-member-violations" in listed
+
+
+def test_a_request_received_after_the_receiving_body_ended_is_refused(
+    profile_engines: dict[str, Engine],
+) -> None:
+    """Bodies in time, receiving side: the district committees end on 30/6/2025. A request
+    sent before but received after that day cannot start a duty of an ended body."""
+    ev = {
+        "type": "coordination_requested", "date": "2025-06-27", "requester": "dang_uy_khoi",
+        "requested": "huyen_uy_krong_buk", "received_on": "2025-06-30",
+    }  # fmt: skip
+    for e in profile_engines.values():
+        (ob,) = e.who_must_be_notified(ev)
+        assert ob.obligated.id == "huyen_uy_krong_buk"
+        # due after the body's last day: flagged on the obligation, never silent
+        assert ob.due is not None and ob.due > dt.date(2025, 6, 30)
+        assert ob.obligated_ends_before_due == dt.date(2025, 6, 30)
+        early = e.who_must_be_notified({**ev, "date": "2025-06-02", "received_on": "2025-06-02"})
+        assert early[0].obligated_ends_before_due is None
+        with pytest.raises(
+            EventError, match=r"^received_on: Huyện ủy Krông Búk ended on 2025-06-30"
+        ):
+            e.who_must_be_notified({**ev, "received_on": "2025-07-01"})

@@ -70,6 +70,9 @@ class Obligation(BaseModel):
     #: the document the duty concerns: the ``reference`` of the event that gave rise to it
     #: (None when the event has none); part of what makes two obligations one duty
     document: str | None = None
+    #: the obligated body's last day (``valid_to``) when it falls before ``due``: the body
+    #: cannot answer, nor consent by silence, after it ceased to exist; None otherwise
+    obligated_ends_before_due: dt.date | None = None
 
 
 class Explanation(BaseModel):
