@@ -15,7 +15,7 @@ from quyche_rules.model.parties import PartyRegistry
 from .strategies import _witness
 
 # inside every body's validity in the shipped profile, and after its signing-date bound
-profile_dates = st.dates(dt.date(2023, 1, 2), dt.date(2025, 2, 28))
+profile_dates = st.dates(dt.date(2023, 8, 14), dt.date(2025, 2, 28))
 
 
 def party_fields(event_type: str) -> list[str]:

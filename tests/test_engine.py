@@ -190,3 +190,45 @@ def test_invalid_events_raise_the_librarys_error_only(
         engines["durable"].who_must_be_notified(data)
     except EventError as exc:
         assert str(exc).split(":")[0]  # names a field
+
+
+def test_one_duty_one_obligation_across_spellings_and_stages(
+    engines: dict[str, Engine],
+) -> None:
+    """duty_key: same basis, obligated, counterparties, duty and document is one duty. Two
+    stages of one procedure, and a complaint reported when received and when its review
+    opens, give each duty once, with every rule that stated it in its conditions."""
+    from quyche_rules.model.obligations import duty_key, merge_duties
+
+    e = engines["python"]
+    proc = {
+        "type": "personnel_action", "date": "2025-03-04", "reference": "12-CV",
+        "action": "reappointment", "conducted_by": "lanh_dao_co_quan_thuoc_khoi",
+        "person_in_bloc": True, "person_committee_role": "bi_thu", "received_on": "2025-03-04",
+    }  # fmt: skip
+    stages = [
+        *e.who_must_be_notified({**proc, "stage": "process_started"}),
+        *e.who_must_be_notified({**proc, "stage": "decision_planned"}),
+    ]
+    assert len(stages) > len({duty_key(o) for o in stages})  # each duty stated twice
+    merged = merge_duties(stages)
+    assert len(merged) == len({duty_key(o) for o in stages})
+    assert all(o.document == "12-CV" for o in merged)
+    # another document is another duty
+    other = e.who_must_be_notified({**proc, "stage": "decision_planned", "reference": "13-CV"})
+    assert len(merge_duties([*stages, *other])) == 2 * len(merged)
+    subject = {"subject_kind": "member", "subject_in_bloc": True, "reference": "KN-1"}
+    received = e.who_must_be_notified(
+        {"type": "complaint_received", "date": "2025-03-04", "received_by": "dang_uy_khoi",
+         "kind": "complaint", **subject}
+    )  # fmt: skip
+    opened = e.who_must_be_notified(
+        {"type": "inspection_decided", "date": "2025-03-05", "decided_by": "dang_uy_khoi",
+         "matter": "complaint", **subject}
+    )  # fmt: skip
+    notices = [
+        o for o in merge_duties([*received, *opened]) if o.rule_id.startswith("art13.4.notify")
+    ]
+    assert [o.rule_id for o in notices] == ["art13.4.notify-violation-lanh-dao"]
+    assert any("complaint_received" in c for c in notices[0].conditions)
+    assert any("inspection_decided" in c for c in notices[0].conditions)

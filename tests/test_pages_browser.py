@@ -421,6 +421,7 @@ def test_ask_a_request_received_before_tet_gives_art_3_1_with_its_due_date_and_r
         "requested": REQUESTED,
         "received_on": "2025-01-23",
         "topic": "general",
+        "asks_for": "opinion",  # the form sends the default of what the request asks for
     }
     due = engine.calendar.deadline(received, 7).due
     assert due > dt.date(2025, 2, 2)  # the seven working days run past the holiday

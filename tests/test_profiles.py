@@ -5,6 +5,7 @@ bodies' validity and to the regulation's signing date."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -260,11 +261,35 @@ def test_an_event_outside_a_bodys_validity_names_the_field(
 def test_an_event_before_the_signing_date_is_refused(profile_engines: dict[str, Engine]) -> None:
     """Art. 18: in force from signing; before, Quy chế 03-QC/TU applied. Refused, not flagged:
     an answer under the wrong regulation is worse than none."""
-    ev = {"type": "period_started", "date": "2022-12-14", "period": "year"}
+    ev = {"type": "period_started", "date": "2023-08-13", "period": "year"}
     for e in profile_engines.values():
-        with pytest.raises(EventError, match=r"^date: 2022-12-14 is before .*03-QC/TU"):
+        with pytest.raises(EventError, match=r"^date: 2023-08-13 is before .*03-QC/TU"):
             e.who_must_be_notified(ev)
-        assert e.who_must_be_notified({**ev, "date": "2022-12-15"})
+        assert e.who_must_be_notified({**ev, "date": "2023-08-14"})
+
+
+def test_the_signing_bound_is_the_latest_dated_citation_of_the_text() -> None:
+    """The text is undated; it cannot have been signed before the latest document it cites
+    (Art. 7.2: Nghị định 59/2023/NĐ-CP of 14/8/2023). Computed from the whole source, not
+    from a list, so a corrected text moves the expected bound."""
+    import datetime as dt
+    import re
+
+    from quyche_rules.model.profiles import load_profile
+    from quyche_rules.rulebook.text import load_regulation
+
+    from .conftest import ROOT
+
+    raw = load_regulation().raw
+    cited = [
+        dt.date(int(y), int(m), int(d))
+        for d, m, y in re.findall(r"ngày\s+(\d{1,2})/(\d{1,2})/(\d{4})", raw)
+    ]
+    assert len(cited) >= 6
+    latest = max(cited)
+    assert latest == dt.date(2023, 8, 14)
+    profile = load_profile(ROOT / "profiles" / "dak-lak.yaml")
+    assert profile.regulation.signed_on == latest
 
 
 def test_without_a_profile_agency_and_district_are_refused_clearly(
@@ -350,3 +375,26 @@ def test_a_body_added_to_a_class_in_the_registry_is_matched_and_bound(rules_copy
     ]
     listed = {e.rule.id for e in engine.duties_of("huyen_uy_thu")}
     assert "art14.2.inform-member-violations" in listed
+
+
+def test_a_request_received_after_the_receiving_body_ended_is_refused(
+    profile_engines: dict[str, Engine],
+) -> None:
+    """Bodies in time, receiving side: the district committees end on 30/6/2025. A request
+    sent before but received after that day cannot start a duty of an ended body."""
+    ev = {
+        "type": "coordination_requested", "date": "2025-06-27", "requester": "dang_uy_khoi",
+        "requested": "huyen_uy_krong_buk", "received_on": "2025-06-30",
+    }  # fmt: skip
+    for e in profile_engines.values():
+        (ob,) = e.who_must_be_notified(ev)
+        assert ob.obligated.id == "huyen_uy_krong_buk"
+        # due after the body's last day: flagged on the obligation, never silent
+        assert ob.due is not None and ob.due > dt.date(2025, 6, 30)
+        assert ob.obligated_ends_before_due == dt.date(2025, 6, 30)
+        early = e.who_must_be_notified({**ev, "date": "2025-06-02", "received_on": "2025-06-02"})
+        assert early[0].obligated_ends_before_due is None
+        with pytest.raises(
+            EventError, match=r"^received_on: Huyện ủy Krông Búk ended on 2025-06-30"
+        ):
+            e.who_must_be_notified({**ev, "received_on": "2025-07-01"})

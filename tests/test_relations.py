@@ -16,13 +16,24 @@ from quyche_rules.engine.backends import reference_match
 from quyche_rules.engine.engine import Engine
 from quyche_rules.model.event_checks import parse_event
 from quyche_rules.model.parties import PartyKind
-from quyche_rules.rulebook.conditions import exact_fields, fields_of
+from quyche_rules.rulebook.conditions import AnyOf, Condition, exact_fields, fields_of
 
 from .profile_strategies import party_fields, profile_events, put_party
 
 _SETTINGS = settings(
     deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
 )
+
+
+def required_fields(cond: Condition) -> set[str]:
+    """The fields every way of meeting ``cond`` tests: under ``any`` only those all its
+    branches test (3.1's scope: requester *or* requested is Đảng ủy Khối, so neither field
+    alone is pinned)."""
+    if isinstance(cond, AnyOf):
+        return set.intersection(*(required_fields(c) for c in cond.items))
+    if hasattr(cond, "items"):
+        return set().union(*(required_fields(c) for c in cond.items))
+    return fields_of(cond)
 
 
 # --- the registry's relations ---------------------------------------------------------------------
@@ -289,7 +300,8 @@ def test_every_event_duty_listed_by_duties_of_is_producible(
         # session is convened by Thường trực Tỉnh ủy), no event can name the body and still
         # fire: the duty must then be produced for what the body acts for by some event
         pinned = all(
-            set(party_fields(t.event_type)) <= (fields_of(t.condition) if t.condition else set())
+            set(party_fields(t.event_type))
+            <= (required_fields(t.condition) if t.condition else set())
             for t in triggers
         )
         strategy = naming() if not pinned else profile_events(eng, triggers[0], False)

@@ -39,7 +39,7 @@ REQUEST = {
     "received_on": "2025-03-03",
     "reference": "7-CV/SYT",
     "requester": "Sở Y tế",
-    "requested": "Ban Tổ chức Tỉnh ủy",
+    "requested": "Đảng ủy Khối",  # one side is Đảng ủy Khối (Art. 1.1)
 }
 
 
@@ -111,7 +111,7 @@ def test_keys_of_profile_bodies_and_acting_for(papp: FastAPI, pclient: TestClien
     r = pclient.post("/v1/track", json=REQUEST, headers=leadership)
     assert r.status_code == 200, r.text
     (case,) = r.json()["opened"]
-    assert case["requester"] == "so_y_te" and case["obligated"] == "ban_to_chuc_tinh_uy"
+    assert case["requester"] == "so_y_te" and case["obligated"] == "dang_uy_khoi"
     as_leadership = {**REQUEST, "reference": "8-CV/SYT", "requester": "Lãnh đạo Sở Y tế"}
     r = pclient.post("/v1/track", json=as_leadership, headers=department)
     assert r.status_code == 403  # the body does not speak for its leadership

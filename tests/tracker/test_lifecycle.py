@@ -58,7 +58,8 @@ class Lifecycle(RuleBasedStateMachine):
         reset(self.tracker)
         self.requests: list[tuple[str, str, str, dt.date]] = []
 
-    @rule(pair=st.permutations(PARTIES), on=dates)
+    # Đảng ủy Khối is one side of every request: the regulation binds no one else (Art. 1.1)
+    @rule(pair=st.permutations(PARTIES).filter(lambda p: "dang_uy_khoi" in p[:2]), on=dates)
     def send_request(self, pair: list[str], on: dt.date) -> None:
         requester, requested = pair[0], pair[1]
         ref = f"{len(self.requests) + 1}-CV"

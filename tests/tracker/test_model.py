@@ -101,7 +101,7 @@ def test_withdrawal_ends_the_case_but_not_an_answer(py_engine: Engine) -> None:
 
 
 def test_lifecycle_events_act_only_on_their_own_request(py_engine: Engine) -> None:
-    other = "ban_to_chuc_tinh_uy"
+    other = "thuong_truc_dang_uy_khoi"  # acts for Đảng ủy Khối: within the regulation
     log = [
         request("R", FRIDAY_BEFORE_TET),
         request("R", FRIDAY_BEFORE_TET, requester=other),  # same number, other sender
@@ -135,3 +135,27 @@ def test_status_groups_owes_owed_and_consent(py_engine: Engine) -> None:
         "A",
         "B",
     ]
+
+
+def test_a_request_for_information_stays_overdue_never_consent(py_engine: Engine) -> None:
+    """Art. 3.1: silence agrees with an opinion; it cannot hand over a document. A request
+    for information keeps the 7 working days but lapses to overdue, and an extension and an
+    answer naming the same ``asks_for`` act on it as on any request."""
+    ev = {**request("INFO", FRIDAY_BEFORE_TET), "asks_for": "information"}
+    c = only(py_engine, [ev], DUE + dt.timedelta(days=30))
+    assert c.rule_id == "art3.1.respond-information-request" and c.due == DUE
+    assert c.silence_means is None
+    assert c.state is CaseState.OVERDUE and c.consent_since is None
+    ext = {**extension("INFO", DUE, D("2025-02-20")), "asks_for": "information"}
+    ans = {**answer("INFO", D("2025-02-19")), "asks_for": "information"}
+    c = only(py_engine, [ev, ext, ans], D("2025-03-31"))
+    assert c.state is CaseState.ANSWERED_ON_TIME and c.due == D("2025-02-20")
+
+
+def test_a_provisional_due_date_never_becomes_consent(py_engine: Engine) -> None:
+    """No official arrangement is recorded for 2027: the due date is a guess, and consent
+    by silence cannot arise on a guessed date. The case stays overdue, flagged."""
+    c = only(py_engine, [request("P", D("2027-03-01"))], D("2027-06-30"))
+    assert c.due_provisional
+    assert c.state is CaseState.OVERDUE and c.consent_since is None
+    assert "provisional" in c.history[-1].text

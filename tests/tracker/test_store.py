@@ -301,12 +301,14 @@ def test_migration_0003_backfills_the_projection_of_an_existing_log(
     it on upgrade, rebuilt from the log, and answers exactly as one written with it."""
     history = [
         request("1-CV", "2025-01-24"),
-        request("2-CV", "2025-01-24", requester="ban_to_chuc_tinh_uy"),
+        request("2-CV", "2025-01-24", requester="thuong_truc_dang_uy_khoi"),
         request("3-CV", "2025-01-27"),
         request("4-CV", "2025-01-27"),
         extension("1-CV", "2025-01-30", "2025-02-20"),
         answer("1-CV", "2025-02-18"),
-        disagreement("2-CV", "2025-01-29", lead="ban_to_chuc_tinh_uy", others=(REQUESTED_PARTY,)),
+        disagreement(
+            "2-CV", "2025-01-29", lead="thuong_truc_dang_uy_khoi", others=(REQUESTED_PARTY,)
+        ),
         withdrawal("3-CV", "2025-01-28"),
     ]
     days = [dt.date(2025, 1, d) for d in (24, 28, 31)] + [dt.date(2025, 2, d) for d in (10, 25)]

@@ -28,7 +28,7 @@ from quyche_rules.analysis.enumeration import (
 )
 from quyche_rules.engine.engine import Engine
 from quyche_rules.model.event_checks import parse_event
-from quyche_rules.model.obligations import Obligation
+from quyche_rules.model.obligations import DutyKey, Obligation, duty_key
 from quyche_rules.model.parties import PartyRegistry
 from quyche_rules.model.vocabulary import Duty
 from quyche_rules.rulebook.conditions import All, Condition, describe, evaluate
@@ -37,22 +37,6 @@ from quyche_rules.rulebook.conditions import All, Condition, describe, evaluate
 NO_ONE = "khớp nhưng không ràng buộc ai / matches but binds no one"
 _CHAIRS = (Duty.CHAIR_MEETING, Duty.CHAIR_PROCESS)
 _INVITES = (Duty.INVITE, Duty.INVITE_OR_NOTIFY)
-
-DutyKey = tuple[str, str, frozenset[str], str, str | None]
-
-
-def _duty_key(ob: Obligation, document: str | None = None) -> DutyKey:
-    """When two obligations are the same duty: same basis, obligated body, counterparties,
-    duty and document (within one class, the document is the event's own). The same
-    definition as ``model.obligations.duty_key``, kept private here until this module
-    can use that one."""
-    return (
-        ob.basis.label,
-        ob.obligated.id,
-        frozenset(c.id for c in ob.counterparties),
-        ob.duty.value,
-        document,
-    )
 
 
 @dataclass(frozen=True)
@@ -120,10 +104,9 @@ def check(engine: Engine) -> CheckReport:
 
 
 def duplicates(r: ClassResult) -> list[Duplicate]:
-    document = r.cls.event.get("reference")
     seen: dict[DutyKey, list[str]] = {}
     for ob in r.obligations:
-        seen.setdefault(_duty_key(ob, document), []).append(ob.rule_id)
+        seen.setdefault(duty_key(ob), []).append(ob.rule_id)
     return [Duplicate(r.cls, k, tuple(ids)) for k, ids in seen.items() if len(ids) > 1]
 
 

@@ -43,6 +43,7 @@ from quyche_rules.model.obligations import (
     PartyOut,
     duty_vi,
     form_vi,
+    merge_duties,
 )
 from quyche_rules.model.parties import PartyKind, PartyRegistry
 from quyche_rules.model.profiles import Profile, ProfileRef, as_profile
@@ -242,7 +243,22 @@ class Engine:
         out: list[Obligation] = []
         for rid in sorted(first, key=self._order.__getitem__):
             out.extend(self._obligations(self._templates[first[rid].key], ev))
-        return out
+        if ev.reference is not None:  # the document each duty concerns (duty_key)
+            out = [o.model_copy(update={"document": ev.reference}) for o in out]
+        if self.profile is not None:
+            out = [self._flag_ended(o) for o in out]
+        # one duty, one obligation: two rules stating the same duty for one event are given
+        # once, with both rules' conditions (duty_key)
+        return merge_duties(out) if len(out) > 1 else out
+
+    def _flag_ended(self, ob: Obligation) -> Obligation:
+        """Flag a due date after the obligated body's ``valid_to`` (a profile's body ended
+        in a reorganisation): the duty is not silently left to a body that no longer
+        exists, nor turned into its consent."""
+        end = self.parties.parties[ob.obligated.id].valid_to
+        if ob.due is None or end is None or ob.due <= end:
+            return ob
+        return ob.model_copy(update={"obligated_ends_before_due": end})
 
     def duties_of(self, party: str) -> list[DutyEntry]:
         """Every rule that binds the party: by name, through a class it belongs to or a body

@@ -66,8 +66,33 @@ def _checked(event: Any, registry: PartyRegistry | None) -> Any:
         raise EventError(
             f"received_on: {received.isoformat()} is before date {event.date.isoformat()}"
         )
-    check_validity(event, registry or default_registry())
+    reg = registry or default_registry()
+    check_validity(event, reg)
+    if received is not None:
+        check_receiver(event, received, reg)
     return event
+
+
+#: the field naming the body that receives the request an event reports
+RECEIVER_FIELDS = {
+    "coordination_requested": "requested",
+    "verification_requested": "requested_from",
+}
+
+
+def check_receiver(ev: Any, received: Any, registry: PartyRegistry) -> None:
+    """The receiving side in time: a request received after the receiving body ended
+    (``valid_to``) is refused like any other use of an ended body; it cannot owe an answer
+    counted from a day it no longer existed. Raises ``EventError`` naming the field."""
+    name = RECEIVER_FIELDS.get(ev.type)
+    pid = getattr(ev, name, None) if name else None
+    if pid is None:
+        return
+    p = registry.parties[pid]
+    if p.valid_to and received > p.valid_to:
+        raise EventError(
+            f"received_on: {p.name_vi} ended on {p.valid_to}, the request was received {received}"
+        )
 
 
 def check_validity(ev: Any, registry: PartyRegistry) -> None:

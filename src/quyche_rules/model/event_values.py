@@ -141,6 +141,26 @@ class FindingKind(StrEnum):
     SHORTCOMING = "shortcoming"  # khuyết điểm, hạn chế (not a violation)
 
 
+class InspectionGrounds(StrEnum):
+    """Why an inspection or supervision was opened (Arts. 13.4, 13.5): by programme, or on
+    signs of violation. ``not_given`` (the default) keeps the answers given before the field
+    existed, where the text allows them."""
+
+    NOT_GIVEN = "not_given"  # không nêu
+    ROUTINE = "routine"  # theo chương trình, kế hoạch (thường xuyên)
+    VIOLATION_SIGNS = "violation_signs"  # khi có dấu hiệu vi phạm
+
+
+class AsksFor(StrEnum):
+    """What a written request of coordination asks for (Art. 3.1). Silence past the due date
+    "được xem là đồng ý với ý kiến của cơ quan đề nghị": it can stand for agreeing with an
+    opinion, never for handing over information or documents. The default is an opinion,
+    the case the clause speaks of and the answer every event gave before the field existed."""
+
+    OPINION = "opinion"  # xin ý kiến
+    INFORMATION = "information"  # đề nghị cung cấp thông tin, tài liệu
+
+
 class PostList(StrEnum):
     """Issue 9: whose list the *post* of a personnel action is on ("vào các chức danh lãnh
     đạo diện Ban Thường vụ Tỉnh ủy quản lý", Art. 5.2.a). ``not_given`` (the default): the

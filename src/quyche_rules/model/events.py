@@ -21,10 +21,12 @@ from pydantic import (
 )
 
 from quyche_rules.model.event_values import (
+    AsksFor,
     CommitteeRole,
     ComplaintKind,
     DocumentKind,
     FindingKind,
+    InspectionGrounds,
     InspectionStage,
     Matter,
     MeetingKind,
@@ -84,6 +86,9 @@ class CoordinationRequested(_Event):
     # issue 9: a reply date the request grants; it can lengthen the 7 working days of Art.
     # 3.1, never shorten them (the due date is the later of the two)
     reply_by: IsoDate | None = None
+    # what the request asks for: an opinion (silence past the due date is consent) or
+    # information and documents (the same 7 working days, silence is no answer)
+    asks_for: AsksFor = AsksFor.OPINION
 
 
 class CoordinationExtensionNeeded(_Event):
@@ -99,6 +104,8 @@ class CoordinationExtensionNeeded(_Event):
     requested: PartyId
     reply_by: IsoDate | None = None
     in_reply_to: Text | None = None
+    # what the request being extended asks for (see CoordinationRequested.asks_for)
+    asks_for: AsksFor = AsksFor.OPINION
 
 
 class IssueArose(_Event):
@@ -171,6 +178,9 @@ class InspectionDecided(_Event, _Subject):
     matter: Matter
     # issue 9: "decided" (default) at the start; "concluding" just before the conclusion
     stage: InspectionStage = InspectionStage.DECIDED
+    # why it was opened: by programme or on signs of violation (13.4's joint review needs
+    # signs of violation; 13.5 notifies a routine inspection of committees and cells only)
+    grounds: InspectionGrounds = InspectionGrounds.NOT_GIVEN
 
 
 class ViolationSignsDetected(_Event, _Subject):
@@ -309,6 +319,8 @@ class CoordinationAnswered(_Event):
     requester: PartyId
     requested: PartyId
     in_reply_to: Text
+    # what the request being answered asked for (see CoordinationRequested.asks_for)
+    asks_for: AsksFor = AsksFor.OPINION
 
 
 class CoordinationWithdrawn(_Event):

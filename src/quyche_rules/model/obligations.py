@@ -8,6 +8,7 @@ an explanation costs nothing extra and can always be left on.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,12 @@ class Obligation(BaseModel):
     #: the summary and the reading note in Vietnamese (the English fields stay)
     summary_vi: str = ""
     note_vi: str | None = None
+    #: the document the duty concerns: the ``reference`` of the event that gave rise to it
+    #: (None when the event has none); part of what makes two obligations one duty
+    document: str | None = None
+    #: the obligated body's last day (``valid_to``) when it falls before ``due``: the body
+    #: cannot answer, nor consent by silence, after it ceased to exist; None otherwise
+    obligated_ends_before_due: dt.date | None = None
 
 
 class Explanation(BaseModel):
@@ -197,3 +204,59 @@ def duty_vi(d: Duty) -> str:
 
 def form_vi(f: Form) -> str:
     return FORMS[f][0]
+
+
+#: what makes two obligations the same duty (see ``duty_key``)
+DutyKey = tuple[str, str, frozenset[str], str, str | None]
+
+
+def duty_key(obligation: Obligation) -> DutyKey:
+    """When two obligations are the same duty: the same basis (article, clause, point), the
+    same obligated body, the same counterparties (as a set), the same duty and the same
+    document (the reference of the event that gave rise to it, None when it has none).
+
+    The rule id and the event type are left out on purpose: one letter reported both as the
+    13.4 event and as a ``coordination_requested``, a procedure reported at both
+    pre-decision stages, a complaint reported when received and when its review opens — each
+    is one duty the text states once, whatever spelling or stage of the facts gave rise to
+    it. This is the one definition the engine, the scenario runner and the rulebook check
+    all use."""
+    return (
+        obligation.basis.label,
+        obligation.obligated.id,
+        frozenset(c.id for c in obligation.counterparties),
+        str(obligation.duty.value if hasattr(obligation.duty, "value") else obligation.duty),
+        obligation.document,
+    )
+
+
+def merge_duties(obligations: Iterable[Obligation]) -> list[Obligation]:
+    """Each duty once (``duty_key``), in first-seen order. The first obligation of a duty
+    stands for it; the conditions of every other one that gave rise to it are added to its
+    ``conditions`` (named by rule id), so the explanation keeps every triggering fact. Where
+    the merged ones disagree on the due date, the earliest known one is kept (the text
+    gives one time for one duty; the earliest is the one a clerk must meet)."""
+    first: dict[DutyKey, Obligation] = {}
+    for ob in obligations:
+        key = duty_key(ob)
+        kept = first.get(key)
+        if kept is None:
+            first[key] = ob
+            continue
+        extra = tuple(
+            f"{ob.rule_id}: {c}"
+            for c in ob.conditions
+            if f"{ob.rule_id}: {c}" not in kept.conditions
+        )
+        changes: dict[str, Any] = {}
+        if extra and ob.conditions != kept.conditions:
+            changes["conditions"] = (*kept.conditions, *extra)
+        if ob.due is not None and (kept.due is None or ob.due < kept.due):
+            changes.update(
+                due=ob.due,
+                due_computation=ob.due_computation,
+                due_provisional=ob.due_provisional,
+            )
+        if changes:
+            first[key] = kept.model_copy(update=changes)
+    return list(first.values())

@@ -27,7 +27,7 @@ from quyche_rules.errors import QuycheError, ScenarioError
 from quyche_rules.io.parse_cache import load_yaml
 from quyche_rules.io.yamlio import error_message, loc_to_field
 from quyche_rules.model.basis import Basis
-from quyche_rules.model.obligations import Obligation
+from quyche_rules.model.obligations import Obligation, merge_duties
 from quyche_rules.rulebook.loader import Rule, Rulebook
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9.-]*$"
@@ -254,6 +254,9 @@ def run_scenario(engine: Any, sc: Scenario) -> Outcome:
         except QuycheError as exc:
             where = "event" if m.event is not None else f"events.{i}"
             return Outcome(sc, error=f"{where}: {exc}")
+    # the events of one scenario report one story: a duty they state twice (the same letter
+    # as two events, two stages of one procedure) is one duty (duty_key)
+    actual = merge_duties(actual)
     got: dict[Key, Obligation] = {
         _key(o.rule_id, o.obligated.id, (c.id for c in o.counterparties)): o for o in actual
     }

@@ -22,6 +22,8 @@ Readings of the text (Art. 3.1), each tested:
 - A disagreement on the request (Art. 2.2) makes the case escalated: the lead body reports
   up, and silence can no longer be read as consent once the parties said they disagree.
 - A withdrawal by the requester ends the case whatever its state, unless already answered.
+- A due date counted on a year with no recorded official arrangement is provisional: past
+  it the case is overdue (flagged ``due_provisional``), never consent by silence.
 """
 
 from __future__ import annotations
@@ -369,6 +371,17 @@ def _lapse(case: Case, today: dt.date) -> Case:
     if case.state not in (CaseState.AWAITING, CaseState.EXTENDED) or today <= case.due:
         return case
     since = case.due + ONE_DAY
+    if case.silence_means == "consent" and case.due_provisional:
+        # a due date counted on an estimated year (no official arrangement recorded) is a
+        # guess: consent by silence cannot arise on a guessed date, the case stays overdue
+        note = HistoryEntry(
+            -1,
+            since,
+            "overdue",
+            f"no answer by {case.due.isoformat()} (provisional due date: no consent "
+            "until the year's official arrangement is recorded)",
+        )
+        return _evolve(case, state=CaseState.OVERDUE, history=(*case.history, note))
     if case.silence_means == "consent":
         note = HistoryEntry(
             -1, since, "consent", f"no answer by {case.due.isoformat()}: deemed consent"
