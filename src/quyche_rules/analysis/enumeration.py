@@ -99,7 +99,7 @@ def answer(
             out.append(ClassResult(c, (), given))
             continue
         try:
-            obs = tuple(engine.who_must_be_notified(given))
+            obs = tuple(engine.who_must_be_notified(given, merge=False))  # rules, not duties
         except QuycheError as exc:
             out.append(ClassResult(c, (), str(exc)))
             continue

@@ -229,8 +229,11 @@ class Engine:
                 fact[name] = fact_value(value)
         return fact
 
-    def who_must_be_notified(self, event: Any) -> list[Obligation]:
-        """Every obligation the event gives rise to (notify, consult, invite, report…)."""
+    def who_must_be_notified(self, event: Any, *, merge: bool = True) -> list[Obligation]:
+        """Every obligation the event gives rise to (notify, consult, invite, report…).
+
+        ``merge=False`` keeps one obligation per rule even where two rules state the same
+        duty (``duty_key``): what ``quyche rules check`` reads to find such rules."""
         ev = parse_event(event, registry=self.parties)
         if self.profile is not None:
             self.profile.check_date(ev.date)
@@ -249,7 +252,7 @@ class Engine:
             out = [self._flag_ended(o) for o in out]
         # one duty, one obligation: two rules stating the same duty for one event are given
         # once, with both rules' conditions (duty_key)
-        return merge_duties(out) if len(out) > 1 else out
+        return merge_duties(out) if merge and len(out) > 1 else out
 
     def _flag_ended(self, ob: Obligation) -> Obligation:
         """Flag a due date after the obligated body's ``valid_to`` (a profile's body ended
