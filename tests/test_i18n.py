@@ -127,6 +127,9 @@ def test_rules_show_reads_in_vietnamese_with_when_as_a_sentence(
     monkeypatch.delenv("QUYCHE_LANG", raising=False)
     r = runner.invoke(app, ["rules", "show", "art3.1.respond"])
     assert r.exit_code == 0, r.output
-    assert "Khi một cơ quan gửi văn bản đề nghị phối hợp." in r.output
+    assert (
+        "Khi một cơ quan gửi văn bản đề nghị phối hợp, với điều kiện: văn bản đề nghị là"
+        in r.output
+    )
     assert "quá hạn không trả lời được xem là đồng ý" in r.output
     assert "Tóm tắt" in r.output and "Ghi chú pháp lý" in r.output

@@ -67,6 +67,6 @@ def test_cli_profile_by_name_and_profiles_list(
     (row,) = json.loads(out)
     assert row["name"] == "dak-lak" and row["province"] == "Đắk Lắk" and row["bodies"] > 10
     code, out, _ = _cli(capsys, "profiles", "list")
-    assert code == 0 and "dak-lak" in out and "15/12/2022" in out  # dd/mm/yyyy for people
+    assert code == 0 and "dak-lak" in out and "14/08/2023" in out  # dd/mm/yyyy for people
     code, _, err = _cli(capsys, "notify", "--profile", "x/dak-lak.yaml", str(EVENT))
     assert code == 2 and err == "error: x/dak-lak.yaml: cannot read (file not found)\n"

@@ -89,7 +89,7 @@ def test_a_note_without_note_vi_is_refused(rules_copy: Path) -> None:
         end += 1
     p.write_text("\n".join(lines[:start] + lines[end:]), encoding="utf-8")
     err = _error(rules_copy)
-    assert (err.rule_id, err.field) == ("art3.1.respond", "note_vi")
+    assert (err.rule_id, err.field) == ("art3.1.send-request", "note_vi")
 
 
 def test_a_non_actionable_unit_without_reason_vi_is_refused(rules_copy: Path) -> None:

@@ -35,8 +35,18 @@ def test_a_rule_says_when_in_sentences(client: TestClient, keys: Keys) -> None:
     res = client.get("/v1/rules/art3.1.respond", headers=keys.h(keys.admin))
     assert res.status_code == 200
     rule = res.json()
-    assert rule["when_vi"] == ["Khi một cơ quan gửi văn bản đề nghị phối hợp."]
-    assert rule["when_en"] == ["When a body sends a written request for coordination."]
+    assert rule["when_vi"] == [
+        "Khi một cơ quan gửi văn bản đề nghị phối hợp, với điều kiện: văn bản đ"
+        "ề nghị là xin ý kiến; thuộc một trong các trường hợp sau: (cơ quan đề "
+        "nghị phối hợp là Đảng ủy Khối các cơ quan tỉnh; hoặc cơ quan được đề n"
+        "ghị phối hợp là Đảng ủy Khối các cơ quan tỉnh)."
+    ]
+    assert rule["when_en"] == [
+        "When a body sends a written request for coordination, provided that: w"
+        "hat the request asks for is an opinion; in one of these cases: (reques"
+        "ting body is Party Committee of the Provincial Agencies Bloc; or reque"
+        "sted body is Party Committee of the Provincial Agencies Bloc)."
+    ]
     assert rule["summary_vi"].startswith("Cơ quan được đề nghị phối hợp trả lời")
     assert rule["note_vi"]
 
@@ -48,7 +58,7 @@ def test_a_person_gets_an_html_404_and_a_system_json(client: TestClient) -> None
     en = client.get("/no/such/page", headers={"Accept": "text/html", "Accept-Language": "en"})
     assert en.status_code == 404 and "does not exist" in en.text
     api = client.get("/v1/no/such", headers={"Accept": "text/html"})
-    assert api.status_code == 404 and api.headers["content-type"] == "application/json"
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
 
 
 @pytest.mark.parametrize("path", ["/", "/morning", "/static/pages.css", "/nowhere"])

@@ -22,6 +22,6 @@ def without_cli(exc: ModuleNotFoundError) -> tuple[Any, Any]:
 
     def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"error: {err}\n")
-        raise SystemExit(2)
+        raise SystemExit(1)  # a failure a retry may fix, once the extra is installed
 
     return None, main

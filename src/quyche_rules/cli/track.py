@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text as RichText
 
-from quyche_rules.cli.common import fail
+from quyche_rules.cli.common import RETRYABLE, fail
 from quyche_rules.errors import QuycheError
 from quyche_rules.i18n import N_, _, format_date, language
 from quyche_rules.io.yamlio import parse_yaml
@@ -98,8 +98,8 @@ def _tracker(db: str | None) -> Iterator[Any]:
 
     try:
         t = attach(Tracker(db, engine=engine_for("auto")))
-    except QuycheError as exc:
-        fail(str(exc))
+    except QuycheError as exc:  # a missing driver or an unreachable database: retry may fix
+        fail(str(exc), retry=exc.code in RETRYABLE)
     except SQLAlchemyError as exc:
         fail(
             _("--db: cannot open the database: {reason}", reason=first_line(exc)),
