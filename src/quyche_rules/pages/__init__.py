@@ -24,8 +24,28 @@ Bearer KEY`` when a key is typed, and reads either a list of obligations or
 morning view sends the key the same way and reads ``quyche track status --json``'s JSON.
 """
 
-from quyche_rules.pages.render import STATIC_DIR, Pages, site_pages, write_site
-from quyche_rules.pages.views import SERVED, Links, anchor
+from typing import TYPE_CHECKING
+
+from quyche_rules._lazy import exports
+
+if TYPE_CHECKING:
+    from quyche_rules.pages.render import STATIC_DIR, Pages, site_pages, write_site
+    from quyche_rules.pages.views import SERVED, Links, anchor
+
+# on first use: the phrases (``pages.phrases``) serve the command line too, which must not
+# need Jinja2 (the ``[pages]`` extra) to print a trigger as a sentence
+__getattr__ = exports(
+    __name__,
+    {
+        "STATIC_DIR": "quyche_rules.pages.render",
+        "Pages": "quyche_rules.pages.render",
+        "site_pages": "quyche_rules.pages.render",
+        "write_site": "quyche_rules.pages.render",
+        "SERVED": "quyche_rules.pages.views",
+        "Links": "quyche_rules.pages.views",
+        "anchor": "quyche_rules.pages.views",
+    },
+)
 
 __all__ = [
     "SERVED",

@@ -49,6 +49,12 @@ OPERATIONS: dict[str, tuple[str, tuple[int, ...]]] = {
     "healthz": ("healthz", ()),
     "readyz": ("readyz", (503,)),
     "metrics": ("metrics", ()),
+    "calendar_feed": ("getCalendarFeed", (404, 422)),
+    "subscribe": ("subscribe", (403,)),
+    "list_subscriptions": ("listSubscriptions", ()),
+    "unsubscribe": ("unsubscribe", (404,)),
+    "deliveries": ("listDeliveries", (403,)),
+    "decisions": ("listDecisions", (403,)),
 }
 
 #: operations whose answer carries an ETag, so If-None-Match may give 304
@@ -67,6 +73,7 @@ TAGS = [
     {"name": "audit", "description": "Nhật ký quyết định · the decision log"},
     {"name": "rulebook", "description": "Quy tắc, điều khoản, cơ quan · rules, clauses, bodies"},
     {"name": "health", "description": "Tình trạng dịch vụ · liveness, readiness, metrics"},
+    {"name": "delivery", "description": "Webhook, lịch theo dõi · webhooks and calendar feeds"},
 ]
 
 #: one event every generator can show: Đảng ủy Khối asks Ban Tổ chức for its opinion
@@ -83,6 +90,7 @@ EXAMPLES: dict[str, Any] = {
     "notifyBatch": {"events": [_EVENT]},
     "explain": {"event": _EVENT, "rule_id": "art3.1.respond"},
     "recordTrackEvent": _EVENT,
+    "subscribe": {"url": "https://vanthu.example/hook", "kinds": None, "remind_days": 2},
 }
 
 SERVERS = [{"url": "/", "description": "this service (relative to the document's address)"}]
@@ -103,6 +111,8 @@ _BY_ID = {op_id: (name, extra) for name, (op_id, extra) in OPERATIONS.items()}
 def statuses(op: dict[str, Any]) -> set[int]:
     """Every status the operation (an OpenAPI operation object) can answer."""
     out = {200, 400, 413}
+    # a handler's own success status (201 created, 204 no content) as its route declares it
+    out |= {int(c) for c in op.get("responses", {}) if c.isdigit() and 200 < int(c) < 300}
     if op.get("security"):
         out |= {401, 429}
     if "requestBody" in op:
