@@ -105,7 +105,8 @@ def sqlite_file(path: Path) -> None:
             if time.monotonic() > deadline:
                 raise DatabaseError(
                     f"--db: {path}: tệp rỗng (0 byte), không phải cơ sở dữ liệu; xoá tệp để "
-                    "tạo mới / zero-length file, not a database; remove it to start a new one"
+                    "tạo mới / zero-length file, not a database; remove it to start a new one",
+                    code="invalid_database_file",  # fix the file: no retry helps
                 )
             time.sleep(0.05)
         return
@@ -115,7 +116,9 @@ def sqlite_file(path: Path) -> None:
     except FileExistsError:  # another process created it first: it is theirs to fill
         pass
     except OSError as exc:
-        raise DatabaseError(f"--db: {path}: cannot create ({exc.strerror})") from None
+        raise DatabaseError(
+            f"--db: {path}: cannot create ({exc.strerror})", code="invalid_database_file"
+        ) from None
 
 
 def insecure_permissions(url: URL) -> str | None:
