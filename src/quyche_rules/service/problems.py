@@ -62,6 +62,11 @@ class Kind:
     def type(self) -> str:
         return TYPE_PREFIX + self.slug
 
+    @property
+    def title(self) -> str:
+        """In the request's language (``Accept-Language``; Vietnamese by default)."""
+        return self.title_vi if language() == "vi" else self.title_en
+
 
 #: The one table of problem kinds: ``type`` URIs and their titles (Vietnamese, English).
 KINDS: dict[str, Kind] = {
@@ -159,8 +164,7 @@ def problem_for(status: int, detail: str, **extra: Any) -> JSONResponse:
     if kind is None:
         title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
         return problem(status, "about:blank", title, detail, **extra)
-    title = kind.title_vi if language() == "vi" else kind.title_en  # Accept-Language
-    return problem(status, kind.type, title, detail, **extra)
+    return problem(status, kind.type, kind.title, detail, **extra)
 
 
 def _for_person(request: Request, status: int) -> Response | None:
@@ -178,15 +182,14 @@ def _for_person(request: Request, status: int) -> Response | None:
         if status == 404
         else _("Something went wrong on our side; try again later.")
     )
-    title = kind.title_vi if language() == "vi" else kind.title_en
-    page = error_page(status, title, message, _("Back to the rulebook"), language())
+    page = error_page(status, kind.title, message, _("Back to the rulebook"), language())
     return HTMLResponse(page, status_code=status)
 
 
 def problem_bytes(status: int, detail: str) -> bytes:
     """The body of a problem, for middlewares that answer below FastAPI's handlers."""
     kind = _BY_STATUS[status]
-    body = problem_body(status, kind.type, kind.title_vi, detail)
+    body = problem_body(status, kind.type, kind.title, detail)
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
