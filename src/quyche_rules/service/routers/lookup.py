@@ -95,8 +95,8 @@ def list_rules(
     if (hit := _fresh(request, response, svc)) is not None:
         return hit
     book = svc.engine.rulebook
-    order = {r.id: n for n, r in enumerate(sorted(book, key=lambda r: (r.basis, r.id)))}
-    rules = sorted(book, key=lambda r: order[r.id])
+    rules = sorted(book, key=lambda r: (r.basis, r.id))
+    order = {r.id: n for n, r in enumerate(rules)}
     got = page(
         rules,
         lambda r: f"{order[r.id]:06d}",
