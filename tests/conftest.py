@@ -83,3 +83,20 @@ def pg_server() -> Iterator[PgServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package's wheel, built once per run."""
+    from tests.wheelkit import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="session")
+def full_wheel_venv(built_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv outside the checkout with the wheel and its ``cli`` and ``service`` extras
+    (the service brings the tracker, pages and delivery): what an operator installs."""
+    from tests.wheelkit import make_venv
+
+    return make_venv(tmp_path_factory.mktemp("wheelvenv"), f"{built_wheel}[cli,service]")

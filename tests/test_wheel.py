@@ -16,19 +16,10 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-import pytest
+from tests.wheelkit import make_venv, run
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples/events/03-1-de-nghi-phoi-hop-truoc-tet.yaml"
-PIP = (sys.executable, "-m", "pip", "--disable-pip-version-check", "-q")
-
-
-def _run(*args: str | Path, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=timeout
-    )
-    assert proc.returncode == 0, (args, proc.stdout[-1000:], proc.stderr[-2000:])
-    return proc
 
 
 def test_every_subpackage_is_listed_for_the_wheel() -> None:
@@ -45,28 +36,12 @@ def test_every_subpackage_is_listed_for_the_wheel() -> None:
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dist = tmp_path_factory.mktemp("dist")
-    _run(*PIP, "wheel", "--no-deps", "-w", dist, ROOT, cwd=dist)
-    (built,) = dist.glob("quyche_rules-*.whl")
-    return built
-
-
-def _venv(tmp_path: Path, requirement: str) -> Path:
-    venv = tmp_path / "venv"
-    _run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp_path)
-    _run(*PIP, "--python", venv / "bin" / "python", "install", "-c", ROOT / "constraints.txt",
-         requirement, cwd=tmp_path)  # fmt: skip
-    return venv
-
-
 def test_core_wheel_alone_answers_and_the_command_names_its_extra(
-    wheel: Path, tmp_path: Path
+    built_wheel: Path, tmp_path: Path
 ) -> None:
     """``pip install quyche-rules``: what a Python system embeds, without the CLI, the
     tracker or the service; ``quyche`` then says which extra to install."""
-    venv = _venv(tmp_path, str(wheel))
+    venv = make_venv(tmp_path, str(built_wheel))
     query = (
         "import sys, json, quyche_rules as q; e = q.Engine(profile='dak-lak'); "
         "obs = e.who_must_be_notified({'type': 'coordination_requested', 'date': '2025-01-23',"
@@ -74,7 +49,7 @@ def test_core_wheel_alone_answers_and_the_command_names_its_extra(
         " 'received_on': '2025-01-24'}); "
         "print(json.dumps([obs[0].due.isoformat(), sorted(sys.modules)]))"
     )
-    due, modules = json.loads(_run(venv / "bin" / "python", "-c", query, cwd=tmp_path).stdout)
+    due, modules = json.loads(run(venv / "bin" / "python", "-c", query, cwd=tmp_path).stdout)
     assert due == "2025-02-11"
     heavy = {"fastapi", "sqlalchemy", "typer", "rich", "jinja2", "uvicorn", "alembic"}
     assert not heavy & {m.split(".")[0] for m in modules}
@@ -84,9 +59,11 @@ def test_core_wheel_alone_answers_and_the_command_names_its_extra(
     assert proc.returncode == 1 and "pip install 'quyche-rules[cli]'" in proc.stderr
 
 
-def test_wheel_installed_outside_the_checkout_works(wheel: Path, tmp_path: Path) -> None:
-    dist = wheel.parent
-    names = set(zipfile.ZipFile(wheel).namelist())
+def test_wheel_installed_outside_the_checkout_works(
+    built_wheel: Path, full_wheel_venv: Path, tmp_path: Path
+) -> None:
+    dist = built_wheel.parent
+    names = set(zipfile.ZipFile(built_wheel).namelist())
     shipped = {
         "quyche_rules/_rules/" + p.relative_to(ROOT / "rules").as_posix()
         for p in (ROOT / "rules").rglob("*")
@@ -96,25 +73,25 @@ def test_wheel_installed_outside_the_checkout_works(wheel: Path, tmp_path: Path)
     assert "quyche_rules/py.typed" in names
     assert dist.is_dir()
 
-    venv = _venv(tmp_path, f"{wheel}[cli,tracker]")
+    venv = full_wheel_venv
     python = venv / "bin" / "python"
     work = tmp_path / "elsewhere"
     work.mkdir()
     event = work / "event.yaml"
     shutil.copy(EXAMPLE, event)
 
-    version = _run(venv / "bin" / "quyche", "--version", cwd=work).stdout
+    version = run(venv / "bin" / "quyche", "--version", cwd=work).stdout
     assert str(venv) in version and "sha256:" in version  # the packaged rules, not ROOT's
-    out = _run(venv / "bin" / "quyche", "notify", "--json", event, cwd=work).stdout
+    out = run(venv / "bin" / "quyche", "notify", "--json", event, cwd=work).stdout
     assert json.loads(out)[0]["due"] == "2025-02-11"
     # a packaged profile by name, from a directory that has no profiles/
     quyche = venv / "bin" / "quyche"
-    out = _run(quyche, "notify", "--profile", "dak-lak", "--json", event, cwd=work).stdout
+    out = run(quyche, "notify", "--profile", "dak-lak", "--json", event, cwd=work).stdout
     assert json.loads(out)[0]["due"] == "2025-02-11"
-    assert "dak-lak" in _run(quyche, "profiles", "list", cwd=work).stdout
+    assert "dak-lak" in run(quyche, "profiles", "list", cwd=work).stdout
     db = work / "tracker.db"
-    _run(quyche, "track", "record", "--db", db, event, cwd=work)
-    rebuilt = _run(quyche, "track", "rebuild", "--db", db, cwd=work).stdout
+    run(quyche, "track", "record", "--db", db, event, cwd=work)
+    rebuilt = run(quyche, "track", "rebuild", "--db", db, cwd=work).stdout
     assert rebuilt.startswith("projection rebuilt from 1 records")
     query = (
         "import quyche_rules as q, json, sys; e = q.Engine(); "
@@ -124,6 +101,6 @@ def test_wheel_installed_outside_the_checkout_works(wheel: Path, tmp_path: Path)
         "print(json.dumps([q.__version__, q.__file__, obs[0].due.isoformat(),"
         " len(e.rulebook.rules)]))"
     )
-    ver, where, due, rules = json.loads(_run(python, "-c", query, cwd=work).stdout)
+    ver, where, due, rules = json.loads(run(python, "-c", query, cwd=work).stdout)
     assert where.startswith(str(venv)) and due == "2025-02-11" and rules > 100
-    assert ver == json.loads(_run(sys.executable, "-c", query, cwd=work).stdout)[0]
+    assert ver == json.loads(run(sys.executable, "-c", query, cwd=work).stdout)[0]
