@@ -108,3 +108,50 @@ def test_readme_and_ci_call_it() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     command = "scripts/setup-system --venv .venv && .venv/bin/python -m pytest"
     assert command in readme and command in ci
+
+
+def _apt_stubs(tmp_path: Path, codename_in_sources: str) -> dict[str, str]:
+    """Root, an ``apt-cache policy`` whose sources carry ``codename_in_sources``, and an
+    ``apt-get`` that logs its arguments and the source list it was given."""
+    log = tmp_path / "apt.log"
+    _stub(tmp_path / "bin", "id", "echo 0")
+    _stub(
+        tmp_path / "bin",
+        "apt-cache",
+        f"echo '     release v=12,o=Debian,a=stable,n={codename_in_sources},l=Debian,c=main'",
+    )
+    _stub(
+        tmp_path / "bin",
+        "apt-get",
+        f'echo "$@" >> {log}\n'
+        'for a in "$@"; do case "$a" in Dir::Etc::SourceList=*) '
+        f'cat "${{a#Dir::Etc::SourceList=}}" >> {log};; esac; done',
+    )
+    machine = tmp_path / "machine"
+    (machine / "etc").mkdir(parents=True)
+    (machine / "etc" / "os-release").write_text(
+        'ID=debian\nVERSION_ID="13"\nVERSION_CODENAME=trixie\n'
+    )
+    return {"SETUP_ROOT": str(machine), "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"}
+
+
+def test_apt_sources_of_another_release_install_from_this_release_only_for_the_run(
+    tmp_path: Path,
+) -> None:
+    """A Debian 13 machine whose apt sources still name Debian 12 (an image copied or
+    upgraded from an older one): mixing the two releases' libraries fails, so the packages
+    come from trixie on the same mirror, through a list used for this run only."""
+    r = _run(env=_apt_stubs(tmp_path, "bookworm"))
+    assert r.returncode == 0, r.stderr
+    assert "do not carry Debian 13 (trixie)" in r.stdout, r.stdout
+    log = (tmp_path / "apt.log").read_text()
+    install = next(line for line in log.splitlines() if " install " in f" {line} ")
+    assert "Dir::Etc::SourceList=" in install and "Dir::Etc::SourceParts=/nonexistent" in install
+    assert " trixie main" in log
+
+
+def test_apt_sources_of_this_release_are_used_as_they_are(tmp_path: Path) -> None:
+    r = _run(env=_apt_stubs(tmp_path, "trixie"))
+    assert r.returncode == 0, r.stderr
+    assert "do not carry" not in r.stdout
+    assert "Dir::Etc::SourceList" not in (tmp_path / "apt.log").read_text()
