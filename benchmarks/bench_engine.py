@@ -12,7 +12,9 @@ Every figure is printed with its target; nothing is asserted (machines here are 
     commit ``--before``, run from ``git archive`` in a subprocess on ``--before-events``);
   * match time of the python matcher on the rulebook grown ×10 and ×100 synthetically
     (each trigger copied with one more party condition naming a body no event names);
-  * cold start (import + load + compile in a fresh interpreter, median of 5);
+  * cold start (import + load + compile in a fresh interpreter, median of 5), and of the
+    command ``quyche notify ONE.yaml --json`` against ``python -c "import pydantic, yaml"``
+    (fresh processes, interleaved; target ≤ 2×; ``--cold-only`` prints just this);
   * RSS before and after the mixed load; ``--json`` output compact vs indented.
 
 Run: ``.venv/bin/python benchmarks/bench_engine.py [--events N] [--rounds R]``
@@ -23,7 +25,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -199,6 +203,64 @@ def _before_tree(tmp: str) -> dict[str, str] | None:
     return {"PYTHONPATH": f"{tmp}/src", "QUYCHE_RULES_DIR": f"{tmp}/rules", "PATH": ""}
 
 
+FLOOR = "import pydantic, yaml"
+QUYCHE = str(Path(sys.executable).with_name("quyche"))
+
+
+def _timed_run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one whole process, CPU from the OS's accounting of children."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, check=True)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+Runs = list[tuple[float, float]]
+TYPER_PATH = "import sys; from quyche_rules.cli.main import main; main(sys.argv[1:])"
+
+
+def notify_cold(runs: int = 9) -> tuple[Runs, Runs, Runs]:
+    """``quyche notify ONE.yaml --json`` and ``python -c "import pydantic, yaml"``, each a
+    fresh process, in turn (A B A B …) after one warm-up each: (wall, CPU) per run; and,
+    for context, the same command through the Typer app (what it cost before the fast path).
+
+    Bytecode caching is on for both (``PYTHONDONTWRITEBYTECODE`` removed): an installed
+    wheel has its ``.pyc`` files, and the floor's packages have theirs; a checkout run
+    without them would time the compiler, not the command."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    event = str(sorted((ROOT / "examples" / "events").glob("*.yaml"))[0])
+    cmd = [QUYCHE, "notify", event, "--json"]
+    floor = [sys.executable, "-c", FLOOR]
+    typer = [sys.executable, "-c", TYPER_PATH, *cmd[1:]]
+    for each in (cmd, floor, typer):  # warm-up: page cache, .pyc files
+        _timed_run(each, env)
+    a: Runs = []
+    b: Runs = []
+    c: Runs = []
+    for _ in range(runs):
+        a.append(_timed_run(cmd, env))
+        b.append(_timed_run(floor, env))
+        c.append(_timed_run(typer, env))
+    return a, b, c
+
+
+def print_notify_cold(rows: list[tuple[str, str, str]], runs: int) -> None:
+    a, b, c = notify_cold(runs)
+    print(f"cold start of a command: quyche notify ONE.yaml --json against python -c "
+          f"{FLOOR!r} (fresh processes, interleaved, medians of {runs})")  # fmt: skip
+    for i, what in ((0, "wall"), (1, "CPU")):
+        ma, mb = statistics.median(x[i] for x in a), statistics.median(x[i] for x in b)
+        paired = statistics.median(x[i] / y[i] for x, y in zip(a, b, strict=True))
+        print(f"  {what}: notify {ma * 1000:.0f} ms, floor {mb * 1000:.0f} ms; "
+              f"median of paired ratios {paired:.2f}×")  # fmt: skip
+        rows.append(verdict(f"notify --json / floor, {what} (medians)", ma / mb, 2))
+        mc = statistics.median(x[i] for x in c)
+        print(f"  (through the Typer app: {mc * 1000:.0f} ms, {mc / mb:.2f}× the floor)")
+
+
 RATE = """
 import json, sys, time
 from quyche_rules.engine.engine import Engine
@@ -236,8 +298,16 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=1_000_000, help="mixed load size")
     ap.add_argument("--before-events", type=int, default=100_000, help="load for today's code")
     ap.add_argument("--rounds", type=int, default=200)
+    ap.add_argument("--cold-runs", type=int, default=9, help="runs of the command cold start")
+    ap.add_argument(
+        "--cold-only", action="store_true", help="only the cold start of quyche notify --json"
+    )
     args = ap.parse_args()
     rows: list[tuple[str, str, str]] = []
+    if args.cold_only:
+        print_notify_cold(rows, args.cold_runs)
+        print_rows(rows)
+        return
 
     events = load_events()
     durable = Engine(backend="durable")
@@ -318,6 +388,7 @@ def main() -> None:
         print(f"  at {BEFORE}: {cold_before:.0f} ms; now: {cold:.0f} ms")
         rows.append((f"cold start now / at {BEFORE}", f"{cold / cold_before:.2f}×", "(context)"))
     rows.append(verdict("cold start, ms (parse cache warm)", cold, 250, " ms"))
+    print_notify_cold(rows, args.cold_runs)
 
     print("JSON out (per event)")
     adapter = TypeAdapter(list[Obligation])

@@ -82,6 +82,27 @@ def test_shared_obligations_are_the_same_answer_each_time(engines: dict[str, Eng
         assert [o.model_dump() for o in first] == [o.model_dump() for o in again]
 
 
+def test_a_reference_is_set_at_birth_and_never_leaks_into_other_answers(
+    engines: dict[str, Engine],
+) -> None:
+    """``document`` is filled as each obligation is built (no copy afterwards): each answer
+    names its own event's reference, with every other field what the copy used to give,
+    and the shared obligations of a rule with nothing event-dependent stay untouched."""
+    for e in engines.values():
+        for data in _examples():
+            bare = {k: v for k, v in data.items() if k != "reference"}
+            plain = e.who_must_be_notified(bare)
+            ref_a = e.who_must_be_notified({**bare, "reference": "12/CV-A"})
+            ref_b = e.who_must_be_notified({**bare, "reference": "34/CV-B"})
+            assert [o.document for o in plain] == [None] * len(plain)
+            assert [o.document for o in ref_a] == ["12/CV-A"] * len(plain)
+            assert [o.document for o in ref_b] == ["34/CV-B"] * len(plain)
+            copied = [o.model_copy(update={"document": "12/CV-A"}) for o in plain]
+            assert [o.model_dump() for o in ref_a] == [o.model_dump() for o in copied]
+            # asked again without a reference: nothing of the earlier answers stuck
+            assert e.who_must_be_notified(bare) == plain
+
+
 # --- the indexed matcher ----------------------------------------------------------------------
 
 

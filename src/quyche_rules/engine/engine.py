@@ -246,8 +246,6 @@ class Engine:
         out: list[Obligation] = []
         for rid in sorted(first, key=self._order.__getitem__):
             out.extend(self._obligations(self._templates[first[rid].key], ev))
-        if ev.reference is not None:  # the document each duty concerns (duty_key)
-            out = [o.model_copy(update={"document": ev.reference}) for o in out]
         if self.profile is not None:
             out = [self._flag_ended(o) for o in out]
         # one duty, one obligation: two rules stating the same duty for one event are given
@@ -428,7 +426,10 @@ class Engine:
         return ((self._party_out[rule.obligated], cps),) if cps else ()
 
     def _obligations(self, tpl: ObligationTemplate, ev: BaseModel) -> tuple[Obligation, ...]:
-        if tpl.shared is not None:  # nothing in it depends on the event
+        # the document each duty concerns (part of duty_key): the event's reference, set
+        # as each obligation is built, never by copying a finished (or shared) one
+        document: str | None = ev.reference  # type: ignore[attr-defined]
+        if tpl.shared is not None and document is None:  # nothing depends on the event
             return tpl.shared
         rule = self.rulebook.rules[tpl.rule_id]
         due, computation, provisional = self._due(rule, ev) if tpl.has_deadline else (None,) * 3
@@ -438,7 +439,7 @@ class Engine:
         else:
             pairs = self._party_pairs(rule, ev)
         return tuple(
-            tpl.fill(ob, cps, due, computation, bool(provisional), unresolved)
+            tpl.fill(ob, cps, due, computation, bool(provisional), unresolved, document)
             for ob, cps, unresolved in pairs
         )
 

@@ -176,9 +176,12 @@ class ObligationTemplate:
         due_computation: str | None,
         due_provisional: bool,
         unresolved_class: bool,
+        document: str | None = None,
     ) -> Obligation:
         """One obligation: the template plus its event-dependent fields. Every value is
-        already validated (rulebook, event model), as for ``model_construct``."""
+        already validated (rulebook, event model), as for ``model_construct``. ``document``
+        (the event's ``reference``) is set here, at birth: a ``model_copy`` per obligation
+        afterwards cost more than building it."""
         values = self.base.copy()
         values["obligated"] = obligated
         values["counterparties"] = counterparties
@@ -186,6 +189,7 @@ class ObligationTemplate:
         values["due_computation"] = due_computation
         values["due_provisional"] = due_provisional
         values["unresolved_class"] = unresolved_class
+        values["document"] = document
         m = _new(Obligation)
         _set(m, "__dict__", values)
         _set(m, "__pydantic_fields_set__", set(_FIELDS_SET))  # own set: model_copy mutates it

@@ -2,12 +2,20 @@
 
 Kept apart from the routers so that the tracker endpoints (``POST /v1/track``) log their
 decisions the same way, with the same receipts.
+
+Each part of a decision is serialised once: the validated input to canonical JSON (hashed
+for the receipt and stored as is), the receipt to its JSON form (stored, and sent by
+``POST /v1/notify`` in an answer it renders itself). ``commit`` blocks its thread until
+the group commit has made the decision durable; ``commit_async`` awaits the same on the
+event loop, so a request that decides on the loop holds no worker thread while the
+database syncs.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -15,8 +23,8 @@ from pydantic import BaseModel
 from quyche_rules.model.obligations import Obligation
 from quyche_rules.service.auth import Principal
 from quyche_rules.service.deps import Services
-from quyche_rules.service.receipts import Receipt
-from quyche_rules.service.store import DecisionRecord
+from quyche_rules.service.receipts import Receipt, canonical_json
+from quyche_rules.service.store import DecisionRecord, Dumped
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,8 @@ class Pending:
     parties: tuple[str, ...]
     result: Any
     receipt: Receipt
+    #: ``receipt`` as JSON, dumped once for the log and the answer
+    receipt_json: dict[str, Any] = field(default_factory=dict)
 
 
 def event_parties(event: BaseModel, obligations: Iterable[Obligation] = ()) -> tuple[str, ...]:
@@ -53,29 +63,48 @@ def event_parties(event: BaseModel, obligations: Iterable[Obligation] = ()) -> t
 def prepare(
     svc: Services, kind: str, canonical_input: Any, parties: Iterable[str], result: Any
 ) -> Pending:
-    receipt = svc.receipts.make(canonical_input)
-    return Pending(kind, canonical_input, tuple(parties), result, receipt)
+    text = canonical_json(canonical_input)  # once: hashed here, stored as is by the log
+    receipt = svc.receipts.make_for_json(text)
+    return Pending(
+        kind, Dumped(text), tuple(parties), result, receipt, receipt.model_dump(mode="json")
+    )
+
+
+def _records(who: Principal, pending: list[Pending]) -> list[DecisionRecord]:
+    return [
+        DecisionRecord(
+            decision_id=p.receipt.decision_id,
+            decided_at=p.receipt.decided_at,
+            kind=p.kind,
+            key_id=who.key_id,
+            asked_by_party=who.party,
+            parties=p.parties,
+            receipt=p.receipt_json or p.receipt.model_dump(mode="json"),
+            input=p.input,
+            result=p.result,
+        )
+        for p in pending
+    ]
+
+
+def _count(svc: Services, pending: list[Pending]) -> None:
+    if svc.metrics is not None:
+        for p in pending:
+            svc.metrics.decided(p.kind, p.result)
 
 
 def commit(svc: Services, who: Principal, pending: list[Pending]) -> None:
     """Append the decisions in one transaction (shared with other requests' by the group
     commit): the answer is sent only once it is logged."""
-    svc.log.append(
-        [
-            DecisionRecord(
-                decision_id=p.receipt.decision_id,
-                decided_at=p.receipt.decided_at,
-                kind=p.kind,
-                key_id=who.key_id,
-                asked_by_party=who.party,
-                parties=p.parties,
-                receipt=p.receipt.model_dump(mode="json"),
-                input=p.input,
-                result=p.result,
-            )
-            for p in pending
-        ]
-    )
-    if svc.metrics is not None:
-        for p in pending:
-            svc.metrics.decided(p.kind, p.result)
+    svc.log.append(_records(who, pending))
+    _count(svc, pending)
+
+
+async def commit_async(svc: Services, who: Principal, pending: list[Pending]) -> None:
+    """``commit`` for a handler running on the event loop: the decisions join the next
+    group commit and the handler resumes once it is durable (or with its error), without
+    a thread waiting for it."""
+    records = _records(who, pending)
+    if records:
+        await asyncio.wrap_future(svc.log.submit(records))
+    _count(svc, pending)

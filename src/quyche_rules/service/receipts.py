@@ -95,6 +95,11 @@ class ReceiptMaker:
         self.profile = None if engine.profile is None else engine.profile.label
 
     def make(self, canonical_input: Any, *, now: dt.datetime | None = None) -> Receipt:
+        return self.make_for_json(canonical_json(canonical_input), now=now)
+
+    def make_for_json(self, canonical_text: str, *, now: dt.datetime | None = None) -> Receipt:
+        """A receipt for input already written as canonical JSON (``canonical_json``): the
+        service hashes the text it also stores, instead of serialising the input twice."""
         return Receipt(
             decision_id=str(uuid.uuid4()),
             decided_at=now or dt.datetime.now(dt.UTC),
@@ -105,6 +110,6 @@ class ReceiptMaker:
             backend_reason=self.backend_reason,
             backend_versions=self.backend_versions,
             profile=self.profile,
-            input_sha256=input_hash(canonical_input),
+            input_sha256=hashlib.sha256(canonical_text.encode("utf-8")).hexdigest(),
             request_id=current_request_id(),
         )

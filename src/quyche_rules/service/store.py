@@ -65,7 +65,16 @@ class DecisionRecord:
     result: Any
 
 
+class Dumped(str):
+    """JSON text already in the log's form (sorted keys, compact, UTF-8): a value the
+    caller serialised once, for the receipt's input hash, and the log stores as is."""
+
+    __slots__ = ()
+
+
 def _dumps(data: Any) -> str:
+    if isinstance(data, Dumped):
+        return str(data)
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 

@@ -1,0 +1,160 @@
+"""``quyche notify FILE... --json`` without Typer or Rich (``cli.fast``) says exactly what
+the Typer command says: the same bytes out, the same one-line refusals, the same exit
+status; and on its own path it imports neither Typer, Click nor Rich."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from quyche_rules import cli
+from quyche_rules.cli import fast
+from quyche_rules.cli.main import main as typer_main
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples" / "events").glob("*.yaml"))
+ONE = EXAMPLES[0]
+Outcome = tuple[int, str, str]
+
+
+def _typer(argv: list[str], capsys: pytest.CaptureFixture[str]) -> Outcome:
+    with pytest.raises(SystemExit) as done:
+        typer_main(argv)
+    out, err = capsys.readouterr()
+    return int(done.value.code or 0), out, err
+
+
+def _entry(argv: list[str], capsys: pytest.CaptureFixture[str]) -> Outcome:
+    with pytest.raises(SystemExit) as done:
+        cli.main(argv)
+    out, err = capsys.readouterr()
+    return int(done.value.code or 0), out, err
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+
+
+ANSWERED = [
+    ["notify", *EXAMPLES, "--json"],
+    ["notify", "--json", ONE, "--indent", "2"],
+    ["notify", ONE, "--json", "--indent=0", "--backend", "python"],
+    ["notify", ONE, "--max-bytes", "100000", "--json", "--backend=durable"],
+    ["notify", ONE, "--json", "--profile", "dak-lak"],
+]
+
+
+@pytest.mark.parametrize("argv", ANSWERED, ids=lambda a: " ".join(a[1:])[-40:])
+def test_the_fast_answer_is_the_typer_answer(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("QUYCHE_PROFILE", raising=False)
+    code = fast.answer(argv)
+    out, err = capsys.readouterr()
+    assert (code, out, err) == _typer(argv, capsys)
+    assert code is not None and out, "the fast path answered it"
+
+
+def test_an_event_on_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = (ROOT / ONE).read_bytes()
+    _stdin(monkeypatch, data)
+    assert fast.answer(["notify", "-", "--json"]) == 0
+    got = capsys.readouterr()
+    _stdin(monkeypatch, data)
+    assert (0, got.out, got.err) == _typer(["notify", "-", "--json"], capsys)
+    assert json.loads(got.out)[0]["event_file"] == "-"
+
+
+REFUSED: list[tuple[list[str], bytes | None]] = [
+    (["notify", "no-such-file.yaml", "--json"], None),
+    (["notify", ONE, "no-such-file.yaml", "--json"], None),
+    (["notify", "-", "--json"], b"type: coordination_requested\ndate: 2025-01-23\n"),
+    (["notify", "-", "--json"], b"type: [unclosed\n"),
+    (["notify", "-", "--json"], "type: x\ndate: 2025-01-23\nrequester: Không có\n".encode()),
+    (["notify", ONE, "--json", "--backend", "fast"], None),
+    (["notify", ONE, "--json", "--indent", "99"], None),
+    (["notify", ONE, "--json", "--max-bytes", "10"], None),
+    (["notify", ONE, "--json", "--max-bytes", "0"], None),
+    (["notify", ONE, "--json", "--profile", "no-such-profile"], None),
+    (["notify", "--json"], None),
+    (["notify", ONE, "--json", "--help"], None),
+    (["notify", ONE, "--json", "--json"], None),
+    (["notify", ONE, "--json", "--unknown"], None),
+    (["notify", ONE, "--json", "--backend"], None),
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin"), REFUSED, ids=[f"{i}: {' '.join(a[1:])}" for i, (a, _) in enumerate(REFUSED)]
+)
+def test_refusals_are_the_typer_refusals(
+    argv: list[str],
+    stdin: bytes | None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the fast path leaves to Typer (failures, other forms): through the entry point
+    (fast path first, then Typer) exactly as through Typer alone."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("QUYCHE_PROFILE", raising=False)
+    if stdin is not None:
+        _stdin(monkeypatch, stdin)
+    got = _entry(argv, capsys)
+    if stdin is not None:
+        _stdin(monkeypatch, stdin)
+    assert got == _typer(argv, capsys)
+    assert fast.answer(argv) is None
+
+
+def _run(code: str, *argv: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, cwd=ROOT, timeout=120
+    )
+
+
+ENTRY = (
+    "import atexit, sys\n"
+    "atexit.register(lambda: sys.stderr.write('MODULES ' + ' '.join(sorted(sys.modules))))\n"
+    "from quyche_rules.cli import main\n"
+    "main(sys.argv[1:])\n"
+)
+TYPER = "import sys\nfrom quyche_rules.cli.main import main\nmain(sys.argv[1:])\n"
+
+
+def _modules(stderr: bytes) -> tuple[str, set[str]]:
+    text = stderr.decode()
+    err, _, mods = text.partition("MODULES ")
+    return err, {m.split(".")[0] for m in mods.split()}
+
+
+def test_the_fast_path_imports_no_typer_click_or_rich() -> None:
+    """A fresh interpreter, as a clerk's script runs it: the answer's bytes are the Typer
+    path's, and neither Typer, Click nor Rich was imported."""
+    argv = ["notify", *EXAMPLES, "--json"]
+    fast_run, typer_run = _run(ENTRY, *argv), _run(TYPER, *argv)
+    err, modules = _modules(fast_run.stderr)
+    assert fast_run.returncode == typer_run.returncode == 0, err
+    assert fast_run.stdout == typer_run.stdout and err == typer_run.stderr.decode() == ""
+    assert not {"typer", "click", "rich"} & modules, sorted(modules)
+    assert "quyche_rules" in modules
+
+
+def test_a_refusal_in_a_fresh_interpreter_is_the_typer_one() -> None:
+    argv = ["notify", ONE, "no-such-file.yaml", "--json"]
+    fast_run, typer_run = _run(ENTRY, *argv), _run(TYPER, *argv)
+    err, modules = _modules(fast_run.stderr)
+    assert (fast_run.returncode, fast_run.stdout, err) == (
+        typer_run.returncode,
+        typer_run.stdout,
+        typer_run.stderr.decode(),
+    )
+    assert fast_run.returncode == 2 and "no-such-file.yaml" in err and err.count("\n") == 1
+    assert "typer" in modules  # the refusal is Typer's own
