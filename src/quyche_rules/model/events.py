@@ -335,6 +335,26 @@ class CoordinationWithdrawn(_Event):
     in_reply_to: Text
 
 
+class CoordinationReceiptCorrected(_Event):
+    """The day a recorded request was received (``received_on``) was entered wrong: the
+    requester corrects it. ``in_reply_to`` is the request's reference, ``received_on`` the
+    corrected day of receipt, ``date`` the day of the correction.
+
+    A lifecycle event for the tracker, no duty of its own (no rule listens to it): Art. 3.1
+    counts the 7 working days "kể từ khi nhận được văn bản", so the tracker counts them
+    again from the corrected day and the case keeps its id (the same calendar event and
+    webhook case). Reading choice: a correction of a fact, not a new request, so it is a
+    separate event and never a second ``coordination_requested`` under the same reference
+    (that would be a conflicting duplicate, refused so that nothing is silently overwritten).
+    """
+
+    type: Literal["coordination_receipt_corrected"]
+    requester: PartyId
+    requested: PartyId
+    in_reply_to: Text
+    received_on: IsoDate
+
+
 EVENT_MODELS: tuple[type[_Event], ...] = (
     CoordinationNeeded,
     CoordinationRequested,
@@ -360,6 +380,7 @@ EVENT_MODELS: tuple[type[_Event], ...] = (
     PeriodStarted,
     CoordinationAnswered,
     CoordinationWithdrawn,
+    CoordinationReceiptCorrected,
 )
 
 Event = Annotated[
@@ -386,7 +407,8 @@ Event = Annotated[
     | ImproperStatementOrLeak
     | PeriodStarted
     | CoordinationAnswered
-    | CoordinationWithdrawn,
+    | CoordinationWithdrawn
+    | CoordinationReceiptCorrected,
     Field(discriminator="type"),
 ]
 
