@@ -348,6 +348,22 @@ class CoordinationReceiptCorrected(_Event):
     (that would be a conflicting duplicate, refused so that nothing is silently overwritten).
     """
 
+    # shown by the JSON Schema and the OpenAPI document (components) to integrators
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "coordination_receipt_corrected",
+                    "date": "2025-01-27",
+                    "requester": "dang_uy_khoi",
+                    "requested": "ban_to_chuc_tinh_uy",
+                    "in_reply_to": "123-CV/ĐUK",
+                    "received_on": "2025-01-24",
+                }
+            ]
+        }
+    )
+
     type: Literal["coordination_receipt_corrected"]
     requester: PartyId
     requested: PartyId
