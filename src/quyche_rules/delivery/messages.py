@@ -89,7 +89,7 @@ def duty_payload(
     }
 
 
-_CASE_TEXT: Mapping[str, tuple[str, str]] = {
+CASE_TEXT: Mapping[str, tuple[str, str]] = {
     REMINDER: ("Nhắc hạn", "Reminder"),
     OVERDUE: ("Quá hạn", "Overdue"),
     CONSENT: ("Quá hạn không phản hồi, xem là đồng ý (Điều 3.1)", "Deemed consent (Art. 3.1)"),
@@ -114,7 +114,7 @@ def case_payload(
     kind: str, party: str, case: Case, name_of: NameOf, **extra: Any
 ) -> dict[str, Any]:
     """A message about one case as its fold leaves it."""
-    vi, en = _CASE_TEXT[kind]
+    vi, en = CASE_TEXT[kind]
     prov_vi = " (hạn tạm tính)" if case.due_provisional else ""
     before = extra.get("due_before")
     was_vi = f" (trước đây: {vn_date(dt.date.fromisoformat(before))})" if before else ""
