@@ -136,9 +136,10 @@ class Tracker:
     def prepare(
         self, data: Mapping[str, Any] | BaseModel, *, actor: Actor | None = None
     ) -> NewRecord:
-        """Validate and decide, without I/O: everything that can refuse the event is here
-        (but the cases it may move, checked in the writing transaction: ``authority``),
-        so a refused event writes nothing."""
+        """Validate and decide, without writing: everything that can refuse the event is
+        here (but the cases it may move, checked in the writing transaction:
+        ``authority``), so a refused event writes nothing. No I/O, except one read for a
+        receipt correction (the request it corrects, ``_redecide``)."""
         ev = self._parse(data)
         check_actor(actor, sender_of(ev), _sender_field(ev), self._parties)
         if ev.type == CORRECTED:
