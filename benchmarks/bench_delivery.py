@@ -1,7 +1,7 @@
 """Delivery speed: what the outbox adds to each tracker record, and messages per second
 delivered to a local receiver. Printed, never asserted (a shared machine's timings).
 
-    python benchmarks/bench_delivery.py [--n 300] [--messages 500]
+    python benchmarks/bench_delivery.py [--n 300] [--messages 500] [--mails 200]
 
 1. Outbox write overhead: the same N requests recorded one per transaction
    (``Tracker.record``, SQLite file, synchronous=FULL) by a tracker without the outbox
@@ -12,6 +12,10 @@ delivered to a local receiver. Printed, never asserted (a shared machine's timin
 2. Delivery: M messages queued, one worker, a local receiver (ThreadingHTTPServer on
    127.0.0.1) that verifies each signature with ``standardwebhooks``: messages per second,
    against the same receiver fed the same signed POSTs by a bare httpx loop (the floor).
+3. E-mail: M messages to a ``mailto:`` subscription, one worker, a local SMTP server
+   (aiosmtpd on 127.0.0.1): messages per second, against the same composed e-mails handed
+   to the same server by a bare smtplib loop, one connection per mail as the worker does
+   (the floor), and by one reused connection (what batching connections would gain).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from quyche_rules.delivery.mail import compose
 from quyche_rules.delivery.outbox import attach
 from quyche_rules.delivery.queue import claim
 from quyche_rules.delivery.subscriptions import subscribe
@@ -33,6 +38,7 @@ from quyche_rules.delivery.worker import Worker, signed_headers
 from quyche_rules.engine.engine import Engine
 from quyche_rules.tracker import Tracker
 from tests.delivery.receiver import Receiver
+from tests.delivery.smtp_server import Server
 from tests.tracker.events import REQUESTED, REQUESTER, request
 
 
@@ -101,6 +107,47 @@ def throughput(m: int, engine: Engine, tmp: Path) -> None:
     t.close()
 
 
+def mail_throughput(m: int, engine: Engine, tmp: Path) -> None:
+    import smtplib
+
+    t = attach(Tracker(str(tmp / "mail.db"), engine=engine))
+    server = Server()
+    server.start()
+    settings = server.settings(timeout=5)
+    subscribe(t.store.engine, party=REQUESTED, url="mailto:vanthu@bannoichinh.example.vn")
+    t.record_many([request(f"m{i}/CV", "2026-01-05") for i in range(m)])
+    msgs = claim(t.store.engine, "bench", _now(), limit=m)
+    mails = [compose(x.message_id, "vanthu@bannoichinh.example.vn", x.payload, settings, _now())
+             for x in msgs]  # fmt: skip
+    t0 = time.perf_counter()
+    for mail in mails:
+        with smtplib.SMTP(settings.host, settings.port, timeout=5) as s:
+            s.send_message(mail)
+    bare = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with smtplib.SMTP(settings.host, settings.port, timeout=5) as s:
+        for mail in mails:
+            s.send_message(mail)
+    reused = time.perf_counter() - t0
+    with t.store.engine.begin() as conn:  # release the claims for the worker
+        from quyche_rules.db.delivery_tables import outbox
+
+        conn.execute(outbox.update().values(lease_until=None, lease_owner=None))
+    w = Worker(t.store, timeout=5, batch=50, smtp=settings)
+    t0 = time.perf_counter()
+    stats = w.run_once(do_sweep=False)
+    took = time.perf_counter() - t0
+    print(
+        f"e-mail: {stats.sent} messages in {took:.2f} s = {stats.sent / took:.0f} msg/s by "
+        f"the worker; bare smtplib loop {len(mails) / bare:.0f} msg/s (ratio "
+        f"{took / bare:.2f}x), one reused connection {len(mails) / reused:.0f} msg/s "
+        f"(ratio {took / reused:.2f}x)"
+    )
+    w.close()
+    server.stop()
+    t.close()
+
+
 def _now():  # type: ignore[no-untyped-def]
     import datetime as dt
 
@@ -111,11 +158,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--messages", type=int, default=500)
+    ap.add_argument("--mails", type=int, default=200)
     args = ap.parse_args()
     engine = Engine(backend="python")
     with tempfile.TemporaryDirectory() as d:
         overhead(args.n, engine, Path(d))
         throughput(args.messages, engine, Path(d))
+        mail_throughput(args.mails, engine, Path(d))
 
 
 if __name__ == "__main__":

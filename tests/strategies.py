@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from quyche_rules.model.event_checks import condition_fields
+from quyche_rules.model.event_checks import CORRECTS_RECEIPT, condition_fields
 from quyche_rules.model.events import EVENT_TYPES
 from quyche_rules.model.parties import default_registry
 
@@ -38,7 +38,10 @@ def events(draw: st.DrawFn, event_type: str | None = None) -> dict[str, Any]:
         value = draw(_value(info.kind, info.enum, required))
         if value is not None:
             data[name] = value
-    if "received_on" in model.model_fields and draw(st.booleans()):
+    if etype in CORRECTS_RECEIPT:
+        # a correction names a receipt on or before its own date
+        data["received_on"] = draw(st.dates(dt.date(2024, 1, 1), day)).isoformat()
+    elif "received_on" in model.model_fields and draw(st.booleans()):
         # received_on is never before date (parse_event refuses that pair)
         data["received_on"] = draw(st.dates(day, dt.date(2026, 12, 31))).isoformat()
     # lifecycle events (answers, withdrawals) must name the document they answer: a

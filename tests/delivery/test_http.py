@@ -18,7 +18,7 @@ from quyche_rules.engine.engine import Engine
 from quyche_rules.service import Settings, create_app
 from quyche_rules.service.auth import new_key
 
-from ..tracker.events import REQUESTED, REQUESTER, extension, request
+from ..tracker.events import REQUESTED, REQUESTER, correction, extension, request
 
 
 class Keys:
@@ -82,6 +82,34 @@ def test_calendar_by_url_only_and_an_update_raises_sequence(
     assert client.get(f"/v1/calendar/{REQUESTED}.ics").status_code == 422
     revoke_token(app.state.services.store.engine, rec.token_id)
     assert client.get(url).status_code == 404
+
+
+def test_a_corrected_receipt_updates_the_same_calendar_event(
+    app: FastAPI, client: TestClient, keys: Keys
+) -> None:
+    """Recorded as received three days ago, in fact received yesterday: the feed keeps the
+    event (same UID), raises its SEQUENCE and moves it to the due date counted again."""
+    today = app.state.services.tracker.today()
+    sent = today - dt.timedelta(days=3)
+    r = client.post("/v1/track", json=request("78-CV/ĐUK", sent), headers=keys.h(keys.requester))
+    assert r.status_code == 200, r.text
+    token, _ = create_token(app.state.services.store.engine, REQUESTED, "văn thư")
+    url = f"/v1/calendar/{REQUESTED}.ics?token={token}"
+
+    def event() -> Any:
+        (ev,) = [e for e in events(client.get(url).content) if "78-CV" in str(e["summary"])]
+        return ev
+
+    ev = event()
+    fix = correction("78-CV/ĐUK", today, today - dt.timedelta(days=1))
+    r = client.post("/v1/track", json=fix, headers=keys.h(keys.requester))
+    assert r.status_code == 200, r.text
+    assert [c["change"] for c in r.json()["changes"]] == ["receipt_corrected"]
+    ev2 = event()
+    assert str(ev2["uid"]) == str(ev["uid"])
+    assert int(ev2["sequence"]) == int(ev["sequence"]) + 1
+    assert ev2["dtstart"].dt > ev["dtstart"].dt
+    assert ev2["dtstart"].dt == app.state.services.tracker.case(str(ev["uid"]).split("@")[0]).due
 
 
 def test_subscriptions_belong_to_their_body(client: TestClient, keys: Keys) -> None:

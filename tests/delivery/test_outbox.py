@@ -18,7 +18,7 @@ from quyche_rules.delivery.outbox import sweep
 from quyche_rules.delivery.subscriptions import DeliveryError, subscribe
 from quyche_rules.tracker import Tracker
 
-from ..tracker.events import REQUESTED, REQUESTER, answer, request
+from ..tracker.events import REQUESTED, REQUESTER, answer, correction, request
 
 NOW = dt.datetime(2026, 1, 5, 3, tzinfo=dt.UTC)
 
@@ -68,6 +68,27 @@ def test_a_record_and_its_messages_commit_together(tracker: Tracker) -> None:
     # the same document again is not a new record, nor new messages
     tracker.record(answer("1/CV", "2026-01-08"))
     assert len(rows(tracker)) == 3
+
+
+def test_a_corrected_receipt_says_the_due_date_changed(tracker: Tracker) -> None:
+    """One ``case.due_changed`` per subscriber, in the correction's own transaction, with
+    the new and the former due date; a subscriber to new obligations only (its kinds
+    listed before this kind existed) receives it too. No new-obligation message."""
+    e = tracker.store.engine
+    subscribe(e, party=REQUESTER, url="http://127.0.0.1:9/a")
+    subscribe(e, party=REQUESTED, url="http://127.0.0.1:9/b", kinds=[m.NEW_OBLIGATION])
+    tracker.record(request("5/CV", "2026-01-05"))  # due 13/01/2026
+    tracker.record(correction("5/CV", "2026-01-07", "2026-01-06"))  # due 14/01/2026
+    got = sorted((r["kind"], r["party"]) for r in rows(tracker))
+    assert got == [(m.DUE_CHANGED, REQUESTED), (m.DUE_CHANGED, REQUESTER),
+                   (m.NEW_OBLIGATION, REQUESTED), (m.NEW_OBLIGATION, REQUESTER)]  # fmt: skip
+    (msg, _) = [json.loads(r["payload"]) for r in rows(tracker) if r["kind"] == m.DUE_CHANGED]
+    assert (msg["case"]["due"], msg["due_before"]) == ("2026-01-14", "2026-01-13")
+    assert msg["text_vi"].startswith("Hạn thay đổi (đính chính ngày nhận văn bản)")
+    assert "hạn 14/01/2026 (trước đây: 13/01/2026)" in msg["text_vi"]
+    # a correction that leaves the due date where it was says nothing
+    tracker.record(correction("5/CV", "2026-01-08", "2026-01-06"))
+    assert len(rows(tracker)) == 4
 
 
 def test_a_batch_queues_messages_for_each_new_record(tracker: Tracker) -> None:

@@ -45,11 +45,15 @@ def _open_case(client: TestClient, d_key: str) -> tuple[str, str]:
     return ref, str(case["id"])
 
 
-def _state(client: TestClient, admin: str, cid: str) -> str:
+def _case(client: TestClient, admin: str, cid: str) -> dict[str, Any]:
     r = client.get(f"/v1/track/cases/{cid}", params={"as_of": "2025-03-05"},
                    headers=bearer(admin))  # fmt: skip
     assert r.status_code == 200, r.text
-    return str(r.json()["state"])
+    return dict(r.json())
+
+
+def _state(client: TestClient, admin: str, cid: str) -> str:
+    return str(_case(client, admin, cid)["state"])
 
 
 def _lifecycle(kind: str, ref: str, *, sender: str, other: str) -> dict[str, Any]:
@@ -59,6 +63,8 @@ def _lifecycle(kind: str, ref: str, *, sender: str, other: str) -> dict[str, Any
         return {**base, "lead_party": sender, "other_parties": [other, D, A]}
     if kind == "coordination_withdrawn":
         return {**base, "requester": sender, "requested": other}
+    if kind == "coordination_receipt_corrected":  # received a day later than recorded
+        return {**base, "requester": sender, "requested": other, "received_on": "2025-03-04"}
     ev = {**base, "requester": other, "requested": sender}
     if kind == "coordination_extension_needed":
         ev["reply_by"] = "2025-04-30"
@@ -71,13 +77,17 @@ ENTITLED = {
     "coordination_extension_needed": (A, D),
     "coordination_withdrawn": (D, A),
     "coordination_disagreement": (A, D),
+    "coordination_receipt_corrected": (D, A),
 }
 MOVED_TO = {
     "coordination_answered": "answered_on_time",
     "coordination_extension_needed": "extended",
     "coordination_withdrawn": "withdrawn",
     "coordination_disagreement": "escalated",
+    "coordination_receipt_corrected": "awaiting",  # the same state, a later due date
 }
+#: the case's due date, received 03/03/2025 as recorded, and 04/03/2025 as corrected
+DUE, CORRECTED_DUE = "2025-03-12", "2025-03-13"
 
 
 def _key_of(keys: Keys, d_key: str, party: str) -> str:
@@ -98,6 +108,9 @@ def test_the_entitled_party_moves_its_case(
     assert got["changes"][0]["state"] == MOVED_TO[kind]
     assert got["recorded_by"]["admin"] is False and got["recorded_by"]["acting_as"] == sender
     assert _state(sec_client, sec_keys.admin, cid) == MOVED_TO[kind]
+    if kind == "coordination_receipt_corrected":
+        assert got["changes"][0]["change"] == "receipt_corrected"
+        assert _case(sec_client, sec_keys.admin, cid)["due"] == CORRECTED_DUE
 
 
 @pytest.mark.parametrize("kind", sorted(LIFECYCLE))
@@ -115,6 +128,9 @@ def test_another_body_never_moves_the_case(
         assert r.status_code == 403, r.text
         assert r.json()["detail"].startswith("body.in_reply_to:")
         assert cid in r.json()["detail"]
+    elif kind == "coordination_receipt_corrected":  # B sent no such request: bad input
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"].startswith("body.in_reply_to:")
     else:
         assert r.status_code == 200, r.text
         assert r.json()["changes"] == [] and r.json()["acts_on"] == []
@@ -122,6 +138,7 @@ def test_another_body_never_moves_the_case(
     r = sec_client.post("/v1/track", json=as_entitled, headers=bearer(sec_keys.b))
     assert r.status_code == 403, r.text
     assert _state(sec_client, sec_keys.admin, cid) == "awaiting"
+    assert _case(sec_client, sec_keys.admin, cid)["due"] == DUE
 
 
 @pytest.mark.parametrize("kind", sorted(LIFECYCLE - {"coordination_disagreement"}))
@@ -283,6 +300,7 @@ def test_applies_to_agrees_with_the_fold() -> None:
                          silence_means=None)  # fmt: skip
         for act in (Act(2, day, "coordination_answered", A),
                     Act(2, day, "coordination_withdrawn", B),
+                    Act(2, day, "coordination_receipt_corrected", A, (), day),
                     Act(2, day, "coordination_disagreement", None, (B, D)),
                     Act(2, day, "coordination_disagreement", None, (A,))):  # fmt: skip
             cp = CaseParties("c1", obligated, cps, D)

@@ -102,3 +102,21 @@ def records(engine: Engine, events: list[dict[str, Any]]) -> list[Record]:
         duties = tuple(DecidedDuty.of(o) for o in engine.who_must_be_notified(ev))
         out.append(Record(seq, ev, Decision(duties, "test", "test"), sender_of(ev)))
     return out
+
+
+def correction(
+    ref: str,
+    on: dt.date | str,
+    received: dt.date | str,
+    *,
+    requester: str = REQUESTER,
+    requested: str = REQUESTED,
+) -> dict[str, Any]:
+    return {
+        "type": "coordination_receipt_corrected",
+        "date": _d(on),
+        "requester": requester,
+        "requested": requested,
+        "in_reply_to": ref,
+        "received_on": _d(received),
+    }

@@ -1,5 +1,6 @@
 """Hypothesis state machine of the lifecycle, on SQLite and PostgreSQL: random requests,
-answers, extensions, disagreements, withdrawals and duplicates at random dates, recorded
+answers, extensions, disagreements, withdrawals, corrected days of receipt and duplicates
+at random dates, recorded
 through the real store; after every step the readings of Art. 3.1 hold for every case at
 every date that matters, and at the end of each run what the store answers for each body
 at each such date is exactly the pure fold of the whole log — though the store answers
@@ -24,10 +25,11 @@ from hypothesis.stateful import (
 
 from quyche_rules.db.tracker_tables import PROJECTION, case_parties, cases, records, targets
 from quyche_rules.engine.engine import Engine
+from quyche_rules.errors import QuycheError
 from quyche_rules.tracker import Tracker
 from quyche_rules.tracker.model import OPEN_STATES, Case, fold, involves
 
-from .events import answer, disagreement, extension, request, withdrawal
+from .events import answer, correction, disagreement, extension, request, withdrawal
 
 PARTIES = ["dang_uy_khoi", "ban_noi_chinh_tinh_uy", "ban_to_chuc_tinh_uy"]
 FAR = dt.date(2026, 12, 31)
@@ -89,6 +91,20 @@ class Lifecycle(RuleBasedStateMachine):
         assert [x.seq for x in self.tracker.log()].count(r.seq) == 1
 
     @precondition(lambda self: self.requests)
+    @rule(data=st.data(), late=st.integers(0, 12), after=st.integers(0, 20))
+    def correct_the_day_of_receipt(self, data: st.DataObject, late: int, after: int) -> None:
+        """Received ``late`` days after the request's date (earlier or later than recorded),
+        corrected ``after`` days after that: always a day the correction may name."""
+        ref, rq, rd, sent = data.draw(st.sampled_from(self.requests))
+        received = sent + late * ONE
+        ev = correction(ref, received + after * ONE, received, requester=rq, requested=rd)
+        try:
+            r = self.tracker.record(ev)
+        except QuycheError as exc:  # only a request that opened no case (none here)
+            raise AssertionError(f"correction refused: {exc}") from None
+        assert r.acts_on
+
+    @precondition(lambda self: self.requests)
     @rule(data=st.data())
     def record_the_same_request_again(self, data: st.DataObject) -> None:
         ref, rq, rd, on = data.draw(st.sampled_from(self.requests))
@@ -103,7 +119,8 @@ class Lifecycle(RuleBasedStateMachine):
         for day in grid(log):
             for cid, c in fold(log, day).items():
                 assert c.due >= c.original_due  # an extension never shortens
-                if cid in previous:
+                corrected = any(h.kind == "receipt_corrected" for h in c.history)
+                if cid in previous and not corrected:  # (a corrected receipt may be earlier)
                     assert c.due >= previous[cid].due  # ... nor later in time
                 if c.state in OPEN_STATES:
                     assert day <= c.due  # open cases are never past their due date

@@ -69,16 +69,24 @@ def party_id(party: str) -> str:
 
 
 def make_worker(db: str | None, *, timeout: float, dead_after_hours: float) -> Any:
+    """The worker, with SMTP settings from ``$QUYCHE_SMTP_*`` (none: e-mail endpoints
+    wait, retried); a bad setting is one line naming the variable."""
+    from quyche_rules.delivery.mail import SmtpSettings
     from quyche_rules.delivery.queue import Backoff
     from quyche_rules.delivery.worker import Worker
 
     if timeout <= 0 or dead_after_hours <= 0:
         fail("--timeout and --dead-after-hours: must be positive")
+    try:
+        smtp = SmtpSettings.from_env()
+    except QuycheError as exc:
+        fail(str(exc))
     return Worker(
         tracker_store(db),
         timeout=timeout,
         backoff=Backoff(dead_after=dt.timedelta(hours=dead_after_hours)),
         name_of=name_of(),
+        smtp=smtp,
     )
 
 
@@ -165,7 +173,7 @@ def redrive(
 @deliver_app.command("subscribe")
 def subscribe(
     party: Annotated[str, typer.Option(help="the body (id or name) the endpoint listens for")],
-    url: Annotated[str, typer.Option(help="the endpoint, http(s)://...")],
+    url: Annotated[str, typer.Option(help="the endpoint: http(s)://... or mailto:address")],
     kind: Annotated[
         list[str] | None, typer.Option("--kind", help="a kind of message (default: all)")
     ] = None,

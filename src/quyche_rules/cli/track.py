@@ -228,6 +228,10 @@ _HISTORY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"^withdrawal noted; case already (\w+)$", N_("withdrawal noted; case already {0}")),
         (r"^request withdrawn$", N_("request withdrawn")),
+        (
+            rf"^receipt date corrected: due {_D} → {_D}$",
+            N_("receipt date corrected: due {0} → {1}"),
+        ),
         (rf"^(\w+) (.*): ([\w.-]+), due {_D}$", N_("{0} {1}: {2}, due {3}")),
     )
 )
@@ -241,6 +245,7 @@ _KINDS = {
     "disagreement": N_("disagreement"),
     "escalated": N_("escalated"),
     "withdrawn": N_("withdrawn"),
+    "receipt_corrected": N_("receipt corrected"),
     "consent": N_("consent"),
     "overdue": N_("overdue"),
 }

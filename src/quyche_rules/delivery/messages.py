@@ -24,6 +24,7 @@ OVERDUE = "case.overdue"
 CONSENT = "case.deemed_consent"
 ANSWERED = "case.answered"
 ESCALATED = "case.escalated"
+DUE_CHANGED = "case.due_changed"
 
 KINDS: Mapping[str, str] = {
     NEW_OBLIGATION: "nghĩa vụ mới của cơ quan hoặc đối với cơ quan",
@@ -32,6 +33,7 @@ KINDS: Mapping[str, str] = {
     CONSENT: "quá hạn không phản hồi: xem là đồng ý (Điều 3.1)",
     ANSWERED: "đã trả lời",
     ESCALATED: "không thống nhất, báo cáo cấp trên",
+    DUE_CHANGED: "hạn thay đổi: ngày nhận văn bản được đính chính",
 }
 DEFAULT_REMIND_DAYS = 2
 
@@ -87,21 +89,36 @@ def duty_payload(
     }
 
 
-_CASE_TEXT: Mapping[str, tuple[str, str]] = {
+CASE_TEXT: Mapping[str, tuple[str, str]] = {
     REMINDER: ("Nhắc hạn", "Reminder"),
     OVERDUE: ("Quá hạn", "Overdue"),
     CONSENT: ("Quá hạn không phản hồi, xem là đồng ý (Điều 3.1)", "Deemed consent (Art. 3.1)"),
     ANSWERED: ("Đã trả lời", "Answered"),
     ESCALATED: ("Không thống nhất, báo cáo cấp trên (Điều 2.2)", "Escalated (Art. 2.2)"),
+    DUE_CHANGED: (
+        "Hạn thay đổi (đính chính ngày nhận văn bản)",
+        "Due date changed (date of receipt corrected)",
+    ),
 }
+
+
+def wants(kinds: tuple[str, ...], kind: str) -> bool:
+    """Whether a subscription to ``kinds`` receives ``kind``. A due-date change is a change
+    of the obligation a subscriber to new obligations was told about, so those receive it
+    too: subscriptions made before the kind existed (their kinds are stored as listed
+    then) keep being told when a due date they know moves."""
+    return kind in kinds or (kind == DUE_CHANGED and NEW_OBLIGATION in kinds)
 
 
 def case_payload(
     kind: str, party: str, case: Case, name_of: NameOf, **extra: Any
 ) -> dict[str, Any]:
     """A message about one case as its fold leaves it."""
-    vi, en = _CASE_TEXT[kind]
+    vi, en = CASE_TEXT[kind]
     prov_vi = " (hạn tạm tính)" if case.due_provisional else ""
+    before = extra.get("due_before")
+    was_vi = f" (trước đây: {vn_date(dt.date.fromisoformat(before))})" if before else ""
+    was_en = f" (was {before})" if before else ""
     return {
         "type": kind,
         "party": party,
@@ -119,9 +136,9 @@ def case_payload(
             "consent_since": case.consent_since.isoformat() if case.consent_since else None,
         },
         "text_vi": f"{vi}: văn bản {case.reference} — {name_of(case.obligated)} trả lời "
-        f"{name_of(case.requester)}, hạn {vn_date(case.due)}{prov_vi}; trạng thái: "
+        f"{name_of(case.requester)}, hạn {vn_date(case.due)}{prov_vi}{was_vi}; trạng thái: "
         f"{STATE_VI[case.state]}",
         "text_en": f"{en}: document {case.reference} — {case.obligated} answers "
-        f"{case.requester}, due {case.due.isoformat()}; state: {case.state.value}",
+        f"{case.requester}, due {case.due.isoformat()}{was_en}; state: {case.state.value}",
         **extra,
     }

@@ -31,7 +31,15 @@ from quyche_rules.db.tracker_tables import acts, case_facts, targets
 from quyche_rules.delivery import messages as m
 from quyche_rules.delivery.subscriptions import Subscription, active
 from quyche_rules.tracker.model import ANSWERED as ANSWERED_EVENT
-from quyche_rules.tracker.model import DISAGREEMENT, Act, Case, CaseState, fold_case, seed_case
+from quyche_rules.tracker.model import (
+    CORRECTED,
+    DISAGREEMENT,
+    Act,
+    Case,
+    CaseState,
+    fold_case,
+    seed_case,
+)
 from quyche_rules.tracker.rows import NewRecord
 from quyche_rules.tracker.store import Store
 
@@ -91,7 +99,8 @@ class OutboxWriter:
             by_party.setdefault(sub.party, []).append(sub)
         rows: list[dict[str, Any]] = []
         for new, seq in batch:
-            rows += self._duty_rows(new, seq, by_party, now)
+            if new.act is None or new.act.kind != CORRECTED:  # its duties are not new
+                rows += self._duty_rows(new, seq, by_party, now)
             if new.act is not None and new.targets:
                 rows += self._act_rows(conn, new, seq, by_party, now)
         insert_missing(conn, rows)
@@ -124,7 +133,8 @@ class OutboxWriter:
         """An answer or a disagreement: to each subscribed party of the cases it acts on,
         with the case as its fold leaves it on the act's date."""
         assert new.act is not None
-        kind = {ANSWERED_EVENT: m.ANSWERED, DISAGREEMENT: m.ESCALATED}.get(new.act.kind)
+        kind = {ANSWERED_EVENT: m.ANSWERED, DISAGREEMENT: m.ESCALATED,
+                CORRECTED: m.DUE_CHANGED}.get(new.act.kind)  # fmt: skip
         if kind is None:
             return []
         rows: list[dict[str, Any]] = []
@@ -133,18 +143,25 @@ class OutboxWriter:
         ).all()
         for f in facts:
             parties = dict.fromkeys((f.obligated, *f.counterparties.split(), f.requester))
-            subs = [s for p in parties for s in by_party.get(p, ()) if kind in s.kinds]
+            subs = [s for p in parties for s in by_party.get(p, ()) if m.wants(s.kinds, kind)]
             if not subs:
                 continue
-            case = fold_case(_seed(f), _acts(conn, f.doc_key), new.act.date)
+            on_doc = _acts(conn, f.doc_key)
+            case = fold_case(_seed(f), on_doc, new.act.date)
             if case is None:  # an act dated before the case opened: nothing to tell
                 continue
+            extra: dict[str, Any] = {}
+            if kind == m.DUE_CHANGED:
+                before = fold_case(_seed(f), [a for a in on_doc if a.seq != seq], new.act.date)
+                if before is None or before.due == case.due:
+                    continue  # the correction left the due date where it was
+                extra["due_before"] = before.due.isoformat()
             for sub in subs:
                 mid = m.message_id(sub.sub_id, kind, f.case_id, new.doc_key)
                 payload = m.case_payload(
                     kind, sub.party, case, self.name_of,
                     act={"type": new.act.kind, "date": new.act.date.isoformat(),
-                         "record_seq": seq},
+                         "record_seq": seq}, **extra,
                 )  # fmt: skip
                 rows.append(_row(sub, kind, mid, f.case_id, payload, now))
         return rows

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,10 +107,12 @@ def settle(
     done: Sequence[str],
     failures: Sequence[tuple[Claimed, str]],
     backoff: Backoff,
+    permanent: Collection[str] = (),
 ) -> int:
     """Record a batch's outcomes in ONE transaction: the delivered, and each failure
     (retry after its back-off, or dead-letter once ``dead_after`` has passed since the
-    message was queued). A crash before this commit only means those messages are sent
+    message was queued, or at once for the ids in ``permanent``: a refusal retrying
+    cannot change). A crash before this commit only means those messages are sent
     again (same ``webhook-id``). Returns how many were dead-lettered."""
     dead = 0
     with engine.begin() as conn:
@@ -129,7 +131,7 @@ def settle(
             )
         for msg, error in failures:
             attempts = msg.attempts + 1
-            gone = now - msg.since >= backoff.dead_after
+            gone = msg.message_id in permanent or now - msg.since >= backoff.dead_after
             dead += gone
             conn.execute(
                 outbox.update()

@@ -1,5 +1,8 @@
 """Who wants to be told what: webhook subscriptions of a body, on the shared database.
 
+An endpoint is an http(s) URL (a webhook) or ``mailto:`` and one address (an e-mail,
+``delivery.mail``).
+
 A subscription belongs to one body (``party``): it is created by that body's key or by an
 admin for it, and it receives only what concerns that body. Its signing secret follows the
 Standard Webhooks format (``whsec_`` + base64 of 32 random bytes); it is returned once, at
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,7 +58,27 @@ class Subscription:
         }
 
 
+MAILTO = "mailto:"
+#: one plain address: no display name, no list, no query (``?cc=…``), nothing a mail header
+#: could be split on; a domain of letters, digits, dots and hyphens
+ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+
+
+def mail_address(url: str) -> str | None:
+    """The address of a ``mailto:`` endpoint (e-mail, ``delivery.mail``); None for any
+    other endpoint; a ``DeliveryError`` for a ``mailto:`` that is not one plain address."""
+    if not url.lower().startswith(MAILTO):
+        return None
+    addr = url[len(MAILTO) :]
+    if len(addr) > 254 or not ADDRESS.fullmatch(addr):
+        raise DeliveryError(f"url: not one e-mail address after mailto: {url!r}")
+    return addr
+
+
 def check_url(url: str) -> str:
+    """An http(s) URL (webhooks) or ``mailto:`` one address (e-mail)."""
+    if mail_address(url) is not None:
+        return url
     try:
         parts = urlsplit(url)
         ok = parts.scheme in ("http", "https") and bool(parts.hostname)

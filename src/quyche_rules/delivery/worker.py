@@ -7,6 +7,9 @@ a receiver de-duplicates), ``webhook-timestamp`` and ``webhook-signature`` (HMAC
 — a refused connection, a 500, no answer within the timeout — is retried with exponential
 back-off and jitter until ``dead_after`` has passed since the message was queued, then the
 message is dead-lettered (visible to admins, re-drivable).
+
+A ``mailto:`` endpoint gets the message as an e-mail instead (``delivery.mail``), through
+the same claims, retries and dead letters.
 """
 
 from __future__ import annotations
@@ -23,8 +26,11 @@ from standardwebhooks.webhooks import Webhook
 
 from quyche_rules.calendar import WorkingCalendar
 from quyche_rules.delivery import messages as m
+from quyche_rules.delivery.mail import MailFailure, SmtpSettings, compose
+from quyche_rules.delivery.mail import send as send_mail
 from quyche_rules.delivery.outbox import sweep
 from quyche_rules.delivery.queue import Backoff, Claimed, claim, settle
+from quyche_rules.delivery.subscriptions import mail_address
 from quyche_rules.tracker.store import Store
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
@@ -75,6 +81,7 @@ class Worker:
         clock: Clock = utc_now,
         name_of: m.NameOf = str,
         owner: str | None = None,
+        smtp: SmtpSettings | None = None,
     ) -> None:
         self.store = store
         self.calendar = calendar or WorkingCalendar()
@@ -87,6 +94,7 @@ class Worker:
         self.clock = clock
         self.name_of = name_of
         self.owner = owner or f"{os.getpid()}-{secrets.token_hex(4)}"
+        self.smtp = smtp  # None: e-mail endpoints wait (retried) until it is configured
         self._client = httpx.Client(timeout=timeout, follow_redirects=False)
 
     def close(self) -> None:
@@ -112,13 +120,21 @@ class Worker:
                 return stats
             done: list[str] = []
             failures: list[tuple[Claimed, str]] = []
+            permanent: set[str] = set()
             for msg in got:
-                error = self._send(msg)
+                if mail_address(msg.url) is not None:
+                    failed = self._mail(msg)
+                    error = failed.error if failed else None
+                    if failed and failed.permanent:
+                        permanent.add(msg.message_id)
+                else:
+                    error = self._send(msg)
                 if error is None:
                     done.append(msg.message_id)
                 else:
                     failures.append((msg, error))
-            dead = settle(self.store.engine, self.clock(), done, failures, self.backoff)
+            dead = settle(self.store.engine, self.clock(), done, failures, self.backoff,
+                          permanent)  # fmt: skip
             stats.sent += len(done)
             stats.dead += dead
             stats.retried += len(failures) - dead
@@ -134,6 +150,15 @@ class Worker:
                 last_sweep = clock
             stop.wait(poll)
             clock += poll
+
+    def _mail(self, msg: Claimed) -> MailFailure | None:
+        """E-mail one message; None when the SMTP server accepted it."""
+        if self.smtp is None:
+            return MailFailure("SMTP not configured (QUYCHE_SMTP_HOST)", False)
+        to = mail_address(msg.url)
+        assert to is not None
+        return send_mail(self.smtp, compose(msg.message_id, to, msg.payload, self.smtp,
+                                            self.clock()))  # fmt: skip
 
     def _send(self, msg: Claimed) -> str | None:
         """POST one message; None when the receiver took it (2xx), else why not."""

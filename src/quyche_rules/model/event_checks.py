@@ -62,7 +62,16 @@ def _checked(event: Any, registry: PartyRegistry | None) -> Any:
     # A document cannot be received before the event that sent it: such a pair is a data
     # entry error, and counting a deadline from it would give a wrong answer silently.
     received = getattr(event, "received_on", None)
-    if received is not None and received < event.date:
+    if event.type in CORRECTS_RECEIPT:
+        # its received_on is another document's (the request's, checked when the tracker
+        # re-reads the request with it); a receipt cannot be later than its correction
+        if received is not None and received > event.date:
+            raise EventError(
+                f"received_on: {received.isoformat()} is after date {event.date.isoformat()} "
+                "(the day of the correction)"
+            )
+        received = None
+    elif received is not None and received < event.date:
         raise EventError(
             f"received_on: {received.isoformat()} is before date {event.date.isoformat()}"
         )
@@ -72,6 +81,9 @@ def _checked(event: Any, registry: PartyRegistry | None) -> Any:
         check_receiver(event, received, reg)
     return event
 
+
+#: event types whose ``received_on`` corrects the receipt of a recorded request
+CORRECTS_RECEIPT = frozenset({"coordination_receipt_corrected"})
 
 #: the field naming the body that receives the request an event reports
 RECEIVER_FIELDS = {

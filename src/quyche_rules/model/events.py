@@ -335,6 +335,42 @@ class CoordinationWithdrawn(_Event):
     in_reply_to: Text
 
 
+class CoordinationReceiptCorrected(_Event):
+    """The day a recorded request was received (``received_on``) was entered wrong: the
+    requester corrects it. ``in_reply_to`` is the request's reference, ``received_on`` the
+    corrected day of receipt, ``date`` the day of the correction.
+
+    A lifecycle event for the tracker, no duty of its own (no rule listens to it): Art. 3.1
+    counts the 7 working days "kể từ khi nhận được văn bản", so the tracker counts them
+    again from the corrected day and the case keeps its id (the same calendar event and
+    webhook case). Reading choice: a correction of a fact, not a new request, so it is a
+    separate event and never a second ``coordination_requested`` under the same reference
+    (that would be a conflicting duplicate, refused so that nothing is silently overwritten).
+    """
+
+    # shown by the JSON Schema and the OpenAPI document (components) to integrators
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "coordination_receipt_corrected",
+                    "date": "2025-01-27",
+                    "requester": "dang_uy_khoi",
+                    "requested": "ban_to_chuc_tinh_uy",
+                    "in_reply_to": "123-CV/ĐUK",
+                    "received_on": "2025-01-24",
+                }
+            ]
+        }
+    )
+
+    type: Literal["coordination_receipt_corrected"]
+    requester: PartyId
+    requested: PartyId
+    in_reply_to: Text
+    received_on: IsoDate
+
+
 EVENT_MODELS: tuple[type[_Event], ...] = (
     CoordinationNeeded,
     CoordinationRequested,
@@ -360,6 +396,7 @@ EVENT_MODELS: tuple[type[_Event], ...] = (
     PeriodStarted,
     CoordinationAnswered,
     CoordinationWithdrawn,
+    CoordinationReceiptCorrected,
 )
 
 Event = Annotated[
@@ -386,7 +423,8 @@ Event = Annotated[
     | ImproperStatementOrLeak
     | PeriodStarted
     | CoordinationAnswered
-    | CoordinationWithdrawn,
+    | CoordinationWithdrawn
+    | CoordinationReceiptCorrected,
     Field(discriminator="type"),
 ]
 

@@ -19,6 +19,7 @@ Two questions, asked before anything is written:
    ``coordination_answered``           the requested body (the case's obligated body)
    ``coordination_extension_needed``   the requested body (the case's obligated body)
    ``coordination_withdrawn``          the requester (the body that sent the request)
+   ``coordination_receipt_corrected``  the requester (it recorded the day of receipt)
    ``coordination_disagreement``       a party of the case: requester, obligated body or
                                        a counterparty (Art. 2.2: "các bên")
    ==================================  ===================================================
@@ -45,6 +46,7 @@ from dataclasses import dataclass
 from quyche_rules.model.parties import PartyKind, PartyRegistry
 from quyche_rules.tracker.model import (
     ANSWERED,
+    CORRECTED,
     DISAGREEMENT,
     EXTENSION,
     WITHDRAWN,
@@ -58,6 +60,10 @@ MAY_MOVE: Mapping[str, str] = {
     EXTENSION: "obligated",
     WITHDRAWN: "requester",
     DISAGREEMENT: "party",
+    # the requester recorded the day of receipt in its request, so it corrects it; the
+    # requested body has the text's own way to get more time (an extension, which never
+    # shortens) and may not move its own due date by re-dating the receipt
+    CORRECTED: "requester",
 }
 
 ROLE_VI: Mapping[str, str] = {

@@ -24,6 +24,13 @@ Readings of the text (Art. 3.1), each tested:
 - A withdrawal by the requester ends the case whatever its state, unless already answered.
 - A due date counted on a year with no recorded official arrangement is provisional: past
   it the case is overdue (flagged ``due_provisional``), never consent by silence.
+- A correction of the day the request was received (``coordination_receipt_corrected``)
+  counts Art. 3.1's 7 working days again from the corrected day: from the correction's
+  date on, the case is folded as if the request had been recorded with the right day (a
+  fact corrected, not a new step: an answer is on time or late against the corrected due
+  date, consent by silence arises the day after it, an extension must pass it). Before the
+  correction's date the case shows what the log knew then. The latest correction counts;
+  each one is a line of the history (so a calendar sees a change).
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -50,6 +57,7 @@ ANSWERED = "coordination_answered"
 EXTENSION = "coordination_extension_needed"
 DISAGREEMENT = "coordination_disagreement"
 WITHDRAWN = "coordination_withdrawn"
+CORRECTED = "coordination_receipt_corrected"
 
 
 class TrackerError(QuycheError):
@@ -163,7 +171,9 @@ class Act:
     kind: str  # the event type
     requested: str | None  # the body the request was sent to (answers, extensions...)
     parties: tuple[str, ...] = ()  # a disagreement: the lead party first, then the others
-    reply_by: dt.date | None = None  # an extension: the reply date it fixes
+    # an extension: the reply date it fixes; a receipt correction: the due date counted
+    # again from the corrected day of receipt (by the engine, when it was recorded)
+    reply_by: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -320,7 +330,7 @@ def seed_case(
 def cases_opened(record: Record) -> list[Case]:
     """The cases a record opens: one per decided duty with a due date."""
     ev = record.event
-    if ev.reference is None:
+    if ev.reference is None or ev.type == CORRECTED:  # a correction opens nothing
         return []
     return [
         seed_case(
@@ -461,14 +471,24 @@ def fold(records: Iterable[Record], as_of: dt.date) -> dict[str, Case]:
     reference its projection is tested against)."""
     cases: dict[str, Case] = {}
     by_request: dict[str, list[str]] = {}
-    for rec in order(records):
+    ordered = order(records)
+    # corrections of a receipt reach back to the case's opening (see the module docstring)
+    corrections: dict[str, list[Act]] = {}
+    for rec in ordered:
+        if rec.event.date <= as_of and rec.event.type == CORRECTED:
+            for key in targets_of(rec.event):
+                corrections.setdefault(key, []).append(correction_act(rec))
+    for rec in ordered:
         if rec.event.date > as_of:
             break
         for c in cases_opened(rec):
             if c.id in cases:  # the same request recorded twice is one case
                 continue
-            cases[c.id] = c
-            by_request.setdefault(request_key(rec.sender, c.reference), []).append(c.id)
+            key = request_key(rec.sender, c.reference)
+            cases[c.id] = corrected(c, corrections.get(key, ()))
+            by_request.setdefault(key, []).append(c.id)
+        if rec.event.type == CORRECTED:
+            continue
         for key in targets_of(rec.event):
             ids = by_request.get(key, ())
             if not ids:
@@ -490,13 +510,45 @@ def fold_case(seed: Case, acts: Sequence[Act], as_of: dt.date) -> Case | None:
     if not acts:
         return _lapse(seed, as_of)
     start = (seed.opened_on, seed.opened_seq)
-    case = seed
-    for act in sorted(acts, key=lambda a: (a.date, a.seq)):
-        if act.date > as_of:
-            break
-        if (act.date, act.seq) >= start and _applies(case, act):
+    ordered = [a for a in sorted(acts, key=lambda a: (a.date, a.seq)) if a.date <= as_of]
+    case = corrected(seed, [a for a in ordered if a.kind == CORRECTED])
+    for act in ordered:
+        if act.kind != CORRECTED and (act.date, act.seq) >= start and _applies(case, act):
             case = _step(case, act)
     return _lapse(case, as_of)
+
+
+def correction_act(rec: Record) -> Act:
+    """A receipt correction as the fold reads it: ``reply_by`` is the due date the engine
+    counted from the corrected day, kept in the record's decision when it was recorded."""
+    return replace(act_of(rec.seq, rec.event), reply_by=corrected_due(rec.decision.duties))
+
+
+def corrected_due(duties: Iterable[DecidedDuty]) -> dt.date | None:
+    """The due date a receipt correction's decision carries (the tracker refuses one
+    whose duties disagree on it)."""
+    return next((d.due for d in duties if d.due is not None), None)
+
+
+def corrected(seed: Case, corrections: Iterable[Act]) -> Case:
+    """The seed of a case with the corrections of its request's receipt applied (those
+    from its opening record on that apply to it, in the log's order; the last one's due
+    date counts). Each leaves a history line, so the case's history — and a calendar
+    event's SEQUENCE — grows with every correction."""
+    start = (seed.opened_on, seed.opened_seq)
+    case = seed
+    for act in corrections:
+        if (act.date, act.seq) < start or act.reply_by is None or not _applies(case, act):
+            continue
+        entry = HistoryEntry(
+            act.seq,
+            act.date,
+            "receipt_corrected",
+            f"receipt date corrected: due {case.due.isoformat()} → {act.reply_by.isoformat()}",
+        )
+        case = _evolve(case, due=act.reply_by, original_due=act.reply_by,
+                       history=(*case.history, entry))  # fmt: skip
+    return case
 
 
 # --- views ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,10 +24,12 @@ from quyche_rules.db.tracker_tables import (
     records,
 )
 from quyche_rules.tracker.model import (
+    CORRECTED,
     Act,
     DecidedDuty,
     Decision,
     case_id,
+    corrected_due,
     request_key,
 )
 
@@ -129,11 +131,15 @@ def projection_of(row: Any) -> NewRecord:
     ev = json.loads(row.event_json)
     duties = tuple(DecidedDuty.from_json(d) for d in json.loads(row.decision_json))
     reference = row.reference
-    with_due = [d for d in duties if d.due is not None] if reference is not None else []
+    kind = str(ev["type"])
+    with_due = (
+        [d for d in duties if d.due is not None]
+        if reference is not None and kind != CORRECTED  # a correction opens nothing
+        else []
+    )
     act = None
     tkeys: tuple[str, ...] = ()
     if ev.get("in_reply_to") is not None:
-        kind = str(ev["type"])
         ref = ev["in_reply_to"]
         day = dt.date.fromisoformat(ev["date"])
         if kind == "coordination_disagreement":
@@ -144,6 +150,8 @@ def projection_of(row: Any) -> NewRecord:
             reply = ev.get("reply_by") if kind == "coordination_extension_needed" else None
             act = Act(0, day, kind, ev.get("requested"), (),
                       dt.date.fromisoformat(reply) if reply else None)  # fmt: skip
+            if kind == CORRECTED:  # the due date counted again, kept in its decision
+                act = replace(act, reply_by=corrected_due(duties))
             tkeys = (request_key(ev.get("requester"), ref),)
     return NewRecord(
         doc_key=row.doc_key,

@@ -420,6 +420,24 @@ class Store:
                 ).scalars()
             )
 
+    def document(self, doc_key: str) -> tuple[str, str, list[tuple[str, bool]]] | None:
+        """A recorded document: its event type, its event JSON, and the cases it opened
+        (id, whether the due date is provisional); None if it was never recorded."""
+        with self._read() as conn:
+            row = conn.execute(
+                sa.select(records.c.event_type, records.c.event_json).where(
+                    records.c.doc_key == doc_key
+                )
+            ).first()
+            if row is None:
+                return None
+            opened = conn.execute(
+                sa.select(case_facts.c.case_id, case_facts.c.due_provisional)
+                .where(case_facts.c.doc_key == doc_key)
+                .order_by(case_facts.c.case_id)
+            ).all()
+        return str(row.event_type), str(row.event_json), [(c, bool(p)) for c, p in opened]
+
     def cases_of(self, doc_keys: Sequence[str]) -> list[str]:
         """Ids of the recorded cases opened by these documents."""
         with self._read() as conn:

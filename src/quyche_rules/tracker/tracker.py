@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,9 @@ from quyche_rules.model.events import EVENT_TYPES
 from quyche_rules.rulebook.loader import Rulebook
 from quyche_rules.tracker.authority import Actor, CaseParties, check_actor, check_moves
 from quyche_rules.tracker.model import (
+    CORRECTED,
     SENDER_FIELD,
+    Act,
     Case,
     CaseState,
     DecidedDuty,
@@ -38,6 +41,7 @@ from quyche_rules.tracker.model import (
     TrackerError,
     act_of,
     case_id,
+    corrected_due,
     fold_case,
     request_key,
     sender_of,
@@ -132,15 +136,19 @@ class Tracker:
     def prepare(
         self, data: Mapping[str, Any] | BaseModel, *, actor: Actor | None = None
     ) -> NewRecord:
-        """Validate and decide, without I/O: everything that can refuse the event is here
-        (but the cases it may move, checked in the writing transaction: ``authority``),
-        so a refused event writes nothing."""
+        """Validate and decide, without writing: everything that can refuse the event is
+        here (but the cases it may move, checked in the writing transaction:
+        ``authority``), so a refused event writes nothing. No I/O, except one read for a
+        receipt correction (the request it corrects, ``_redecide``)."""
         ev = self._parse(data)
         check_actor(actor, sender_of(ev), _sender_field(ev), self._parties)
-        duties = tuple(DecidedDuty.of(o) for o in self.engine.who_must_be_notified(ev))
+        if ev.type == CORRECTED:
+            duties = self._redecide(ev)
+        else:
+            duties = tuple(DecidedDuty.of(o) for o in self.engine.who_must_be_notified(ev))
         decision = Decision(duties, self.rulebook_hash, self.engine_version)
         sender = sender_of(ev)
-        with_due = [d for d in duties if d.due is not None]
+        with_due = [d for d in duties if d.due is not None] if ev.type != CORRECTED else []
         if with_due and ev.reference is None:
             raise TrackerError(
                 "reference: required: this event opens a case with a deadline "
@@ -168,8 +176,55 @@ class Tracker:
             cases=tuple(
                 (case_id(sender, ev.reference, d.rule_id, d.obligated), d) for d in with_due
             ),
-            act=act_of(0, ev) if tkeys else None,
+            act=_act(ev, duties) if tkeys else None,
         )
+
+    def _redecide(self, ev: Any) -> tuple[DecidedDuty, ...]:
+        """A receipt correction's decision: the engine's duties for the recorded request
+        with the corrected ``received_on`` (the due dates counted again from it, on the
+        same rulebook and calendar as any request). Reads the request from the store (the
+        one read ``prepare`` makes); refuses, naming the field, a correction of a request
+        that was not recorded, names another body or opened no case, and one whose due
+        date would change between provisional and not (a case keeps that flag: see
+        ``docs/delivery-and-audit.md``)."""
+        ref = ev.in_reply_to
+        found = self.store.document(request_key(ev.requester, ref))
+        if found is None or found[0] != "coordination_requested":
+            raise TrackerError(
+                f"in_reply_to: không có văn bản đề nghị {ref!r} của {ev.requester} đã ghi / "
+                f"no coordination_requested {ref!r} from {ev.requester} is recorded"
+            )
+        _, event_json, opened = found
+        stored = json.loads(event_json)
+        if stored.get("requested") != ev.requested:
+            raise TrackerError(
+                f"requested: văn bản {ref!r} gửi {stored.get('requested')}, không phải "
+                f"{ev.requested} / the request was sent to {stored.get('requested')!r}"
+            )
+        if not opened:
+            raise TrackerError(
+                f"in_reply_to: văn bản {ref!r} không mở hồ sơ có hạn nào để đính chính / "
+                f"the request {ref!r} opened no case with a due date to correct"
+            )
+        try:
+            request = self._parse({**stored, "received_on": ev.received_on.isoformat()})
+        except QuycheError as exc:
+            raise TrackerError(f"received_on: {exc}") from None
+        duties = tuple(DecidedDuty.of(o) for o in self.engine.who_must_be_notified(request))
+        timed = {(d.due, d.due_provisional) for d in duties if d.due is not None}
+        if len(timed) != 1:
+            raise TrackerError(
+                f"received_on: counted from {ev.received_on.isoformat()} the request's duties "
+                f"have {len(timed)} due dates; a correction moves one"
+            )
+        ((due, provisional),) = timed
+        if any(p != provisional for _, p in opened):
+            raise TrackerError(
+                f"received_on: the due date counted from {ev.received_on.isoformat()} "
+                f"({due.isoformat()}) is {'' if provisional else 'not '}provisional, the "
+                "recorded one is the other way; record a withdrawal and a new request"
+            )
+        return duties
 
     def record(
         self, data: Mapping[str, Any] | BaseModel, *, actor: Actor | None = None
@@ -334,6 +389,12 @@ class Tracker:
             return self._parties.resolve(pid).name_vi
         except KeyError:
             return pid
+
+
+def _act(ev: Any, duties: Sequence[DecidedDuty]) -> Act:
+    """What the event does to the cases it targets; a correction carries its due date."""
+    act = act_of(0, ev)
+    return replace(act, reply_by=corrected_due(duties)) if ev.type == CORRECTED else act
 
 
 def _sender_field(event: Any) -> str:

@@ -78,7 +78,9 @@ def calendar_feed(
 
 
 class SubscriptionIn(BaseModel):
-    url: str = Field(max_length=2000, description="the endpoint, http(s)://")
+    url: str = Field(
+        max_length=2000, description="the endpoint: http(s):// (a webhook) or mailto:address"
+    )
     party: str | None = Field(default=None, max_length=200, description="admins: the body")
     kinds: list[str] | None = Field(default=None, max_length=20)
     remind_days: int = Field(default=DEFAULT_REMIND_DAYS, ge=0, le=30)

@@ -115,7 +115,8 @@ class RecordOut(BaseModel):
 class ChangeOut(BaseModel):
     case_id: str
     change: str = Field(
-        description="opened, answered, extension, escalated, disagreement or withdrawn"
+        description="opened, answered, extension, escalated, disagreement, withdrawn or "
+        "receipt_corrected"
     )
     state: str = Field(description="the case's state after it, as of the event's date")
     text: str = Field(description="the case history's line for it")
