@@ -184,3 +184,17 @@ def test_cli_binds_keys_and_serve_refuses_two_profiles_of_one_name(
     )  # fmt: skip
     assert r.exit_code == 2, r.output
     assert "have the same name 't02'" in r.stderr
+
+
+def test_each_province_has_its_pages(mclient: TestClient) -> None:
+    r = mclient.get("/p/t03/")
+    assert r.status_code == 200 and province(3) in r.text
+    assert 'href="/p/t03/bodies/"' in r.text and 'href="/p/t03/static/pages.css"' in r.text
+    r = mclient.get(f"/p/t03/bodies/{body_id(3, 'so_y_te')}")
+    assert r.status_code == 200 and body_name(3, "Sở Y tế") in r.text
+    assert mclient.get(f"/p/t03/bodies/{body_id(4, 'so_y_te')}").status_code == 404
+    assert mclient.get("/p/t03/static/pages.css").status_code == 200
+    assert mclient.get("/p/t03/ask").status_code == 200
+    r = mclient.get("/p/t99/")
+    assert r.status_code == 404
+    assert province(3) not in mclient.get("/").text  # the regulation alone at /
