@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+import sqlalchemy as sa
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from quyche_rules.service.auth import RateLimiter, new_key
@@ -40,6 +42,13 @@ def take_us(limiter: RateLimiter | DatabaseRateLimiter, n: int) -> float:
         limiter.take(f"{i % 64:08x}")
         times.append(time.perf_counter() - t)
     return statistics.median(times) * 1e6
+
+
+def round_trip(store: Store) -> float:
+    t = time.perf_counter()
+    with store.engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+    return time.perf_counter() - t
 
 
 def main() -> None:
@@ -72,10 +81,12 @@ def main() -> None:
         mem = RateLimiter(6_000_000, 1_000_000)
         take_us(db, 200)  # warm the pool
         d, m = take_us(db, 2000), take_us(mem, 2000)
+        ping = statistics.median(round_trip(store) for _ in range(2000)) * 1e6
         per_request = elapsed / max(1, load.requests) * args.clients * 1e6
         print("rate limit, one take (median)")
         print(f"  in process                 {m:8.1f} µs")
         print(f"  database (PostgreSQL)      {d:8.1f} µs   ({d / m:.0f}× in process)")
+        print(f"  a bare SELECT 1 round trip {ping:8.1f} µs   (the floor of any shared limit)")
         print(
             f"  database / mean request    {d / per_request:8.3f}    "
             f"(mean request {per_request / 1000:.1f} ms at {args.clients} clients)"
