@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -45,7 +46,20 @@ def test_two_instances_on_one_postgresql_lose_and_duplicate_nothing(pg_server: P
     with engine.connect() as conn:
         versions = conn.execute(sa.text("SELECT version_num FROM tracker_alembic_version")).all()
     engine.dispose()
-    assert [v[0] for v in versions] == ["0010"]
+    assert [v[0] for v in versions] == [_head()]
+
+
+def _head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from quyche_rules.db.connect import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return head
 
 
 @pytest.fixture
@@ -90,3 +104,22 @@ def test_a_key_revoked_on_one_instance_is_refused_by_the_other_in_time(
         assert time.monotonic() - start < TTL + 0.5, "b still accepts a revoked key"
         time.sleep(0.05)
     assert a.get("/v1/coverage", headers=h).status_code == 401
+
+
+def test_the_database_bucket_counts_on_sqlite_too(tmp_path: Path) -> None:
+    """``--rate-store database`` on SQLite: the same bucket, its waits exact on a clock."""
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    store.create_tables()
+    now = [1000.0]
+    limiter = DatabaseRateLimiter(store.engine, 60, 3, clock=lambda: now[0])
+    assert [limiter.take("k1") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert limiter.take("k1") == pytest.approx(1.0)  # one per second refills
+    assert limiter.take("k2") == 0.0  # another key, its own bucket
+    now[0] += 0.5
+    assert limiter.take("k1") == pytest.approx(0.5)
+    now[0] += 0.5
+    assert limiter.take("k1") == 0.0 and limiter.take("k1") > 0
+    now[0] += 60  # a long pause refills to the burst, no more
+    assert [limiter.take("k1") for _ in range(4)][3] > 0
+    assert not DatabaseRateLimiter(store.engine, 0, 3).enabled
+    store.engine.dispose()
