@@ -6,6 +6,7 @@ regulation's own parties answered under the regulation alone."""
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,8 +164,13 @@ def test_tracker_records_under_the_keys_profile(mapp: FastAPI, mclient: TestClie
 
 
 def test_cli_binds_keys_and_serve_refuses_two_profiles_of_one_name(
-    folder: Path, tmp_path: Path
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # ``quyche serve`` hands its settings to workers in QUYCHE_* variables of this process:
+    # put them back afterwards (setenv records each one's absence too)
+    for var in Settings().to_env():
+        monkeypatch.setenv(var, os.environ.get(var, ""))
+    monkeypatch.delenv("QUYCHE_PROFILE")
     runner = CliRunner()
     db = ["--db", f"sqlite:///{tmp_path / 'k.db'}"]
     r = runner.invoke(

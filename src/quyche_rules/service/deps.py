@@ -41,9 +41,6 @@ class Services:
     keys: KeyCache | None = None
 
 
-_bearer = HTTPBearer(auto_error=False, description="an API key made by `quyche keys create`")
-
-
 async def services(request: Request) -> Services:
     """The services of the profile that answers this caller (``tenants``): the app's own
     when it serves one profile or none. Async on purpose: a kept key costs no I/O and no
@@ -72,6 +69,8 @@ async def services(request: Request) -> Services:
     REGISTRY.set(mine.engine.parties if mine.engine.profile is not None else None)
     return mine
 
+
+_bearer = HTTPBearer(auto_error=False, description="an API key made by `quyche keys create`")
 
 UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 
