@@ -69,7 +69,10 @@ def serve(
     db: DbOption = None,
     max_body_bytes: Annotated[int, typer.Option(min=0, help="largest request body")] = 256 * 1024,
     rate_per_minute: Annotated[
-        int, typer.Option(min=0, help="requests per minute per key (0: no limit)")
+        int,
+        typer.Option(
+            min=0, help="requests per minute per key (0: no limit; per worker with memory buckets)"
+        ),
     ] = 600,
     rate_burst: Annotated[int, typer.Option(min=1, help="requests at once per key")] = 100,
     backend: Annotated[str, typer.Option(help="auto | durable | python")] = "auto",
