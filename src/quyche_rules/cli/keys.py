@@ -5,6 +5,7 @@ key itself is printed once, at creation).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,8 +25,9 @@ def keys_create(
     db: DbOption = None,
     profile: ProfileOption = None,
 ) -> None:
-    """Make a key and print it ONCE (only its hash is stored). With a profile, the key
-    may be bound to one of its concrete bodies (e.g. "Sở Y tế")."""
+    """Make a key and print it ONCE (only its hash is stored). With a profile, the key is
+    bound to it (a service serving several provinces answers it under that one) and may be
+    bound to one of its concrete bodies (e.g. "Sở Y tế")."""
     from quyche_rules.model.parties import default_registry
     from quyche_rules.model.profiles import load_profile
     from quyche_rules.service.auth import new_key
@@ -33,22 +35,25 @@ def keys_create(
     if admin == (party is not None):
         fail("keys create: give exactly one of --party P or --admin")
     party_id = None
+    path = profile_path(profile)
+    try:
+        loaded = load_profile(path) if path else None
+    except QuycheError as exc:
+        fail(f"--profile: {exc}")
+    bound = None if loaded is None else Path(loaded.file).stem  # how services name it
     if party is not None:
-        path = profile_path(profile)
-        try:
-            registry = load_profile(path).registry if path else default_registry()
-        except QuycheError as exc:
-            fail(f"--profile: {exc}")
+        registry = loaded.registry if loaded is not None else default_registry()
         try:
             party_id = registry.resolve(party).id
         except KeyError:
             where = "the profile" if path else "rules/parties.yaml"
             fail(f"--party: unknown party {party!r} (see {where})")
     store = store_for(db)
-    key, rec = new_key(store, party=party_id, admin=admin, label=label)
+    key, rec = new_key(store, party=party_id, admin=admin, label=label, profile=bound)
     typer.echo(key)
     who = "administrator" if admin else party_id
-    typer.echo(f"key id {rec.key_id} for {who}; shown once, store it now", err=True)
+    where = f" of profile {bound}" if bound else ""
+    typer.echo(f"key id {rec.key_id} for {who}{where}; shown once, store it now", err=True)
 
 
 @keys_app.command("revoke")
@@ -78,6 +83,7 @@ def keys_list(
             "party": k.party,
             "admin": k.admin,
             "label": k.label,
+            "profile": k.profile,
             "created_at": k.created_at.isoformat(timespec="seconds"),
             "revoked_at": k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else None,
         }

@@ -3,7 +3,8 @@
 The database is ``--db URL|PATH``, else ``QUYCHE_DB``, else the one default shared with
 ``quyche track``: ``tracker.db`` in the per-user data directory
 (``~/.local/share/quyche-rules/`` on Linux). The tracker's log, the keys and the decision
-log live in it. ``--profile FILE`` (else ``QUYCHE_PROFILE``) serves a deployment profile.
+log live in it. ``--profile FILE`` (else ``QUYCHE_PROFILE``) serves a deployment profile;
+repeated, or with ``--profiles-dir``, several provinces at once (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -68,7 +69,10 @@ def serve(
     db: DbOption = None,
     max_body_bytes: Annotated[int, typer.Option(min=0, help="largest request body")] = 256 * 1024,
     rate_per_minute: Annotated[
-        int, typer.Option(min=0, help="requests per minute per key and worker (0: no limit)")
+        int,
+        typer.Option(
+            min=0, help="requests per minute per key (0: no limit; per worker with memory buckets)"
+        ),
     ] = 600,
     rate_burst: Annotated[int, typer.Option(min=1, help="requests at once per key")] = 100,
     backend: Annotated[str, typer.Option(help="auto | durable | python")] = "auto",
@@ -79,7 +83,34 @@ def serve(
             "the last decisions on a power cut"
         ),
     ] = "full",
-    profile: ProfileOption = None,
+    profile: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--profile",
+            help="deployment profile file or packaged name (default: $QUYCHE_PROFILE); "
+            "repeat it to serve several provinces, each key under its own",
+        ),
+    ] = None,
+    profiles_dir: Annotated[
+        str | None,
+        typer.Option(help="also serve every *.yaml profile of this directory"),
+    ] = None,
+    key_cache_seconds: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=3600,
+            help="seconds a worker keeps a key it read: a revocation is refused everywhere "
+            "within this time (0: read the key on every request)",
+        ),
+    ] = 2.0,
+    rate_store: Annotated[
+        str,
+        typer.Option(
+            help="where per-key rate buckets are counted: database (shared by every worker "
+            "and instance), memory (per worker), auto (database on PostgreSQL)"
+        ),
+    ] = "auto",
     deliver: Annotated[
         bool, typer.Option("--deliver", help="also run the delivery worker (quyche deliver)")
     ] = False,
@@ -120,6 +151,9 @@ def serve(
 
     if backend not in ("auto", "durable", "python"):
         fail("--backend: must be one of auto, durable, python")
+    if rate_store not in ("auto", "memory", "database"):
+        fail("--rate-store: must be one of auto, memory, database")
+    given = list(profile or [])
     settings = Settings(
         db_url=_db_url(db),
         max_body_bytes=max_body_bytes,
@@ -127,7 +161,11 @@ def serve(
         rate_burst=rate_burst,
         backend=backend,  # type: ignore[arg-type]
         sqlite_sync=sqlite_sync,
-        profile=profile_path(profile),
+        profile=profile_path(given[0] if given else None),
+        profiles=tuple(given[1:]),
+        profiles_dir=profiles_dir,
+        key_cache_seconds=key_cache_seconds,
+        rate_store=rate_store,  # type: ignore[arg-type]
         min_free_disk_mb=min_free_disk_mb,
     )
     if sqlite_sync not in ("full", "normal"):

@@ -23,6 +23,17 @@ api_keys = sa.Table(
     sa.Column("label", sa.String(200), nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    # the profile the key answers under (a profile's name); NULL: the service's own
+    sa.Column("profile", sa.String(100), nullable=True),
+)
+
+#: one token bucket per key, shared by every worker and instance (revision 0010; UNLOGGED
+#: on PostgreSQL: a throttle, not a record)
+rate_buckets = sa.Table(
+    "service_rate_buckets",
+    metadata,
+    sa.Column("key_id", sa.String(16), primary_key=True),
+    sa.Column("tat", sa.Float, nullable=False),  # theoretical arrival time (epoch seconds)
 )
 
 decisions = sa.Table(

@@ -87,6 +87,8 @@ class Pages:
                 page=page,
                 ask_href=self.ask_href,
                 morning_href=self.morning_href,
+                # the province whose bodies the page names (a profile's), shown in the header
+                province=self.engine.profile.province if self.engine.profile else None,
                 **context,
             )
         )

@@ -14,6 +14,7 @@ whose ``detail`` is one line naming the place (``body.requester``, ``received``,
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterable
@@ -25,7 +26,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from quyche_rules.delivery.outbox import attach
 from quyche_rules.engine.engine import Engine
 from quyche_rules.service import outage
-from quyche_rules.service.auth import RateLimiter
+from quyche_rules.service.auth import KeyCache, RateLimiter
 from quyche_rules.service.caching import rulebook_etag
 from quyche_rules.service.deps import Services
 from quyche_rules.service.language import Language
@@ -38,12 +39,14 @@ from quyche_rules.service.openapi import operation_id
 from quyche_rules.service.page_headers import PageHeaders
 from quyche_rules.service.problems import Problem
 from quyche_rules.service.problems import install as install_problems
+from quyche_rules.service.ratelimit import DatabaseRateLimiter
 from quyche_rules.service.receipts import ReceiptMaker, package_version
 from quyche_rules.service.registry import RegistryScope
 from quyche_rules.service.requestid import RequestId
 from quyche_rules.service.routers import decisions, docs, health, lookup, notify, queries, track
 from quyche_rules.service.settings import Settings
 from quyche_rules.service.store import Store
+from quyche_rules.service.tenants import Tenants, check_names, profile_name, profile_refs
 from quyche_rules.tracker import Tracker
 
 log = logging.getLogger("quyche.service")
@@ -63,6 +66,7 @@ _ERR = {"model": Problem}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {**_ERR, "description": "body cannot be read (not UTF-8 JSON)"},
     401: {**_ERR, "description": "no, unknown or revoked API key"},
+    403: {**_ERR, "description": "the key is bound to a profile other than the one asked"},
     404: {**_ERR, "description": "no such thing, or not visible to this key"},
     413: {**_ERR, "description": "body larger than the limit"},
     422: {**_ERR, "description": "invalid input; detail names the field"},
@@ -89,13 +93,13 @@ def create_app(
     (backend, profile). Its registry (``engine.parties``) is the one events are validated
     against, so a profile's bodies are accepted wherever an event is."""
     settings = settings or Settings()
-    engine = engine or Engine(backend=settings.backend, profile=settings.profile)
-    # durable-rules sets a ruleset up on its first fact (~150 ms): pay it here, at start-up,
-    # not on the first caller's request (dated on or after the profile's signing date)
-    warm = dt.date(2025, 1, 1)
-    if engine.profile is not None:
-        warm = max(warm, engine.profile.regulation.signed_on)
-    engine.who_must_be_notified({"type": "period_started", "date": warm, "period": "year"})
+    refs = profile_refs(settings.profile, settings.profiles, settings.profiles_dir)
+    check_names(refs)
+    if engine is None:
+        # several profiles: the app's own engine is the regulation alone (unbound keys)
+        own = refs[0] if len(refs) == 1 else None
+        engine = Engine(backend=settings.backend, profile=own)
+    _warm(engine)
     # one SQLAlchemy engine for the service's tables and the tracker's (one pool, one set
     # of SQLite settings); the tracker's store runs the migrations, once
     store = Store(settings.db_url, sqlite_sync=settings.sqlite_sync)
@@ -115,12 +119,14 @@ def create_app(
         engine=engine,
         store=store,
         receipts=ReceiptMaker(engine),
-        limiter=RateLimiter(settings.rate_per_minute, settings.rate_burst),
+        limiter=_limiter(settings, store),
         log=DecisionWriter(store),
         tracker=tracker,
         etag=rulebook_etag(engine),
         metrics=app.state.metrics,
+        keys=KeyCache(store, settings.key_cache_seconds),
     )
+    app.state.tenants = _tenants(app.state.services, refs, settings)
     for router in (*ROUTERS, *extra_routers):
         app.include_router(router)
     # issue 12: the pages at /, /bodies/, /ask, /morning, /static/ (imported here so the
@@ -148,6 +154,54 @@ def create_app(
     # outermost of all: the request id is set before anything can answer, errors included
     app.add_middleware(RequestId)
     return app
+
+
+def _warm(engine: Engine) -> None:
+    """durable-rules sets a ruleset up on its first fact (~150 ms): pay it at start-up, not
+    on the first caller's request (dated on or after the profile's signing date)."""
+    warm = dt.date(2025, 1, 1)
+    if engine.profile is not None:
+        warm = max(warm, engine.profile.regulation.signed_on)
+    engine.who_must_be_notified({"type": "period_started", "date": warm, "period": "year"})
+
+
+def _limiter(settings: Settings, store: Store) -> RateLimiter | DatabaseRateLimiter:
+    """Per-key buckets in the database (shared by every worker and instance) or in this
+    process; ``auto``: the database on PostgreSQL, where instances run side by side, this
+    process on SQLite, where a take would cost a write transaction (docs/scaling.md)."""
+    where = settings.rate_store
+    if where == "auto":
+        where = "database" if store.engine.dialect.name == "postgresql" else "memory"
+    if where == "database":
+        return DatabaseRateLimiter(store.engine, settings.rate_per_minute, settings.rate_burst)
+    return RateLimiter(settings.rate_per_minute, settings.rate_burst)
+
+
+def _tenants(base: Services, refs: list[str], settings: Settings) -> Tenants[Services]:
+    """One engine per profile, compiled once, sharing the rulebook; each with its receipts
+    (naming the profile), its tracker (same database) and its ETag. With at most one
+    profile the app's own services answer every key, as they always did."""
+    by_name: dict[str, Services] = {}
+    bodies: dict[str, tuple[str, ...]] = {}
+    if len(refs) <= 1:
+        if base.engine.profile is not None:
+            by_name[profile_name(base.engine.profile)] = base
+        return Tenants(by_name, base, single=True, bodies=bodies)
+    for ref in refs:
+        engine = Engine(base.engine.rulebook, backend=settings.backend, profile=ref)
+        _warm(engine)
+        assert engine.profile is not None
+        name = profile_name(engine.profile)
+        by_name[name] = dataclasses.replace(
+            base,
+            engine=engine,
+            receipts=ReceiptMaker(engine),
+            tracker=attach(Tracker(base.store.engine, engine=engine)),
+            etag=rulebook_etag(engine),
+        )
+        for body in engine.profile.body_ids:
+            bodies[body] = (*bodies.get(body, ()), name)
+    return Tenants(by_name, base, single=False, bodies=bodies)
 
 
 def app_from_env() -> FastAPI:

@@ -20,7 +20,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from quyche_rules.model.parties import PartyKind, PartyRegistry
@@ -36,6 +36,8 @@ class Principal:
     key_id: str
     party: str | None
     admin: bool
+    #: the profile the key is bound to (its name), None: the service's own
+    profile: str | None = None
 
 
 def hash_key(key: str) -> str:
@@ -43,9 +45,16 @@ def hash_key(key: str) -> str:
 
 
 def new_key(
-    store: Store, *, party: str | None, admin: bool, label: str | None = None
+    store: Store,
+    *,
+    party: str | None,
+    admin: bool,
+    label: str | None = None,
+    profile: str | None = None,
 ) -> tuple[str, KeyRecord]:
-    """Create and store a key; the plain key is returned once and never kept."""
+    """Create and store a key; the plain key is returned once and never kept. ``profile``
+    binds it to one province's profile (by name): a service loading several answers it
+    under that one."""
     if admin == (party is not None):
         raise ValueError("a key is either an administrator's or bound to one party")
     while True:
@@ -61,22 +70,63 @@ def new_key(
         label=label,
         created_at=dt.datetime.now(dt.UTC),
         revoked_at=None,
+        profile=profile,
     )
     store.add_key(rec)
     return key, rec
 
 
-def authenticate(store: Store, key: str) -> Principal | None:
-    """The principal for a presented key, or None if it is malformed, unknown or revoked."""
+class KeyCache:
+    """Key records read from the store, kept ``ttl`` seconds: a request need not read its
+    key from the database, and a revocation made anywhere (``quyche keys revoke``, another
+    instance) is seen by this process within ``ttl`` seconds. Only keys found are kept:
+    a new key works at once everywhere. ``ttl=0`` reads the store on every request."""
+
+    def __init__(
+        self, store: Store, ttl: float, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.store = store
+        self.ttl = ttl
+        self.clock = clock
+        self._kept: dict[str, tuple[float, KeyRecord]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key_id: str, *, read: bool = True) -> KeyRecord | None:
+        """The key's record; ``read=False``: only a kept one (no I/O), else None."""
+        now = self.clock()
+        with self._lock:
+            hit = self._kept.get(key_id)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        if not read:
+            return None
+        if self.ttl <= 0:
+            return self.store.get_key(key_id)
+        rec = self.store.get_key(key_id)
+        with self._lock:
+            if rec is None:
+                self._kept.pop(key_id, None)
+            else:
+                if len(self._kept) > 10_000:  # bounded: forged key ids are never kept
+                    self._kept.clear()
+                self._kept[key_id] = (now, rec)
+        return rec
+
+
+def authenticate(
+    store: Store, key: str, cache: KeyCache | None = None, *, read: bool = True
+) -> Principal | None:
+    """The principal for a presented key, or None if it is malformed, unknown or revoked
+    (as of ``cache``'s last read of it, when given; ``read=False``: None unless kept)."""
     m = _KEY.match(key)
     if m is None:
         return None
-    rec = store.get_key(m.group(1))
+    rec = store.get_key(m.group(1)) if cache is None else cache.get(m.group(1), read=read)
     if rec is None or rec.revoked_at is not None:
         return None
     if not hmac.compare_digest(rec.key_sha256, hash_key(key)):
         return None
-    return Principal(rec.key_id, rec.party, rec.admin)
+    return Principal(rec.key_id, rec.party, rec.admin, rec.profile)
 
 
 def may_read(
@@ -132,7 +182,7 @@ def may_act_as(who: Principal, party: str, registry: PartyRegistry | None = None
 class RateLimiter:
     """Token bucket per key id, in this process: ``rate`` requests per minute sustained,
     ``burst`` at once. With several workers each keeps its own buckets (documented: the
-    effective limit is per worker)."""
+    effective limit is per worker); ``ratelimit.DatabaseRateLimiter`` shares them."""
 
     def __init__(self, per_minute: int, burst: int) -> None:
         self.rate = per_minute / 60.0

@@ -8,15 +8,19 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from quyche_rules.engine.engine import Engine
-from quyche_rules.service.auth import Principal, RateLimiter, authenticate
+from quyche_rules.service.auth import KeyCache, Principal, RateLimiter, authenticate
 from quyche_rules.service.logwriter import DecisionWriter
 from quyche_rules.service.metrics import Metrics
+from quyche_rules.service.ratelimit import DatabaseRateLimiter
 from quyche_rules.service.receipts import ReceiptMaker
+from quyche_rules.service.registry import REGISTRY
 from quyche_rules.service.settings import Settings
 from quyche_rules.service.store import Store
+from quyche_rules.service.tenants import PROFILE_HEADER, TenantRefused, Tenants
 from quyche_rules.tracker import Tracker
 
 
@@ -26,19 +30,44 @@ class Services:
     engine: Engine
     store: Store
     receipts: ReceiptMaker
-    limiter: RateLimiter
+    limiter: RateLimiter | DatabaseRateLimiter
     log: DecisionWriter
     tracker: Tracker  # on the same database as ``store``
     #: ETag of every answer that changes only with the rulebook (``caching``)
     etag: str = ""
     #: the app's Prometheus collectors (``metrics``); None in a bare ``Services``
     metrics: Metrics | None = None
+    #: the keys read from ``store``, kept ``settings.key_cache_seconds``; None: read each time
+    keys: KeyCache | None = None
 
 
 async def services(request: Request) -> Services:
-    """Async on purpose: it does no I/O, and a sync dependency costs a thread-pool hop."""
+    """The services of the profile that answers this caller (``tenants``): the app's own
+    when it serves one profile or none. Async on purpose: a kept key costs no I/O and no
+    thread-pool hop (a key not kept is read in the pool). A key that cannot be answered
+    gets the app's own services here; ``principal`` refuses it with the reason. Sets the
+    registry events are validated against (``registry.REGISTRY``) before the body is read.
+    The header is read here, not through ``_bearer``: public routes use this dependency
+    too, and must not be documented as needing a key."""
     svc: Services = request.app.state.services
-    return svc
+    tenants: Tenants[Services] | None = getattr(request.app.state, "tenants", None)
+    if tenants is None or tenants.single:
+        return svc  # one profile (or none): the app's own, or a refusal from ``principal``
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return svc
+    key = key.strip()
+    who = authenticate(svc.store, key, svc.keys, read=False) if svc.keys else None
+    if who is None:
+        who = await run_in_threadpool(authenticate, svc.store, key, svc.keys)
+    if who is None:
+        return svc
+    try:
+        mine = tenants.choose(who, request.headers.get(PROFILE_HEADER))
+    except TenantRefused:
+        return svc
+    REGISTRY.set(mine.engine.parties if mine.engine.profile is not None else None)
+    return mine
 
 
 _bearer = HTTPBearer(auto_error=False, description="an API key made by `quyche keys create`")
@@ -54,9 +83,15 @@ def principal(
     """The caller, or 401 (no, malformed, unknown or revoked key), or 429 (over its rate)."""
     if creds is None:
         raise HTTPException(401, "Authorization: a bearer API key is required", UNAUTHORIZED)
-    who = authenticate(svc.store, creds.credentials)
+    who = authenticate(svc.store, creds.credentials, svc.keys)
     if who is None:
         raise HTTPException(401, "Authorization: unknown or revoked API key", UNAUTHORIZED)
+    tenants: Tenants[Services] | None = getattr(request.app.state, "tenants", None)
+    if tenants is not None:
+        try:
+            tenants.choose(who, request.headers.get(PROFILE_HEADER))
+        except TenantRefused as exc:
+            raise HTTPException(exc.status, exc.detail) from None
     request.state.key_id = who.key_id  # for the access log: the key id, never the key
     wait = svc.limiter.take(who.key_id)
     if wait > 0:

@@ -119,6 +119,11 @@ class PartyInfo(BaseModel):
     kind: str = Field(description="body, or class (a name the text gives to several bodies)")
     members: list[str]
     parent: str | None
+    province: str | None = Field(
+        default=None,
+        description="for a concrete body of the caller's profile, its province (`Đắk Lắk`); "
+        "null for a party the regulation itself names",
+    )
 
 
 class RuleBrief(BaseModel):
@@ -170,6 +175,9 @@ class KeyOut(BaseModel):
     label: str | None
     created_at: str = Field(description="ISO 8601 UTC, to the second")
     revoked_at: str | None
+    profile: str | None = Field(
+        default=None, description="the profile the key is bound to (its name), null for none"
+    )
 
 
 class HealthOut(BaseModel):

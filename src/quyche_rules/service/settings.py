@@ -11,6 +11,8 @@ from quyche_rules.errors import QuycheError
 from quyche_rules.service.store import DEFAULT_DB_URL, SQLITE_SYNC
 
 BackendChoice = Literal["auto", "durable", "python"]
+RateStore = Literal["auto", "memory", "database"]
+RATE_STORES = ("auto", "memory", "database")
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,12 @@ class Settings:
     stops a client from making the server buffer megabytes. ``rate_per_minute`` and
     ``rate_burst``: a document system asks a few times a minute; 600/min sustained with a
     burst of 100 leaves room for a morning batch, yet stops a runaway loop. 0 disables.
+
+    ``profiles`` and ``profiles_dir``: more provinces in one service (docs/scaling.md); with
+    ``profile`` they are every profile served, each key answered under its own.
+    ``key_cache_seconds``: how long a process keeps a key it read, hence how soon a
+    revocation made elsewhere is refused here. ``rate_store``: where the per-key buckets
+    are counted (``auto``: the database on PostgreSQL, this process on SQLite).
     """
 
     db_url: str | None = DEFAULT_DB_URL  # None: the shared default (see ``store``)
@@ -34,6 +42,10 @@ class Settings:
     #: /readyz fails below this much free disk where the SQLite file is: a full disk
     #: fails every write, and a balancer should stop sending writes before that
     min_free_disk_mb: int = 64
+    profiles: tuple[str, ...] = ()
+    profiles_dir: str | None = None
+    key_cache_seconds: float = 2.0
+    rate_store: RateStore = "auto"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -67,6 +79,23 @@ class Settings:
             if env["QUYCHE_SQLITE_SYNC"] not in SQLITE_SYNC:
                 raise QuycheError(f"QUYCHE_SQLITE_SYNC: must be one of {', '.join(SQLITE_SYNC)}")
             kw["sqlite_sync"] = env["QUYCHE_SQLITE_SYNC"]
+        if env.get("QUYCHE_PROFILES", "").strip():
+            parts = env["QUYCHE_PROFILES"].split(os.pathsep)
+            kw["profiles"] = tuple(p.strip() for p in parts if p.strip())
+        if env.get("QUYCHE_PROFILES_DIR", "").strip():
+            kw["profiles_dir"] = env["QUYCHE_PROFILES_DIR"].strip()
+        if "QUYCHE_KEY_CACHE_SECONDS" in env:
+            try:
+                ttl = float(env["QUYCHE_KEY_CACHE_SECONDS"])
+            except ValueError:
+                ttl = -1.0
+            if not 0 <= ttl <= 3600:
+                raise QuycheError("QUYCHE_KEY_CACHE_SECONDS: must be a number of seconds, 0-3600")
+            kw["key_cache_seconds"] = ttl
+        if "QUYCHE_RATE_STORE" in env:
+            if env["QUYCHE_RATE_STORE"] not in RATE_STORES:
+                raise QuycheError(f"QUYCHE_RATE_STORE: must be one of {', '.join(RATE_STORES)}")
+            kw["rate_store"] = env["QUYCHE_RATE_STORE"]
         if "QUYCHE_ACCESS_LOG" in env:
             kw["access_log"] = env["QUYCHE_ACCESS_LOG"] not in ("0", "false", "no")
         return cls(**kw)
@@ -83,4 +112,8 @@ class Settings:
             "QUYCHE_ACCESS_LOG": "1" if self.access_log else "0",
             "QUYCHE_SQLITE_SYNC": self.sqlite_sync,
             "QUYCHE_MIN_FREE_DISK_MB": str(self.min_free_disk_mb),
+            "QUYCHE_PROFILES": os.pathsep.join(self.profiles),
+            "QUYCHE_PROFILES_DIR": self.profiles_dir or "",
+            "QUYCHE_KEY_CACHE_SECONDS": str(self.key_cache_seconds),
+            "QUYCHE_RATE_STORE": self.rate_store,
         }

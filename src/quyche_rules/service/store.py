@@ -50,6 +50,8 @@ class KeyRecord:
     label: str | None
     created_at: dt.datetime
     revoked_at: dt.datetime | None
+    #: the profile the key answers under (its name, ``dak-lak``); None: the service's own
+    profile: str | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,7 @@ class Store:
                     label=rec.label,
                     created_at=rec.created_at,
                     revoked_at=rec.revoked_at,
+                    profile=rec.profile,
                 )
             )
 

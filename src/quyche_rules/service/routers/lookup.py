@@ -26,6 +26,7 @@ from quyche_rules.service.models import (
     RuleOut,
 )
 from quyche_rules.service.paging import Cursor, Limit, page
+from quyche_rules.service.tenants import PROFILE_HEADER, profile_name
 
 router = APIRouter(prefix="/v1", tags=["rulebook"])
 
@@ -163,11 +164,19 @@ def list_parties(
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> Any:
-    """Every body and class the regulation names: the ids events and keys use;
-    ``limit``/``cursor`` page it (``Link: rel="next"``, ``X-Next-Cursor``)."""
+    """Every body and class the regulation names, then the concrete bodies of the
+    caller's profile (each with its `province`; the header `X-Quyche-Profile` names the
+    profile): the ids events and keys use; ``limit``/``cursor`` page it
+    (``Link: rel="next"``, ``X-Next-Cursor``)."""
     if (hit := _fresh(request, response, svc)) is not None:
         return hit
     parties = list(svc.engine.rulebook.parties)  # the registry's order, as before
+    profile = svc.engine.profile
+    province: dict[str, str] = {}
+    if profile is not None:
+        response.headers[PROFILE_HEADER] = profile_name(profile)
+        parties += [svc.engine.parties.parties[b] for b in profile.body_ids]
+        province = dict.fromkeys(profile.body_ids, profile.province)
     order = {p.id: n for n, p in enumerate(parties)}
     got = page(
         parties,
@@ -185,6 +194,7 @@ def list_parties(
             kind=p.kind.value,
             members=list(p.members),
             parent=p.parent,
+            province=province.get(p.id),
         )
         for p in got
     ]

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from quyche_rules.engine.engine import Engine
-from quyche_rules.pages import SERVED, STATIC_DIR, Pages
+from quyche_rules.pages import SERVED, STATIC_DIR, Links, Pages
 
 #: what may be in ``static/``: anything else there is not served
 MEDIA_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
@@ -54,8 +54,12 @@ class PageCache:
     )
 
     @classmethod
-    def of(cls, engine: Engine) -> PageCache:
-        return cls(Pages(engine, links=SERVED, ask_href=ASK, morning_href=MORNING))
+    def of(cls, engine: Engine, root: str = "/") -> PageCache:
+        """The pages of ``engine`` served under ``root`` (``/``, or ``/p/<profile>/`` for
+        one province of a service serving several)."""
+        links = SERVED if root == "/" else Links(root, "", "bodies/", "bodies/{id}", "static/")
+        ask, morning = root + ASK.lstrip("/"), root + MORNING.lstrip("/")
+        return cls(Pages(engine, links=links, ask_href=ask, morning_href=morning))
 
     def get(self, name: str) -> str:
         html = self.done.get(name)
@@ -81,7 +85,24 @@ async def page_cache(request: Request) -> PageCache:
     return cache
 
 
+async def province_cache(request: Request, profile: str) -> PageCache:
+    """The pages of one profile of the service (``/p/<profile>/…``), built on first use;
+    404 for a profile the service does not serve. Public like the others: the Ask form
+    and the morning view then send the key the user types, answered under its profile."""
+    tenants = getattr(request.app.state, "tenants", None)
+    svc = None if tenants is None else tenants.by_name.get(profile)
+    if svc is None:
+        raise HTTPException(404, f"profile: this service does not serve {profile[:60]!r}")
+    kept: dict[str, PageCache] = request.app.state.province_pages
+    cache = kept.get(profile)
+    if cache is None:
+        cache = kept[profile] = PageCache.of(svc.engine, root=f"{PROVINCE}/{profile}/")
+    return cache
+
+
 Cache = Annotated[PageCache, Depends(page_cache)]
+ProvinceCache = Annotated[PageCache, Depends(province_cache)]
+PROVINCE = "/p"
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -125,8 +146,45 @@ def static(name: str, cache: Cache) -> Response:
     return Response(content, media_type=media_type, headers={"Cache-Control": "no-cache"})
 
 
+province_router = APIRouter(prefix=PROVINCE + "/{profile}", tags=["pages"], include_in_schema=False)
+
+
+@province_router.get("/", response_class=HTMLResponse)
+def province_literate(cache: ProvinceCache) -> HTMLResponse:
+    """The same pages for one province of a service serving several (``--profile``
+    repeated): its bodies, its name in the header."""
+    return literate(cache)
+
+
+@province_router.get("/bodies/", response_class=HTMLResponse)
+def province_bodies(cache: ProvinceCache) -> HTMLResponse:
+    return bodies(cache)
+
+
+@province_router.get("/bodies/{party}", response_class=HTMLResponse)
+def province_body(party: str, cache: ProvinceCache) -> HTMLResponse:
+    return body(party, cache)
+
+
+@province_router.get(ASK, response_class=HTMLResponse)
+def province_ask(cache: ProvinceCache) -> HTMLResponse:
+    return ask(cache)
+
+
+@province_router.get(MORNING, response_class=HTMLResponse)
+def province_morning(cache: ProvinceCache) -> HTMLResponse:
+    return morning(cache)
+
+
+@province_router.get("/static/{name}")
+def province_static(name: str, cache: ProvinceCache) -> Response:
+    return static(name, cache)
+
+
 def install(app: FastAPI) -> None:
     """Add the pages and their static files to an app built by ``create_app`` (after its
     services, whose engine the pages show)."""
     app.state.pages = PageCache.of(app.state.services.engine)
+    app.state.province_pages = {}
     app.include_router(router)
+    app.include_router(province_router)
