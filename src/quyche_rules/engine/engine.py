@@ -234,6 +234,8 @@ class Engine:
 
         ``merge=False`` keeps one obligation per rule even where two rules state the same
         duty (``duty_key``): what ``quyche rules check`` reads to find such rules."""
+        if self.profile is not None:  # the regulation's own time first (signing, end)
+            self.profile.check_raw_date(event)
         ev = parse_event(event, registry=self.parties)
         if self.profile is not None:
             self.profile.check_date(ev.date)

@@ -175,6 +175,33 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class Succession:
+    """A party of an open case that has ended by the "as of" date (``valid_to`` in the
+    profile) and, when the profile records one, the body that took over its business
+    (``succeeded_by`` from ``succeeded_on``) and the one holding it on that date
+    (``inheritor``: the end of the chain of successors). Said, never applied: the case
+    keeps its parties, and whether a successor takes over a pending answer is for the
+    bodies to settle — the tracker only tells who that is."""
+
+    party: str
+    role: str  # obligated | counterparty
+    ended_on: dt.date
+    succeeded_by: str | None
+    succeeded_on: dt.date | None
+    inheritor: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "party": self.party,
+            "role": self.role,
+            "ended_on": self.ended_on.isoformat(),
+            "succeeded_by": self.succeeded_by,
+            "succeeded_on": self.succeeded_on.isoformat() if self.succeeded_on else None,
+            "inheritor": self.inheritor,
+        }
+
+
+@dataclass(frozen=True)
 class Case:
     """One duty with a deadline, as of a date."""
 
@@ -194,6 +221,8 @@ class Case:
     consent_since: dt.date | None = None
     closed_on: dt.date | None = None
     history: tuple[HistoryEntry, ...] = field(default=())
+    #: the case's parties that ended by the "as of" date, with who inherits (open cases)
+    successions: tuple[Succession, ...] = field(default=())
 
     @property
     def is_open(self) -> bool:
@@ -306,6 +335,7 @@ def seed_case(
         state=CaseState.AWAITING,
         consent_since=None,
         closed_on=None,
+        successions=(),
         history=(
             HistoryEntry(
                 opened_seq,
@@ -572,6 +602,7 @@ def case_to_json(c: Case) -> dict[str, Any]:
         "state_vi": STATE_VI[c.state],
         "consent_since": day(c.consent_since),
         "closed_on": day(c.closed_on),
+        "successions": [x.to_json() for x in c.successions],
         "history": [
             {
                 "seq": h.seq if h.seq >= 0 else None,

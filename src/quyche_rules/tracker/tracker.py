@@ -46,6 +46,7 @@ from quyche_rules.tracker.model import (
 )
 from quyche_rules.tracker.rows import NewRecord
 from quyche_rules.tracker.store import AppendHook, Store
+from quyche_rules.tracker.succession import ended_parties, with_successions
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
 Clock = Callable[[], dt.datetime]
@@ -103,6 +104,7 @@ class Tracker:
         self.engine_version = engine_version(self.engine)
         # the engine's registry: a profile's concrete bodies are parties of the tracker too
         self._parties = self.engine.parties
+        self._ended = ended_parties(self._parties)
 
     def close(self) -> None:
         self.store.close()
@@ -135,6 +137,8 @@ class Tracker:
         """Validate and decide, without I/O: everything that can refuse the event is here
         (but the cases it may move, checked in the writing transaction: ``authority``),
         so a refused event writes nothing."""
+        if self.engine.profile is not None:  # the regulation's end before its bodies' ends
+            self.engine.profile.check_raw_date(data)
         ev = self._parse(data)
         check_actor(actor, sender_of(ev), _sender_field(ev), self._parties)
         duties = tuple(DecidedDuty.of(o) for o in self.engine.who_must_be_notified(ev))
@@ -253,6 +257,7 @@ class Tracker:
                 for seed, acts in self.store.facts(party=pid, as_of=day)
                 if (c := fold_case(seed, acts, day)) is not None
             ]
+            out = self._said(out, day)
             return sorted(out, key=lambda c: (c.due, c.id))
 
     def status(self, party: str | None = None, as_of: dt.date | None = None) -> PartyStatus:
@@ -274,7 +279,14 @@ class Tracker:
         ]
         if not got:
             raise TrackerError(f"case: {found[0]} does not exist yet on {day.isoformat()}")
-        return got[0]
+        return self._said(got, day)[0]
+
+    def _said(self, cases: list[Case], day: dt.date) -> list[Case]:
+        """What the profile adds to folded cases on reading: who inherits an open case of
+        an ended party (``succession``)."""
+        if not self._ended:
+            return cases
+        return with_successions(cases, self._parties, day, self._ended)
 
     def log(self) -> list[Record]:
         """The whole log, in recording order."""
