@@ -219,6 +219,15 @@ _HISTORY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (rf"^extended: due {_D} → {_D}$", N_("extended: due {0} → {1}")),
         (
+            rf"^due counted again: {_D} → {_D} \(the year's official arrangement is now "
+            r"recorded\)$",
+            N_("due counted again: {0} → {1} (the year's official arrangement is now recorded)"),
+        ),
+        (
+            rf"^due counted again: {_D} → {_D} \(still provisional: the estimate changed\)$",
+            N_("due counted again: {0} → {1} (still provisional: the estimate changed)"),
+        ),
+        (
             r"^disagreement noted; request already withdrawn$",
             N_("disagreement noted; request already withdrawn"),
         ),
@@ -243,6 +252,7 @@ _KINDS = {
     "withdrawn": N_("withdrawn"),
     "consent": N_("consent"),
     "overdue": N_("overdue"),
+    "rederived": N_("due counted again"),
 }
 
 

@@ -464,6 +464,9 @@ def _step(case: Case, act: Act) -> Case:
             f"extended: due {case.due.isoformat()} → {act.reply_by.isoformat()}",
             state=CaseState.EXTENDED,
             due=act.reply_by,
+            # the reply date the requested body fixed is a date, not a count on an
+            # estimated calendar: no longer provisional
+            due_provisional=False,
         )
     if act.kind == DISAGREEMENT:
         if s is CaseState.WITHDRAWN:

@@ -365,6 +365,18 @@ class Store:
                 got[1].append(Act(int(seq), day, kind, requested, acted, reply_by))
         return list(out.values())
 
+    def events_of(self, seqs: Sequence[int]) -> dict[int, str]:
+        """The stored event JSON of these records (by sequence number)."""
+        wanted = list(dict.fromkeys(seqs))
+        out: dict[int, str] = {}
+        with self._read() as conn:
+            for i in range(0, len(wanted), 500):
+                q = sa.select(records.c.seq, records.c.event_json).where(
+                    records.c.seq.in_(wanted[i : i + 500])
+                )
+                out.update((int(seq), str(js)) for seq, js in conn.execute(q))
+        return out
+
     def rebuild_projection(self) -> int:
         """Recompute the projection from the log, in one transaction (see the module
         function); return the number of records read."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from quyche_rules.rulebook.loader import Rulebook
 from quyche_rules.tracker.authority import Actor, CaseParties, check_actor, check_moves
 from quyche_rules.tracker.model import (
     SENDER_FIELD,
+    Act,
     Case,
     CaseState,
     DecidedDuty,
@@ -44,6 +46,7 @@ from quyche_rules.tracker.model import (
     status,
     targets_of,
 )
+from quyche_rules.tracker.rederive import rederive
 from quyche_rules.tracker.rows import NewRecord
 from quyche_rules.tracker.store import AppendHook, Store
 from quyche_rules.tracker.succession import ended_parties, with_successions
@@ -254,7 +257,7 @@ class Tracker:
         with _gc_paused():
             out = [
                 c
-                for seed, acts in self.store.facts(party=pid, as_of=day)
+                for seed, acts in self._facts(party=pid, as_of=day)
                 if (c := fold_case(seed, acts, day)) is not None
             ]
             out = self._said(out, day)
@@ -274,12 +277,25 @@ class Tracker:
         day = as_of or self.today()
         got = [
             c
-            for seed, acts in self.store.facts(case=found[0], as_of=day)
+            for seed, acts in self._facts(case=found[0], as_of=day)
             if (c := fold_case(seed, acts, day)) is not None
         ]
         if not got:
             raise TrackerError(f"case: {found[0]} does not exist yet on {day.isoformat()}")
         return self._said(got, day)[0]
+
+    def _facts(
+        self, *, party: str | None = None, case: str | None = None, as_of: dt.date
+    ) -> list[tuple[Case, list[Act]]]:
+        """The store's facts, with provisional due dates counted again on the engine's
+        calendar (``rederive``: on read, so a recorded arrangement applies at once)."""
+        pairs = self.store.facts(party=party, case=case, as_of=as_of)
+        return rederive(
+            pairs,
+            self.store.events_of,
+            lambda js: self._parse_stored(json.loads(js)),
+            self.engine.due_of,
+        )
 
     def _said(self, cases: list[Case], day: dt.date) -> list[Case]:
         """What the profile adds to folded cases on reading: who inherits an open case of
