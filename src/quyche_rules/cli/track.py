@@ -219,6 +219,10 @@ _HISTORY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (rf"^extended: due {_D} → {_D}$", N_("extended: due {0} → {1}")),
         (
+            r"^the same duty stated again by record #(\d+)$",
+            N_("the same duty stated again by record #{0}"),
+        ),
+        (
             rf"^due counted again: {_D} → {_D} \(the year's official arrangement is now "
             r"recorded\)$",
             N_("due counted again: {0} → {1} (the year's official arrangement is now recorded)"),
@@ -253,6 +257,7 @@ _KINDS = {
     "consent": N_("consent"),
     "overdue": N_("overdue"),
     "rederived": N_("due counted again"),
+    "restated": N_("stated again"),
 }
 
 

@@ -86,6 +86,9 @@ class Recorded:
     opened: tuple[str, ...]
     acts_on: tuple[str, ...]
     no_due: tuple[str, ...]  # rule ids whose due date could not be computed
+    #: cases of other documents this record's duties joined: the same duty (basis,
+    #: parties, duty, reference) was already followed there, so no second case opened
+    joined: tuple[str, ...] = ()
 
 
 class Tracker:
@@ -189,20 +192,21 @@ class Tracker:
         database. Either way the event's sender must hold the role ``authority.MAY_MOVE``
         gives in every case it acts on, else ``AuthorityError`` and nothing is written."""
         new = self.prepare(data, actor=actor)
-        seq, created = self.store.append(new, self.clock(), self._guard)
-        acts_on = tuple(self.store.cases_of(new.targets)) if new.targets else ()
+        seq, created, written = self.store.append_record(new, self.clock(), self._guard)
+        acts_on = tuple(self.store.cases_of(written.targets)) if written.targets else ()
         return Recorded(
             seq=seq,
             created=created,
             event_type=new.event_type,
             event_date=new.event_date,
-            opened=tuple(cid for cid, _ in new.cases),
+            opened=tuple(cid for cid, _ in written.cases),
             acts_on=acts_on,
             no_due=tuple(
                 d.rule_id
                 for d in new.decision.duties
                 if d.due is None and d.silence_means is not None
             ),
+            joined=tuple(self.store.cases_of(written.joins)) if written.joins else (),
         )
 
     def record_many(
@@ -217,22 +221,24 @@ class Tracker:
                 prepared.append(self.prepare(data, actor=actor))
             except QuycheError as exc:
                 raise type(exc)(f"[{i}] {exc}") from None
-        position = {id(n): i for i, n in enumerate(prepared)}
+        position: dict[str, int] = {}
+        for i, n in enumerate(prepared):  # by document: the store may rewrite a record
+            position.setdefault(n.doc_key, i)
 
         def guard(new: NewRecord, found: list[CaseParties]) -> None:
             try:
                 self._guard(new, found)
             except QuycheError as exc:
-                raise type(exc)(f"[{position[id(new)]}] {exc}") from None
+                raise type(exc)(f"[{position[new.doc_key]}] {exc}") from None
 
-        done = self.store.append_many(prepared, self.clock(), guard)
+        done = self.store.append_many_records(prepared, self.clock(), guard)
         return [
             Recorded(
                 seq=seq,
                 created=created,
                 event_type=new.event_type,
                 event_date=new.event_date,
-                opened=tuple(cid for cid, _ in new.cases),
+                opened=tuple(cid for cid, _ in written.cases),
                 acts_on=(),
                 no_due=tuple(
                     d.rule_id
@@ -240,7 +246,7 @@ class Tracker:
                     if d.due is None and d.silence_means is not None
                 ),
             )
-            for new, (seq, created) in zip(prepared, done, strict=True)
+            for new, (seq, created, written) in zip(prepared, done, strict=True)
         ]
 
     def _guard(self, new: NewRecord, found: list[CaseParties]) -> None:
