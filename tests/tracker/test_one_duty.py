@@ -54,9 +54,7 @@ def _check_one_case(t: Tracker, first: dict[str, Any], second: dict[str, Any]) -
 
 
 @pytest.mark.parametrize("order", ["personnel-first", "request-first"])
-def test_one_letter_recorded_twice_is_one_case(
-    db_url: str, py_engine: Engine, order: str
-) -> None:
+def test_one_letter_recorded_twice_is_one_case(db_url: str, py_engine: Engine, order: str) -> None:
     first, second = (PERSONNEL, REQUEST) if order == "personnel-first" else (REQUEST, PERSONNEL)
     with Tracker(db_url, engine=py_engine) as t:
         a = t.record(first)
