@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from quyche_rules.errors import QuycheError
 from quyche_rules.tracker.model import Act, Case, HistoryEntry
 
 #: (rule id, validated event) → (due, provisional), or None: no such rule or no deadline
@@ -45,7 +46,14 @@ def rederive(
     for seed, acts in pairs:
         js = events.get(seed.opened_seq) if seed.due_provisional else None
         if js is not None:
-            seed = again(seed, parse(js), due_of)
+            try:
+                event = parse(js)
+            except (QuycheError, ValueError):  # ValueError: pydantic's ValidationError
+                # the event no longer validates (a profile's body gone from the file): the
+                # recorded decision stands, provisional as it was
+                event = None
+            if event is not None:
+                seed = again(seed, event, due_of)
         out.append((seed, acts))
     return out
 
