@@ -89,6 +89,37 @@ neither. The tracker does not know what its hooks write."""
 Guard = Callable[[NewRecord, list[CaseParties]], None]
 
 
+def _may_join(new: NewRecord, d: DecidedDuty) -> bool:
+    """Whether a duty of ``new`` may be one already followed elsewhere (see ``joined``)."""
+    return (
+        new.reference is not None
+        and duty_digest(d, new.reference) is not None
+        and new.sender in (None, *d.counterparties, d.obligated)
+    )
+
+
+def _standing_doc(
+    new: NewRecord,
+    d: DecidedDuty,
+    pending: Sequence[NewRecord],
+    standing: dict[str, list[tuple[str, str | None]]],
+) -> str | None:
+    """The document whose case already follows duty ``d`` (None: it opens its own): an
+    earlier record of the batch, else a recorded case (the first opened)."""
+    if not _may_join(new, d):
+        return None
+    assert new.reference is not None
+    digest = duty_digest(d, new.reference)
+    keys = sibling_keys(d, new.sender, new.reference)
+    for p in pending:
+        if p.doc_key in keys and any(duty_digest(pd, p.reference) == digest for _c, pd in p.cases):
+            return p.doc_key
+    for k in keys:
+        if any(ob == d.obligated and dg == digest for ob, dg in standing.get(k, ())):
+            return k
+    return None
+
+
 class Store:
     """The append-only log in a database. Thread-safe (one connection per call)."""
 
@@ -162,75 +193,90 @@ class Store:
         counterparty or the obligated body, under the same reference) joins that case
         instead of opening one; and a record acting on a document that joined a case acts
         on that case's document too. ``pending``: records of the same batch, before it."""
+        found = self._found(conn, [new])
+        return self._join(new, pending, *found)
+
+    def _found(
+        self, conn: Connection, batch: Sequence[NewRecord]
+    ) -> tuple[dict[str, list[tuple[str, str | None]]], dict[str, list[str]]]:
+        """What ``_join`` needs from the database for a whole batch, in a few statements:
+        the recorded cases of the documents that may state the batch's duties (document →
+        [(obligated, duty digest)], first opened first), and the documents whose cases the
+        documents the batch acts on joined (document → [document])."""
+        keys: list[str] = []
+        for n in batch:
+            for _c, d in n.cases:
+                if _may_join(n, d):
+                    assert n.reference is not None
+                    keys += sibling_keys(d, n.sender, n.reference)
+        standing: dict[str, list[tuple[str, str | None]]] = {}
+        wanted = list(dict.fromkeys(keys))
+        f = case_facts
+        for i in range(0, len(wanted), 500):
+            q = (
+                sa.select(
+                    f.c.doc_key, f.c.rule_id, f.c.obligated, f.c.reference, records.c.decision_json
+                )
+                .join(records, records.c.seq == f.c.opened_seq)
+                .where(f.c.doc_key.in_(wanted[i : i + 500]))
+                .order_by(f.c.opened_seq)
+            )
+            for doc_key, rule_id, obligated, reference, decision in conn.execute(q):
+                for x in json.loads(decision):
+                    if x["rule_id"] == rule_id and x["obligated"] == obligated:
+                        digest = duty_digest(DecidedDuty.from_json(x), reference)
+                        standing.setdefault(str(doc_key), []).append((str(obligated), digest))
+                        break
+        acting = list(dict.fromkeys(k for n in batch for k in n.targets))
+        aliases: dict[str, list[str]] = {}
+        t = targets
+        for i in range(0, len(acting), 500):
+            q2 = (
+                sa.select(records.c.doc_key, t.c.doc_key)
+                .join(records, records.c.seq == t.c.record_seq)
+                .where(
+                    records.c.doc_key.in_(acting[i : i + 500]),
+                    ~sa.exists().where(
+                        acts.c.record_seq == t.c.record_seq, acts.c.kind != RESTATED
+                    ),
+                )
+            )
+            for own, other in conn.execute(q2):
+                if own != other:
+                    aliases.setdefault(str(own), []).append(str(other))
+        return standing, aliases
+
+    @staticmethod
+    def _join(
+        new: NewRecord,
+        pending: Sequence[NewRecord],
+        standing: dict[str, list[tuple[str, str | None]]],
+        aliases: dict[str, list[str]],
+    ) -> NewRecord:
         keep: list[tuple[str, DecidedDuty]] = []
         joins: list[str] = []
         again: Act | None = None
         for cid, d in new.cases:
-            stands = self._standing(conn, new, d, pending)
+            stands = _standing_doc(new, d, pending, standing)
             if stands is None:
                 keep.append((cid, d))
             else:
                 joins.append(stands)
                 again = again or Act(0, new.event_date, RESTATED, d.obligated)
-        aliases = self._aliases(conn, new.targets, pending) if new.targets else []
-        if not joins and not aliases:
+        alias: list[str] = []
+        for k in new.targets:
+            alias += [x for p in pending if p.doc_key == k for x in p.joins]
+            alias += aliases.get(k, [])
+        alias = [k for k in dict.fromkeys(alias) if k not in new.targets]
+        if not joins and not alias:
             return new
         return replace(
             new,
             cases=tuple(keep),
             joins=tuple(dict.fromkeys(joins)),
-            targets=tuple(dict.fromkeys((*new.targets, *aliases))),
+            targets=tuple(dict.fromkeys((*new.targets, *alias))),
             restated=again if new.act is None else None,
         )
-
-    @staticmethod
-    def _standing(
-        conn: Connection, new: NewRecord, d: DecidedDuty, pending: Sequence[NewRecord]
-    ) -> str | None:
-        """The document whose case already follows duty ``d`` (None: it opens its own)."""
-        digest = duty_digest(d, new.reference)
-        if digest is None or new.reference is None:
-            return None
-        if new.sender not in (None, *d.counterparties, d.obligated):
-            return None
-        keys = sibling_keys(d, new.sender, new.reference)
-        for p in pending:  # earlier records of the same batch
-            if p.doc_key in keys and any(
-                duty_digest(pd, p.reference) == digest for _c, pd in p.cases
-            ):
-                return p.doc_key
-        f = case_facts
-        q = (
-            sa.select(f.c.doc_key, f.c.rule_id, records.c.decision_json)
-            .join(records, records.c.seq == f.c.opened_seq)
-            .where(f.c.doc_key.in_(keys), f.c.obligated == d.obligated)
-            .order_by(f.c.opened_seq)
-        )
-        for doc_key, rule_id, decision in conn.execute(q):
-            for x in json.loads(decision):
-                same = x["rule_id"] == rule_id and x["obligated"] == d.obligated
-                if same and duty_digest(DecidedDuty.from_json(x), new.reference) == digest:
-                    return str(doc_key)
-        return None
-
-    @staticmethod
-    def _aliases(
-        conn: Connection, doc_keys: Sequence[str], pending: Sequence[NewRecord]
-    ) -> list[str]:
-        """The documents whose cases the documents ``doc_keys`` joined: the target rows of
-        their records that carry no act (``rows.target_rows``)."""
-        out = [k for p in pending if p.doc_key in doc_keys for k in p.joins]
-        t = targets
-        q = (
-            sa.select(t.c.doc_key)
-            .join(records, records.c.seq == t.c.record_seq)
-            .where(
-                records.c.doc_key.in_(list(doc_keys)),
-                ~sa.exists().where(acts.c.record_seq == t.c.record_seq, acts.c.kind != RESTATED),
-            )
-        )
-        out += [str(k) for k in conn.execute(q).scalars()]
-        return [k for k in dict.fromkeys(out) if k not in doc_keys]
 
     def append_many(
         self, batch: Sequence[NewRecord], recorded_at: dt.datetime, guard: Guard | None = None
@@ -259,12 +305,12 @@ class Store:
         raise TrackerError("batch: could not record (repeated conflicts)")
 
     def _joined_batch(self, conn: Connection, batch: Sequence[NewRecord]) -> list[NewRecord]:
-        """``joined`` for each record of a batch, in order, seeing the earlier ones. Only
-        records that could join or act are looked at: a batch of plain requests with
-        their own references costs one look-up per duty with a due date."""
+        """``joined`` for each record of a batch, in order, seeing the earlier ones; what
+        the database holds is read once for the whole batch (``_found``)."""
+        standing, aliases = self._found(conn, batch)
         out: list[NewRecord] = []
         for n in batch:
-            out.append(self.joined(conn, n, out) if (n.cases or n.targets) else n)
+            out.append(self._join(n, out, standing, aliases) if (n.cases or n.targets) else n)
         return out
 
     def _append_many(
