@@ -26,6 +26,7 @@ from quyche_rules.analysis.enumeration import (
     enumerate_all,
     enumeration_date,
 )
+from quyche_rules.analysis.readings import Reading, load_readings
 from quyche_rules.engine.engine import Engine
 from quyche_rules.model.event_checks import parse_event
 from quyche_rules.model.obligations import DutyKey, Obligation, duty_key
@@ -67,6 +68,10 @@ class SilentGroup:
     when: tuple[tuple[str, tuple[str, ...]], ...]
     classes: int
     unmet: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: why the text is silent there (``rules/silent-readings.yaml``), and how many of the
+    #: group's classes no reading covers (0: every class is read)
+    readings: tuple[Reading, ...] = ()
+    unread: int = 0
 
 
 @dataclass
@@ -155,13 +160,16 @@ def silent_groups(
     """The silent classes of each type, merged into as few groups as one field at a time
     gives (``classes.merge``)."""
     silent = {id(r.cls) for r in results if r.error is None and not r.obligations}
+    book = engine.rulebook.directory if engine is not None else None
+    readings = load_readings(book)
     out: list[SilentGroup] = []
     for t in types:
         chosen = [c for c in t.classes if id(c) in silent]
         for when, n in merge(t, chosen):
-            first = next(c for c in chosen if _inside(c, when))
-            unmet = why_silent(engine, first) if engine is not None else ()
-            out.append(SilentGroup(t.event_type, when, n, unmet))
+            inside = [c for c in chosen if _inside(c, when)]
+            unmet = why_silent(engine, inside[0]) if engine is not None else ()
+            read, unread = readings.of(inside)
+            out.append(SilentGroup(t.event_type, when, n, unmet, read, unread))
     return out
 
 
@@ -248,6 +256,8 @@ def to_json(report: CheckReport, *, with_classes: bool = True) -> dict[str, Any]
                 "when": {f: list(v) for f, v in g.when},
                 "classes": g.classes,
                 "unmet": {rid: list(v) for rid, v in g.unmet},
+                "readings": [{"id": r.id, "vi": r.vi, "en": r.en} for r in g.readings],
+                "unread": g.unread,
             }
             for g in report.silent
         ],

@@ -91,6 +91,14 @@ def check_lines(report: CheckReport, *, classes: bool = False) -> Iterator[str]:
             yield f"      {rid}: {why}"
         if len(g.unmet) > MAX_UNMET:
             yield f"      … (+{len(g.unmet) - MAX_UNMET} quy tắc / rules; --json lists all)"
+        for rd in g.readings:
+            yield f"      ⇒ [{rd.id}] {rd.vi}"
+            yield f"        {rd.en}"
+        if g.unread:
+            yield (
+                f"      ⚠ chưa có cách đọc cho {g.unread} lớp / no reading for {g.unread} "
+                "classes (rules/silent-readings.yaml)"
+            )
 
 
 def _when(when: tuple[tuple[str, tuple[str, ...]], ...]) -> str:

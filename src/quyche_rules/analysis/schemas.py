@@ -119,6 +119,23 @@ def check_schema() -> dict[str, Any]:
                                 "conditions the group's first class does not meet",
                                 "additionalProperties": _STR_LIST,
                             },
+                            "readings": {
+                                "type": "array",
+                                "description": "why the text is silent there "
+                                "(rules/silent-readings.yaml), Vietnamese and English",
+                                "items": _obj(
+                                    {
+                                        "id": {"type": "string"},
+                                        "vi": {"type": "string"},
+                                        "en": {"type": "string"},
+                                    }
+                                ),
+                            },
+                            "unread": {
+                                "type": "integer",
+                                "minimum": 0,
+                                "description": "classes of the group no reading covers",
+                            },
                         }
                     ),
                 },

@@ -219,6 +219,19 @@ _HISTORY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (rf"^extended: due {_D} → {_D}$", N_("extended: due {0} → {1}")),
         (
+            r"^the same duty stated again by record #(\d+)$",
+            N_("the same duty stated again by record #{0}"),
+        ),
+        (
+            rf"^due counted again: {_D} → {_D} \(the year's official arrangement is now "
+            r"recorded\)$",
+            N_("due counted again: {0} → {1} (the year's official arrangement is now recorded)"),
+        ),
+        (
+            rf"^due counted again: {_D} → {_D} \(still provisional: the estimate changed\)$",
+            N_("due counted again: {0} → {1} (still provisional: the estimate changed)"),
+        ),
+        (
             r"^disagreement noted; request already withdrawn$",
             N_("disagreement noted; request already withdrawn"),
         ),
@@ -248,6 +261,8 @@ _KINDS = {
     "receipt_corrected": N_("receipt corrected"),
     "consent": N_("consent"),
     "overdue": N_("overdue"),
+    "rederived": N_("due counted again"),
+    "restated": N_("stated again"),
 }
 
 
@@ -294,15 +309,32 @@ def _table(cases: tuple[Any, ...], t: Any) -> Table:
         obligated = t.name(c.obligated)
         if getattr(c, "unresolved_class", False):
             obligated += "\n" + _("a class still to be narrowed: name the body")
+        heirs = [_cell(_succession_line(x, t)) for x in c.successions]
         table.add_row(
             c.id,
             _cell(c.reference),
-            _cell(obligated),
+            RichText("\n").join([_cell(obligated), *heirs]),
             _cell(t.name(c.requester)),
             due,
             state,
         )
     return table
+
+
+def _succession_line(x: Any, t: Any) -> str:
+    """An ended party of an open case and who inherits it, in one line."""
+    if x.inheritor is not None:
+        return _(
+            "{party} ended on {ended}; inherited by {heir}",
+            party=t.name(x.party),
+            ended=_day(x.ended_on),
+            heir=t.name(x.inheritor),
+        )
+    return _(
+        "{party} ended on {ended}; no successor recorded",
+        party=t.name(x.party),
+        ended=_day(x.ended_on),
+    )
 
 
 #: The groups of a status, in order: (attribute, count label, section title).
@@ -372,6 +404,8 @@ def show(
         if c.silence_means == "consent":
             typer.echo("  " + _("no answer by the due date counts as consent"))
         typer.echo("  " + _("state: {code} — {words}", code=c.state.value, words=_state(c.state)))
+        for x in c.successions:
+            typer.echo("  " + safe(_succession_line(x, t)))
         for h in c.history:
             seq = f"#{h.seq}" if h.seq >= 0 else "  "
             kind = _(_KINDS.get(h.kind, h.kind))

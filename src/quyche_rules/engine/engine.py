@@ -234,6 +234,8 @@ class Engine:
 
         ``merge=False`` keeps one obligation per rule even where two rules state the same
         duty (``duty_key``): what ``quyche rules check`` reads to find such rules."""
+        if self.profile is not None:  # the regulation's own time first (signing, end)
+            self.profile.check_raw_date(event)
         ev = parse_event(event, registry=self.parties)
         if self.profile is not None:
             self.profile.check_date(ev.date)
@@ -486,6 +488,17 @@ class Engine:
                 )
             )
         return out
+
+    def due_of(self, rule_id: str, event: BaseModel) -> tuple[dt.date | None, bool] | None:
+        """(due date, provisional) the rule ``rule_id`` gives for a validated event on this
+        engine's calendar today; None when the rulebook has no such rule or it carries no
+        deadline. The tracker asks it again for a case whose due date was provisional,
+        once the year's official arrangement may have been recorded."""
+        rule = self.rulebook.rules.get(rule_id)
+        if rule is None or rule.deadline is None:
+            return None
+        due, _how, provisional = self._due(rule, event)
+        return due, bool(provisional)
 
     def _due(self, rule: Rule, ev: BaseModel) -> _Due:
         """(due, how it was computed, provisional), memoised by what it depends on: the

@@ -61,6 +61,10 @@ class Party(BaseModel):
     seat_district: str | None = None
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    #: the body that took over this one's business when it ended (a profile's
+    #: ``succeeded_by``), and the day it did: who inherits the open cases of an ended body
+    succeeded_by: str | None = None
+    succeeded_on: dt.date | None = None
     #: where a profile took the body from (a public source a reader can check)
     source: str | None = None
 

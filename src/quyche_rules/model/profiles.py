@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from quyche_rules.errors import EventError, RulebookError
 from quyche_rules.io.parse_cache import load_yaml
@@ -44,13 +51,44 @@ class ProfileError(RulebookError):
 
 
 class RegulationInfo(BaseModel):
-    """What Art. 18 leaves to the signing: the number, the date, what it replaces."""
+    """What Art. 18 leaves to the signing: the number, the date, what it replaces; and,
+    when the regulation ceased to apply in the province, the day, why and where that is
+    written (``ended_on``, ``ended_reason``, ``ended_source``: all three or none), with the
+    last day of each of the regulation's own parties that ended there (``parties_ended``).
+
+    An end is data a reader must be able to check, like a body's: no source, no end."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     number: str | None = Field(default=None, min_length=1)
     signed_on: dt.date
     replaces: str = Field(min_length=1)
     source: str = Field(min_length=1)
+    ended_on: dt.date | None = None
+    ended_reason: str | None = Field(default=None, min_length=1)
+    ended_source: str | None = Field(default=None, min_length=1)
+    parties_ended: dict[str, dt.date] = Field(default_factory=dict)
+
+    @field_validator("signed_on", "ended_on", mode="before")
+    @classmethod
+    def _no_datetime(cls, v: Any) -> Any:
+        if isinstance(v, dt.datetime):
+            raise ValueError("must be a date (YYYY-MM-DD), not a date-time")
+        return v
+
+    @model_validator(mode="after")
+    def _end_is_sourced(self) -> RegulationInfo:
+        given = [f for f in ("ended_on", "ended_reason", "ended_source") if getattr(self, f)]
+        if given and len(given) < 3:
+            missing = next(
+                f for f in ("ended_on", "ended_reason", "ended_source") if f not in given
+            )
+            raise ValueError(
+                f"{missing} is required with {given[0]} (an end needs its day, "
+                "its reason and its source)"
+            )
+        if self.ended_on is not None and self.ended_on < self.signed_on:
+            raise ValueError(f"ended_on {self.ended_on} is before signed_on {self.signed_on}")
+        return self
 
 
 class DistrictModel(BaseModel):
@@ -75,10 +113,14 @@ class BodyModel(BaseModel):
     seat_district: str | None = None
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    #: the body that took over when this one ended, from ``succeeded_on`` (default: the day
+    #: after ``valid_to``); the successor must exist on that day
+    succeeded_by: str | None = Field(default=None, pattern=_ID)
+    succeeded_on: dt.date | None = None
     source: str = Field(min_length=1)
     note: str | None = None
 
-    @field_validator("valid_from", "valid_to", mode="before")
+    @field_validator("valid_from", "valid_to", "succeeded_on", mode="before")
     @classmethod
     def _no_datetime(cls, v: Any) -> Any:
         if isinstance(v, dt.datetime):
@@ -99,8 +141,20 @@ class BodyModel(BaseModel):
             seat_district=self.seat_district,
             valid_from=self.valid_from,
             valid_to=self.valid_to,
+            succeeded_by=self.succeeded_by,
+            succeeded_on=self.successor_from,
             source=self.source,
         )
+
+    @property
+    def successor_from(self) -> dt.date | None:
+        """The day the successor takes over: ``succeeded_on``, else the day after
+        ``valid_to`` (None without a successor or an end)."""
+        if self.succeeded_by is None:
+            return None
+        if self.succeeded_on is not None:
+            return self.succeeded_on
+        return self.valid_to + dt.timedelta(days=1) if self.valid_to else None
 
 
 class ProfileFile(BaseModel):
@@ -135,12 +189,34 @@ class Profile:
         signing; before it Quy chế 03-QC/TU of 29/7/2016 applied, whose duties this
         rulebook does not encode). Refusing, not flagging: an answer under the wrong
         regulation is worse than none."""
+        number = self.regulation.number or "this regulation"
         if date < self.regulation.signed_on:
-            number = self.regulation.number or "this regulation"
             raise EventError(
                 f"date: {date} is before {number} was signed ({self.regulation.signed_on}, "
                 f"profile {self.file}); it replaced {self.regulation.replaces}, which applies"
             )
+        end = self.regulation.ended_on
+        if end is not None and date > end:
+            # the same refusal as before the signing: no duty of this regulation exists
+            # after it ceased to apply, whatever body the event names
+            raise EventError(
+                f"date: {date} is after {number} ceased to apply in {self.province} "
+                f"({end}, profile {self.file}): {self.regulation.ended_reason}"
+            )
+
+    def check_raw_date(self, data: Any) -> None:
+        """``check_date`` on an event not yet validated (a mapping or a model), so that an
+        event after the regulation's end is refused for that reason first, not for a body
+        of the regulation that ended with it. A date that does not parse is left to the
+        event's own validation, which names it."""
+        raw = data.get("date") if isinstance(data, dict) else getattr(data, "date", None)
+        if isinstance(raw, str):
+            try:
+                raw = dt.date.fromisoformat(raw)
+            except ValueError:
+                return
+        if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+            self.check_date(raw)
 
 
 ProfileRef = Profile | str | Path | None
@@ -199,12 +275,15 @@ def load_profile(path: str | Path, registry: PartyRegistry | None = None) -> Pro
             raise ProfileError("duplicate body id", file=file, field=f"bodies.{b.id}.id")
         seen.add(b.id)
     districts = tuple(District(d.id, d.name_vi, d.aliases) for d in parsed.districts)
+    base = _with_ends(base, parsed.regulation, file)
     try:
         reg = base.extended([b.to_party() for b in parsed.bodies], districts, file=file)
     except ProfileError:
         raise
     except RulebookError as exc:
         raise ProfileError(exc.message, file=exc.file, field=exc.field) from None
+    for b in parsed.bodies:
+        _check_successor(b, reg, file)
     digest = hashlib.sha256(read[path.resolve()]).hexdigest()
     return Profile(
         file,
@@ -214,6 +293,67 @@ def load_profile(path: str | Path, registry: PartyRegistry | None = None) -> Pro
         tuple(b.id for b in parsed.bodies),
         sha256=digest,
     )
+
+
+def _with_ends(base: PartyRegistry, reg: RegulationInfo, file: str) -> PartyRegistry:
+    """The regulation's parties with the last days the profile records for them in this
+    province (``regulation.parties_ended``): an event naming one after it is refused like
+    any other use of an ended body. Only the regulation's own parties: a profile body
+    says its own ``valid_to``."""
+    if not reg.parties_ended:
+        return base
+    for pid, end in reg.parties_ended.items():
+        p = base.parties.get(pid)
+        where = f"regulation.parties_ended.{pid}"
+        if p is None:
+            raise ProfileError("not a party of rules/parties.yaml", file=file, field=where)
+        if p.valid_from is not None and end < p.valid_from:
+            raise ProfileError(f"{end} is before valid_from {p.valid_from}", file=file, field=where)
+    parties = [
+        p.model_copy(update={"valid_to": reg.parties_ended[p.id]})
+        if p.id in reg.parties_ended
+        else p
+        for p in base.parties.values()
+    ]
+    return PartyRegistry.from_parties(
+        parties,
+        file=file,
+        section="regulation.parties_ended",
+        districts=tuple(base.districts.values()),
+    )
+
+
+def _check_successor(b: BodyModel, reg: PartyRegistry, file: str) -> None:
+    """A successor must be another known body that exists on the day it takes over, and
+    only an ended body has one (refused with the file, the body and the field)."""
+    where = f"bodies.{b.id}"
+    if b.succeeded_by is None:
+        if b.succeeded_on is not None:
+            raise ProfileError("needs succeeded_by", file=file, field=f"{where}.succeeded_on")
+        return
+    if b.valid_to is None:
+        raise ProfileError(
+            "needs valid_to: only a body that ended has a successor",
+            file=file,
+            field=f"{where}.succeeded_by",
+        )
+    succ = reg.parties.get(b.succeeded_by)
+    if succ is None or succ.id == b.id:
+        why = "a body cannot succeed itself" if succ is not None else "unknown body"
+        raise ProfileError(f"{why} {b.succeeded_by!r}", file=file, field=f"{where}.succeeded_by")
+    day = b.successor_from
+    assert day is not None  # valid_to is set
+    if day <= b.valid_to:
+        raise ProfileError(
+            f"{day} is not after valid_to {b.valid_to}", file=file, field=f"{where}.succeeded_on"
+        )
+    if (succ.valid_from and day < succ.valid_from) or (succ.valid_to and day > succ.valid_to):
+        span = f"{succ.valid_from or '…'} to {succ.valid_to or '…'}"
+        raise ProfileError(
+            f"{succ.id} exists from {span}, not on {day}, the day it takes over",
+            file=file,
+            field=f"{where}.succeeded_by",
+        )
 
 
 def profile_from_env(registry: PartyRegistry | None = None) -> Profile | None:

@@ -58,6 +58,9 @@ EXTENSION = "coordination_extension_needed"
 DISAGREEMENT = "coordination_disagreement"
 WITHDRAWN = "coordination_withdrawn"
 CORRECTED = "coordination_receipt_corrected"
+#: not an event type: a record stating a duty that another document's case already follows
+#: (``joins``) steps that case with this act, so its history keeps every triggering fact
+RESTATED = "restated"
 
 
 class TrackerError(QuycheError):
@@ -102,6 +105,9 @@ class DecidedDuty:
     due: dt.date | None
     due_provisional: bool
     silence_means: str | None
+    #: the basis label ("Điều 3.1"): with the parties, the duty and the document, what
+    #: makes two duties one (``duty_digest``); None in decisions recorded before it was kept
+    basis: str | None = None
 
     @classmethod
     def of(cls, ob: Obligation) -> DecidedDuty:
@@ -113,10 +119,11 @@ class DecidedDuty:
             due=ob.due,
             due_provisional=ob.due_provisional,
             silence_means=ob.silence_means,
+            basis=ob.basis.label,
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "rule_id": self.rule_id,
             "obligated": self.obligated,
             "counterparties": list(self.counterparties),
@@ -125,6 +132,9 @@ class DecidedDuty:
             "due_provisional": self.due_provisional,
             "silence_means": self.silence_means,
         }
+        if self.basis is not None:
+            out["basis"] = self.basis
+        return out
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> DecidedDuty:
@@ -136,6 +146,7 @@ class DecidedDuty:
             due=dt.date.fromisoformat(d["due"]) if d["due"] else None,
             due_provisional=bool(d["due_provisional"]),
             silence_means=d["silence_means"],
+            basis=d.get("basis"),
         )
 
 
@@ -185,6 +196,33 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class Succession:
+    """A party of an open case that has ended by the "as of" date (``valid_to`` in the
+    profile) and, when the profile records one, the body that took over its business
+    (``succeeded_by`` from ``succeeded_on``) and the one holding it on that date
+    (``inheritor``: the end of the chain of successors). Said, never applied: the case
+    keeps its parties, and whether a successor takes over a pending answer is for the
+    bodies to settle — the tracker only tells who that is."""
+
+    party: str
+    role: str  # obligated | counterparty
+    ended_on: dt.date
+    succeeded_by: str | None
+    succeeded_on: dt.date | None
+    inheritor: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "party": self.party,
+            "role": self.role,
+            "ended_on": self.ended_on.isoformat(),
+            "succeeded_by": self.succeeded_by,
+            "succeeded_on": self.succeeded_on.isoformat() if self.succeeded_on else None,
+            "inheritor": self.inheritor,
+        }
+
+
+@dataclass(frozen=True)
 class Case:
     """One duty with a deadline, as of a date."""
 
@@ -204,6 +242,8 @@ class Case:
     consent_since: dt.date | None = None
     closed_on: dt.date | None = None
     history: tuple[HistoryEntry, ...] = field(default=())
+    #: the case's parties that ended by the "as of" date, with who inherits (open cases)
+    successions: tuple[Succession, ...] = field(default=())
 
     @property
     def is_open(self) -> bool:
@@ -225,6 +265,26 @@ def request_key(sender: str | None, reference: str) -> str:
 def case_id(sender: str | None, reference: str, rule_id: str, obligated: str) -> str:
     """Stable id of a case, the same in every database and every run (iCalendar UIDs)."""
     return "c" + _h("case", sender or "-", reference, rule_id, obligated)[:15]
+
+
+def duty_digest(d: DecidedDuty, reference: str | None) -> str | None:
+    """The tracker's form of ``model.obligations.duty_key``: the same basis, obligated
+    body, counterparties (as a set), duty and document is one duty. One letter recorded
+    twice — as the 13.4/13.6 event and as a ``coordination_requested`` — is one duty to
+    answer, followed as ONE case. None when the decision did not keep the basis (recorded
+    before it was kept) or there is no document: such a duty is never merged."""
+    if d.basis is None or reference is None:
+        return None
+    return _h("duty", d.basis, d.obligated, *sorted(set(d.counterparties)), "|", d.duty,
+              reference)  # fmt: skip
+
+
+def sibling_keys(d: DecidedDuty, sender: str | None, reference: str) -> list[str]:
+    """The documents that may state the same duty as ``d`` under the same reference: sent
+    by no party (a 13.4/13.6 personnel event names no sender), by a counterparty or by the
+    obligated body. Looked up by document key (an index), never by scanning references."""
+    senders = dict.fromkeys([None, *d.counterparties, d.obligated])
+    return [request_key(s, reference) for s in senders if s != sender]
 
 
 # Who sends the document an event reports. The first party field is the sender for every
@@ -316,6 +376,7 @@ def seed_case(
         state=CaseState.AWAITING,
         consent_since=None,
         closed_on=None,
+        successions=(),
         history=(
             HistoryEntry(
                 opened_seq,
@@ -407,6 +468,8 @@ def _lapse(case: Case, today: dt.date) -> Case:
 
 
 def _applies(case: Case, act: Act) -> bool:
+    if act.kind == RESTATED:
+        return bool(case.obligated == act.requested)
     if act.kind == DISAGREEMENT:
         return case.obligated in act.parties or any(p in act.parties for p in case.counterparties)
     return bool(case.obligated == act.requested)
@@ -420,6 +483,8 @@ def _step(case: Case, act: Act) -> Case:
         entry = HistoryEntry(act.seq, act.date, kind, text)
         return _evolve(case, history=(*case.history, entry), **changes)
 
+    if act.kind == RESTATED:
+        return note("restated", f"the same duty stated again by record #{act.seq}")
     if act.kind == ANSWERED:
         if s in (CaseState.AWAITING, CaseState.EXTENDED):
             return note("answered", "answered on time", state=CaseState.ANSWERED_ON_TIME,
@@ -444,6 +509,9 @@ def _step(case: Case, act: Act) -> Case:
             f"extended: due {case.due.isoformat()} → {act.reply_by.isoformat()}",
             state=CaseState.EXTENDED,
             due=act.reply_by,
+            # the reply date the requested body fixed is a date, not a count on an
+            # estimated calendar: no longer provisional
+            due_provisional=False,
         )
     if act.kind == DISAGREEMENT:
         if s is CaseState.WITHDRAWN:
@@ -478,13 +546,21 @@ def fold(records: Iterable[Record], as_of: dt.date) -> dict[str, Case]:
         if rec.event.date <= as_of and rec.event.type == CORRECTED:
             for key in targets_of(rec.event):
                 corrections.setdefault(key, []).append(correction_act(rec))
+    standing = joins(ordered)
     for rec in ordered:
         if rec.event.date > as_of:
             break
         for c in cases_opened(rec):
+            key = request_key(rec.sender, c.reference)
+            stands = standing.get((rec.seq, c.id))
+            if stands is not None:  # the same duty, stated by another document first
+                by_request.setdefault(key, []).append(stands)
+                again = Act(rec.seq, rec.event.date, RESTATED, c.obligated)
+                if stands in cases and _applies(cases[stands], again):
+                    cases[stands] = _step(cases[stands], again)
+                continue
             if c.id in cases:  # the same request recorded twice is one case
                 continue
-            key = request_key(rec.sender, c.reference)
             cases[c.id] = corrected(c, corrections.get(key, ()))
             by_request.setdefault(key, []).append(c.id)
         if rec.event.type == CORRECTED:
@@ -494,10 +570,33 @@ def fold(records: Iterable[Record], as_of: dt.date) -> dict[str, Case]:
             if not ids:
                 continue
             act = act_of(rec.seq, rec.event)
-            for cid in ids:
-                if _applies(cases[cid], act):
+            for cid in dict.fromkeys(ids):
+                if cid in cases and _applies(cases[cid], act):
                     cases[cid] = _step(cases[cid], act)
     return {cid: _lapse(c, as_of) for cid, c in cases.items()}
+
+
+def joins(records: Iterable[Record]) -> dict[tuple[int, str], str]:
+    """Which cases are not opened because their duty is already a case: (record seq, the
+    case id it would open) → the case that stands for the duty. The first record (in
+    recording order, as the store writes them) to state a duty opens its case; a later
+    one stating the same duty (``duty_digest``) joins it, and the acts on its document
+    reach that case."""
+    first: dict[str, str] = {}
+    out: dict[tuple[int, str], str] = {}
+    for rec in sorted(records, key=lambda r: r.seq):
+        ref = rec.event.reference
+        for d in rec.decision.duties:
+            if d.due is None or ref is None:
+                continue
+            digest = duty_digest(d, ref)
+            if digest is None or rec.sender not in (None, *d.counterparties, d.obligated):
+                continue  # the store looks for siblings among these senders only
+            cid = case_id(rec.sender, ref, d.rule_id, d.obligated)
+            stands = first.setdefault(digest, cid)
+            if stands != cid:
+                out[(rec.seq, cid)] = stands
+    return out
 
 
 def fold_case(seed: Case, acts: Sequence[Act], as_of: dt.date) -> Case | None:
@@ -624,6 +723,7 @@ def case_to_json(c: Case) -> dict[str, Any]:
         "state_vi": STATE_VI[c.state],
         "consent_since": day(c.consent_since),
         "closed_on": day(c.closed_on),
+        "successions": [x.to_json() for x in c.successions],
         "history": [
             {
                 "seq": h.seq if h.seq >= 0 else None,

@@ -21,10 +21,12 @@ from quyche_rules.db.tracker_tables import (
     SEP,
     acts,
     case_facts,
+    cases,
     records,
 )
 from quyche_rules.tracker.model import (
     CORRECTED,
+    RESTATED,
     Act,
     DecidedDuty,
     Decision,
@@ -48,6 +50,18 @@ class NewRecord:
     targets: tuple[str, ...]
     cases: tuple[tuple[str, DecidedDuty], ...]  # (case id, duty)
     act: Act | None = None  # when ``targets``: what the event does to them (seq unset)
+    #: documents whose case this record's duties joined (the same duty, stated there
+    #: first: ``model.duty_digest``); written as target rows of this record, so the acts
+    #: on this record's document reach that case
+    joins: tuple[str, ...] = ()
+    #: with ``joins``: the act that notes the restated duty in that case's history
+    restated: Act | None = None
+
+
+def target_rows(new: NewRecord, seq: int) -> list[dict[str, Any]]:
+    """The ``tracker_targets`` rows of a record: the documents it acts on, and the ones
+    whose case its duties joined (an alias: no act row, so the fold reads no act)."""
+    return [{"record_seq": seq, "doc_key": k} for k in dict.fromkeys((*new.targets, *new.joins))]
 
 
 def record_row(new: NewRecord, recorded_at: dt.datetime) -> dict[str, Any]:
@@ -109,8 +123,8 @@ def fact_rows(new: NewRecord, seq: int) -> list[dict[str, Any]]:
 
 
 def act_rows(new: NewRecord, seq: int) -> list[dict[str, Any]]:
-    a = new.act
-    if a is None or not new.targets:
+    a = new.act if new.targets else new.restated
+    if a is None:
         return []
     return [
         {
@@ -185,11 +199,25 @@ def rebuild_projection(conn: Connection) -> int:
         ).all()
         if not rows:
             return n
+        # the cases the index says each record opened: a duty that joined another
+        # document's case (``model.joins``) opened none, and is not rebuilt as one
+        opened = set(
+            conn.execute(
+                sa.select(cases.c.case_id).where(
+                    cases.c.record_seq.between(int(rows[0].seq), int(rows[-1].seq))
+                )
+            ).scalars()
+        )
         facts: list[dict[str, Any]] = []
         done: list[dict[str, Any]] = []
         for row in rows:
             new = projection_of(row)
-            facts += fact_rows(new, int(row.seq))
+            mine = fact_rows(new, int(row.seq))
+            facts += [f for f in mine if f["case_id"] in opened]
+            joined = [f for f in mine if f["case_id"] not in opened]
+            if joined and new.act is None:  # it restated a duty followed elsewhere
+                again = Act(0, new.event_date, RESTATED, joined[0]["obligated"])
+                new = replace(new, restated=again)
             done += act_rows(new, int(row.seq))
         for table, rows_ in ((case_facts, facts), (acts, done)):
             if rows_:

@@ -33,6 +33,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,13 +56,16 @@ from quyche_rules.db.tracker_tables import (
 )
 from quyche_rules.tracker.authority import CaseParties
 from quyche_rules.tracker.model import (
+    RESTATED,
     Act,
     Case,
     DecidedDuty,
     Decision,
     Record,
     TrackerError,
+    duty_digest,
     seed_case,
+    sibling_keys,
 )
 from quyche_rules.tracker.rows import (
     NewRecord,
@@ -71,6 +75,7 @@ from quyche_rules.tracker.rows import (
     party_rows,
     rebuild_projection,
     record_row,
+    target_rows,
 )
 
 AppendHook = Callable[[Connection, Sequence[tuple[NewRecord, int]], dt.datetime], None]
@@ -82,6 +87,37 @@ neither. The tracker does not know what its hooks write."""
 #: A check a record must pass inside its writing transaction: it sees the recorded cases
 #: the record acts on and refuses by raising (``tracker.authority.check_moves``).
 Guard = Callable[[NewRecord, list[CaseParties]], None]
+
+
+def _may_join(new: NewRecord, d: DecidedDuty) -> bool:
+    """Whether a duty of ``new`` may be one already followed elsewhere (see ``joined``)."""
+    return (
+        new.reference is not None
+        and duty_digest(d, new.reference) is not None
+        and new.sender in (None, *d.counterparties, d.obligated)
+    )
+
+
+def _standing_doc(
+    new: NewRecord,
+    d: DecidedDuty,
+    pending: Sequence[NewRecord],
+    standing: dict[str, list[tuple[str, str | None]]],
+) -> str | None:
+    """The document whose case already follows duty ``d`` (None: it opens its own): an
+    earlier record of the batch, else a recorded case (the first opened)."""
+    if not _may_join(new, d):
+        return None
+    assert new.reference is not None
+    digest = duty_digest(d, new.reference)
+    keys = sibling_keys(d, new.sender, new.reference)
+    for p in pending:
+        if p.doc_key in keys and any(duty_digest(pd, p.reference) == digest for _c, pd in p.cases):
+            return p.doc_key
+    for k in keys:
+        if any(ob == d.obligated and dg == digest for ob, dg in standing.get(k, ())):
+            return k
+    return None
 
 
 class Store:
@@ -119,6 +155,15 @@ class Store:
         different content is refused (a silent overwrite would lose the first).
         ``guard`` sees the recorded cases the record acts on, read in the writing
         transaction (so no case opened meanwhile escapes it), and may refuse by raising."""
+        seq, created, _ = self.append_record(new, recorded_at, guard)
+        return seq, created
+
+    def append_record(
+        self, new: NewRecord, recorded_at: dt.datetime, guard: Guard | None = None
+    ) -> tuple[int, bool, NewRecord]:
+        """``append``, also returning the record as written: a duty already followed as
+        another document's case joins it instead of opening one (``joined``), and the acts
+        on a document that joined a case reach that case too."""
         for _attempt in range(3):
             try:
                 with self._tx() as conn:
@@ -128,14 +173,110 @@ class Store:
                         )
                     ).first()
                     if row is not None:
-                        return self._same(row, new), False
+                        return self._same(row, new), False, new
+                    new = self.joined(conn, new)
                     if guard is not None and new.targets:
                         guard(new, self.target_cases(conn, new.targets))
                     seq = self._insert(conn, new, recorded_at)
-                    return seq, True
+                    return seq, True, new
             except IntegrityError:
                 continue  # a concurrent writer recorded the same document first: re-read
         raise TrackerError(f"{new.reference}: could not record (repeated conflicts)")
+
+    # --- one duty, one case ---------------------------------------------------------------
+
+    def joined(
+        self, conn: Connection, new: NewRecord, pending: Sequence[NewRecord] = ()
+    ) -> NewRecord:
+        """The record as it is written: each duty already followed as a case of another
+        document (the same ``duty_digest``; that document sent by no party, a
+        counterparty or the obligated body, under the same reference) joins that case
+        instead of opening one; and a record acting on a document that joined a case acts
+        on that case's document too. ``pending``: records of the same batch, before it."""
+        found = self._found(conn, [new])
+        return self._join(new, pending, *found)
+
+    def _found(
+        self, conn: Connection, batch: Sequence[NewRecord]
+    ) -> tuple[dict[str, list[tuple[str, str | None]]], dict[str, list[str]]]:
+        """What ``_join`` needs from the database for a whole batch, in a few statements:
+        the recorded cases of the documents that may state the batch's duties (document →
+        [(obligated, duty digest)], first opened first), and the documents whose cases the
+        documents the batch acts on joined (document → [document])."""
+        keys: list[str] = []
+        for n in batch:
+            for _c, d in n.cases:
+                if _may_join(n, d):
+                    assert n.reference is not None
+                    keys += sibling_keys(d, n.sender, n.reference)
+        standing: dict[str, list[tuple[str, str | None]]] = {}
+        wanted = list(dict.fromkeys(keys))
+        f = case_facts
+        for i in range(0, len(wanted), 500):
+            q = (
+                sa.select(
+                    f.c.doc_key, f.c.rule_id, f.c.obligated, f.c.reference, records.c.decision_json
+                )
+                .join(records, records.c.seq == f.c.opened_seq)
+                .where(f.c.doc_key.in_(wanted[i : i + 500]))
+                .order_by(f.c.opened_seq)
+            )
+            for doc_key, rule_id, obligated, reference, decision in conn.execute(q):
+                for x in json.loads(decision):
+                    if x["rule_id"] == rule_id and x["obligated"] == obligated:
+                        digest = duty_digest(DecidedDuty.from_json(x), reference)
+                        standing.setdefault(str(doc_key), []).append((str(obligated), digest))
+                        break
+        acting = list(dict.fromkeys(k for n in batch for k in n.targets))
+        aliases: dict[str, list[str]] = {}
+        t = targets
+        for i in range(0, len(acting), 500):
+            q2 = (
+                sa.select(records.c.doc_key, t.c.doc_key)
+                .join(records, records.c.seq == t.c.record_seq)
+                .where(
+                    records.c.doc_key.in_(acting[i : i + 500]),
+                    ~sa.exists().where(
+                        acts.c.record_seq == t.c.record_seq, acts.c.kind != RESTATED
+                    ),
+                )
+            )
+            for own, other in conn.execute(q2):
+                if own != other:
+                    aliases.setdefault(str(own), []).append(str(other))
+        return standing, aliases
+
+    @staticmethod
+    def _join(
+        new: NewRecord,
+        pending: Sequence[NewRecord],
+        standing: dict[str, list[tuple[str, str | None]]],
+        aliases: dict[str, list[str]],
+    ) -> NewRecord:
+        keep: list[tuple[str, DecidedDuty]] = []
+        joins: list[str] = []
+        again: Act | None = None
+        for cid, d in new.cases:
+            stands = _standing_doc(new, d, pending, standing)
+            if stands is None:
+                keep.append((cid, d))
+            else:
+                joins.append(stands)
+                again = again or Act(0, new.event_date, RESTATED, d.obligated)
+        alias: list[str] = []
+        for k in new.targets:
+            alias += [x for p in pending if p.doc_key == k for x in p.joins]
+            alias += aliases.get(k, [])
+        alias = [k for k in dict.fromkeys(alias) if k not in new.targets]
+        if not joins and not alias:
+            return new
+        return replace(
+            new,
+            cases=tuple(keep),
+            joins=tuple(dict.fromkeys(joins)),
+            targets=tuple(dict.fromkeys((*new.targets, *alias))),
+            restated=again if new.act is None else None,
+        )
 
     def append_many(
         self, batch: Sequence[NewRecord], recorded_at: dt.datetime, guard: Guard | None = None
@@ -144,15 +285,33 @@ class Store:
         with the same idempotency as ``append`` — within the batch too. Rows go in with
         one multi-row INSERT per table (RETURNING the sequence numbers in order).
         ``guard`` as for ``append``, with the cases the batch itself opens too."""
+        return [(seq, created) for seq, created, _ in self.append_many_records(
+            batch, recorded_at, guard)]  # fmt: skip
+
+    def append_many_records(
+        self, batch: Sequence[NewRecord], recorded_at: dt.datetime, guard: Guard | None = None
+    ) -> list[tuple[int, bool, NewRecord]]:
+        """``append_many``, also returning each record as written (see ``joined``)."""
         for _attempt in range(3):
             try:
                 with self._tx() as conn:
+                    written = self._joined_batch(conn, batch)
                     if guard is not None:
-                        self._guard_batch(conn, batch, guard)
-                    return self._append_many(conn, batch, recorded_at)
+                        self._guard_batch(conn, written, guard)
+                    done = self._append_many(conn, written, recorded_at)
+                    return [(s, c, n) for (s, c), n in zip(done, written, strict=True)]
             except IntegrityError:
                 continue  # a concurrent writer recorded one of them first: re-read
         raise TrackerError("batch: could not record (repeated conflicts)")
+
+    def _joined_batch(self, conn: Connection, batch: Sequence[NewRecord]) -> list[NewRecord]:
+        """``joined`` for each record of a batch, in order, seeing the earlier ones; what
+        the database holds is read once for the whole batch (``_found``)."""
+        standing, aliases = self._found(conn, batch)
+        out: list[NewRecord] = []
+        for n in batch:
+            out.append(self._join(n, out, standing, aliases) if (n.cases or n.targets) else n)
+        return out
 
     def _append_many(
         self, conn: Connection, batch: Sequence[NewRecord], recorded_at: dt.datetime
@@ -183,15 +342,11 @@ class Store:
             seqs = {n.doc_key: int(seq) for n, seq in zip(todo, result.scalars(), strict=True)}
             case_batch = [r for n in todo for r in case_rows(n, seqs[n.doc_key])]
             party_batch = [r for n in todo for r in party_rows(n)]
-            target_rows = [
-                {"record_seq": seqs[n.doc_key], "doc_key": k}
-                for n in todo
-                for k in dict.fromkeys(n.targets)
-            ]
+            target_batch = [r for n in todo for r in target_rows(n, seqs[n.doc_key])]
             fact_batch = [r for n in todo for r in fact_rows(n, seqs[n.doc_key])]
             act_batch = [r for n in todo for r in act_rows(n, seqs[n.doc_key])]
             for table, rows_ in ((cases, case_batch), (case_parties, party_batch),
-                                 (targets, target_rows), (case_facts, fact_batch),
+                                 (targets, target_batch), (case_facts, fact_batch),
                                  (acts, act_batch)):  # fmt: skip
                 if rows_:
                     conn.execute(table.insert(), rows_)
@@ -256,13 +411,23 @@ class Store:
             conn.execute(cases.insert(), case_rows(new, seq))
             conn.execute(case_parties.insert(), party_rows(new))
             conn.execute(case_facts.insert(), fact_rows(new, seq))
-        if new.targets:
-            conn.execute(
-                targets.insert(),
-                [{"record_seq": seq, "doc_key": k} for k in dict.fromkeys(new.targets)],
-            )
-            if new.act is not None:
-                conn.execute(acts.insert(), act_rows(new, seq))
+        if new.targets or new.joins:
+            conn.execute(targets.insert(), target_rows(new, seq))
+            done = act_rows(new, seq)
+            if done:
+                conn.execute(acts.insert(), done)
+        if new.joins:  # acts recorded on this document before it joined: they count too
+            earlier = conn.execute(
+                sa.select(targets.c.record_seq).where(
+                    targets.c.doc_key == new.doc_key, targets.c.record_seq != seq
+                )
+            ).scalars()
+            have = {(int(r), k) for r, k in conn.execute(sa.select(targets.c.record_seq,
+                    targets.c.doc_key).where(targets.c.doc_key.in_(list(new.joins))))}  # fmt: skip
+            extra = [{"record_seq": int(r), "doc_key": k} for r in earlier for k in new.joins
+                     if (int(r), k) not in have]  # fmt: skip
+            if extra:
+                conn.execute(targets.insert(), extra)
         for hook in self.on_append:
             hook(conn, [(new, seq)], recorded_at)
         return seq
@@ -364,6 +529,18 @@ class Store:
                 acted = tuple(parties.split(SEP)) if parties else ()
                 got[1].append(Act(int(seq), day, kind, requested, acted, reply_by))
         return list(out.values())
+
+    def events_of(self, seqs: Sequence[int]) -> dict[int, str]:
+        """The stored event JSON of these records (by sequence number)."""
+        wanted = list(dict.fromkeys(seqs))
+        out: dict[int, str] = {}
+        with self._read() as conn:
+            for i in range(0, len(wanted), 500):
+                q = sa.select(records.c.seq, records.c.event_json).where(
+                    records.c.seq.in_(wanted[i : i + 500])
+                )
+                out.update((int(seq), str(js)) for seq, js in conn.execute(q))
+        return out
 
     def rebuild_projection(self) -> int:
         """Recompute the projection from the log, in one transaction (see the module

@@ -48,8 +48,10 @@ from quyche_rules.tracker.model import (
     status,
     targets_of,
 )
+from quyche_rules.tracker.rederive import rederive
 from quyche_rules.tracker.rows import NewRecord
 from quyche_rules.tracker.store import AppendHook, Store
+from quyche_rules.tracker.succession import ended_parties, with_successions
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
 Clock = Callable[[], dt.datetime]
@@ -86,6 +88,9 @@ class Recorded:
     opened: tuple[str, ...]
     acts_on: tuple[str, ...]
     no_due: tuple[str, ...]  # rule ids whose due date could not be computed
+    #: cases of other documents this record's duties joined: the same duty (basis,
+    #: parties, duty, reference) was already followed there, so no second case opened
+    joined: tuple[str, ...] = ()
 
 
 class Tracker:
@@ -107,6 +112,7 @@ class Tracker:
         self.engine_version = engine_version(self.engine)
         # the engine's registry: a profile's concrete bodies are parties of the tracker too
         self._parties = self.engine.parties
+        self._ended = ended_parties(self._parties)
 
     def close(self) -> None:
         self.store.close()
@@ -140,6 +146,8 @@ class Tracker:
         here (but the cases it may move, checked in the writing transaction:
         ``authority``), so a refused event writes nothing. No I/O, except one read for a
         receipt correction (the request it corrects, ``_redecide``)."""
+        if self.engine.profile is not None:  # the regulation's end before its bodies' ends
+            self.engine.profile.check_raw_date(data)
         ev = self._parse(data)
         check_actor(actor, sender_of(ev), _sender_field(ev), self._parties)
         if ev.type == CORRECTED:
@@ -237,20 +245,21 @@ class Tracker:
         database. Either way the event's sender must hold the role ``authority.MAY_MOVE``
         gives in every case it acts on, else ``AuthorityError`` and nothing is written."""
         new = self.prepare(data, actor=actor)
-        seq, created = self.store.append(new, self.clock(), self._guard)
-        acts_on = tuple(self.store.cases_of(new.targets)) if new.targets else ()
+        seq, created, written = self.store.append_record(new, self.clock(), self._guard)
+        acts_on = tuple(self.store.cases_of(written.targets)) if written.targets else ()
         return Recorded(
             seq=seq,
             created=created,
             event_type=new.event_type,
             event_date=new.event_date,
-            opened=tuple(cid for cid, _ in new.cases),
+            opened=tuple(cid for cid, _ in written.cases),
             acts_on=acts_on,
             no_due=tuple(
                 d.rule_id
                 for d in new.decision.duties
                 if d.due is None and d.silence_means is not None
             ),
+            joined=tuple(self.store.cases_of(written.joins)) if written.joins else (),
         )
 
     def record_many(
@@ -265,22 +274,24 @@ class Tracker:
                 prepared.append(self.prepare(data, actor=actor))
             except QuycheError as exc:
                 raise type(exc)(f"[{i}] {exc}") from None
-        position = {id(n): i for i, n in enumerate(prepared)}
+        position: dict[str, int] = {}
+        for i, n in enumerate(prepared):  # by document: the store may rewrite a record
+            position.setdefault(n.doc_key, i)
 
         def guard(new: NewRecord, found: list[CaseParties]) -> None:
             try:
                 self._guard(new, found)
             except QuycheError as exc:
-                raise type(exc)(f"[{position[id(new)]}] {exc}") from None
+                raise type(exc)(f"[{position[new.doc_key]}] {exc}") from None
 
-        done = self.store.append_many(prepared, self.clock(), guard)
+        done = self.store.append_many_records(prepared, self.clock(), guard)
         return [
             Recorded(
                 seq=seq,
                 created=created,
                 event_type=new.event_type,
                 event_date=new.event_date,
-                opened=tuple(cid for cid, _ in new.cases),
+                opened=tuple(cid for cid, _ in written.cases),
                 acts_on=(),
                 no_due=tuple(
                     d.rule_id
@@ -288,7 +299,7 @@ class Tracker:
                     if d.due is None and d.silence_means is not None
                 ),
             )
-            for new, (seq, created) in zip(prepared, done, strict=True)
+            for new, (seq, created, written) in zip(prepared, done, strict=True)
         ]
 
     def _guard(self, new: NewRecord, found: list[CaseParties]) -> None:
@@ -305,9 +316,10 @@ class Tracker:
         with _gc_paused():
             out = [
                 c
-                for seed, acts in self.store.facts(party=pid, as_of=day)
+                for seed, acts in self._facts(party=pid, as_of=day)
                 if (c := fold_case(seed, acts, day)) is not None
             ]
+            out = self._said(out, day)
             return sorted(out, key=lambda c: (c.due, c.id))
 
     def status(self, party: str | None = None, as_of: dt.date | None = None) -> PartyStatus:
@@ -324,12 +336,32 @@ class Tracker:
         day = as_of or self.today()
         got = [
             c
-            for seed, acts in self.store.facts(case=found[0], as_of=day)
+            for seed, acts in self._facts(case=found[0], as_of=day)
             if (c := fold_case(seed, acts, day)) is not None
         ]
         if not got:
             raise TrackerError(f"case: {found[0]} does not exist yet on {day.isoformat()}")
-        return got[0]
+        return self._said(got, day)[0]
+
+    def _facts(
+        self, *, party: str | None = None, case: str | None = None, as_of: dt.date
+    ) -> list[tuple[Case, list[Act]]]:
+        """The store's facts, with provisional due dates counted again on the engine's
+        calendar (``rederive``: on read, so a recorded arrangement applies at once)."""
+        pairs = self.store.facts(party=party, case=case, as_of=as_of)
+        return rederive(
+            pairs,
+            self.store.events_of,
+            lambda js: self._parse_stored(json.loads(js)),
+            self.engine.due_of,
+        )
+
+    def _said(self, cases: list[Case], day: dt.date) -> list[Case]:
+        """What the profile adds to folded cases on reading: who inherits an open case of
+        an ended party (``succession``)."""
+        if not self._ended:
+            return cases
+        return with_successions(cases, self._parties, day, self._ended)
 
     def log(self) -> list[Record]:
         """The whole log, in recording order."""

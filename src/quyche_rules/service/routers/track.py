@@ -63,6 +63,19 @@ class HistoryOut(BaseModel):
     text: str
 
 
+class SuccessionOut(BaseModel):
+    """A party of an open case that ended, and who took over its business."""
+
+    party: str
+    role: str = Field(description="obligated or counterparty")
+    ended_on: dt.date
+    succeeded_by: str | None = Field(description="the successor the profile records")
+    succeeded_on: dt.date | None
+    inheritor: str | None = Field(
+        description="the body holding the business on the date asked (end of the chain)"
+    )
+
+
 class CaseOut(BaseModel):
     """One case: a duty with a due date, followed to its end (``case_to_json``)."""
 
@@ -81,6 +94,10 @@ class CaseOut(BaseModel):
     state_vi: str
     consent_since: dt.date | None
     closed_on: dt.date | None
+    successions: list[SuccessionOut] = Field(
+        default_factory=list,
+        description="parties of the open case that ended by the date, with who inherits",
+    )
     history: list[HistoryOut]
 
 
