@@ -26,6 +26,7 @@ from quyche_rules.delivery.outbox import attach
 from quyche_rules.engine.engine import Engine
 from quyche_rules.service import outage
 from quyche_rules.service.auth import RateLimiter
+from quyche_rules.service.bodyread import key_is_valid
 from quyche_rules.service.caching import rulebook_etag
 from quyche_rules.service.deps import Services
 from quyche_rules.service.language import Language
@@ -137,7 +138,8 @@ def create_app(
     # the literate page is ~600 KB of HTML that compresses ~10×: a clerk on a provincial
     # network should not wait for it (only for clients that send Accept-Encoding: gzip)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # an oversized body without a valid key is 401, not 413: the key before the body
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, authorised=key_is_valid(store))
     if settings.access_log:
         app.add_middleware(AccessLog)
     app.add_middleware(PageHeaders)

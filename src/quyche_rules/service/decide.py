@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from quyche_rules.model.obligations import Obligation
 from quyche_rules.service.auth import Principal
 from quyche_rules.service.deps import Services
+from quyche_rules.service.quota import check, stored_input
 from quyche_rules.service.receipts import Receipt
 from quyche_rules.service.store import DecisionRecord
 
@@ -53,29 +54,36 @@ def event_parties(event: BaseModel, obligations: Iterable[Obligation] = ()) -> t
 def prepare(
     svc: Services, kind: str, canonical_input: Any, parties: Iterable[str], result: Any
 ) -> Pending:
-    receipt = svc.receipts.make(canonical_input)
-    return Pending(kind, canonical_input, tuple(parties), result, receipt)
+    receipt = svc.receipts.make(canonical_input)  # the hash of the whole input
+    return Pending(kind, stored_input(svc, canonical_input), tuple(parties), result, receipt)
+
+
+def log_record(who: Principal, p: Pending) -> DecisionRecord:
+    """The decision-log row of one pending decision."""
+    return DecisionRecord(
+        decision_id=p.receipt.decision_id,
+        decided_at=p.receipt.decided_at,
+        kind=p.kind,
+        key_id=who.key_id,
+        asked_by_party=who.party,
+        parties=p.parties,
+        receipt=p.receipt.model_dump(mode="json"),
+        input=p.input,
+        result=p.result,
+    )
 
 
 def commit(svc: Services, who: Principal, pending: list[Pending]) -> None:
     """Append the decisions in one transaction (shared with other requests' by the group
-    commit): the answer is sent only once it is logged."""
-    svc.log.append(
-        [
-            DecisionRecord(
-                decision_id=p.receipt.decision_id,
-                decided_at=p.receipt.decided_at,
-                kind=p.kind,
-                key_id=who.key_id,
-                asked_by_party=who.party,
-                parties=p.parties,
-                receipt=p.receipt.model_dump(mode="json"),
-                input=p.input,
-                result=p.result,
-            )
-            for p in pending
-        ]
-    )
+    commit): the answer is sent only once it is logged; over the key's daily quota, 429
+    and nothing is logged (``quota``)."""
+    check(svc, who, len(pending))
+    svc.log.append([log_record(who, p) for p in pending])
+    decided(svc, pending)
+
+
+def decided(svc: Services, pending: list[Pending]) -> None:
+    """Count committed decisions in the metrics."""
     if svc.metrics is not None:
         for p in pending:
             svc.metrics.decided(p.kind, p.result)

@@ -34,6 +34,13 @@ class Settings:
     #: /readyz fails below this much free disk where the SQLite file is: a full disk
     #: fails every write, and a balancer should stop sending writes before that
     min_free_disk_mb: int = 64
+    #: decisions one key may have stored per day (in Vietnam); 0: no quota. 20,000 is
+    #: ~40 a minute for eight hours, far above a document system's day, yet it bounds
+    #: what one key adds to the log (``docs/security.md``)
+    decisions_per_day: int = 20_000
+    #: store each decision's whole input, free text included; by default only what the
+    #: rules read, the ids and the dates (with the hash of the whole in the receipt)
+    store_full_input: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -48,6 +55,7 @@ class Settings:
             "QUYCHE_RATE_PER_MINUTE": "rate_per_minute",
             "QUYCHE_RATE_BURST": "rate_burst",
             "QUYCHE_MIN_FREE_DISK_MB": "min_free_disk_mb",
+            "QUYCHE_DECISIONS_PER_DAY": "decisions_per_day",
         }
         for var, attr in ints.items():
             if var in env:
@@ -67,6 +75,8 @@ class Settings:
             if env["QUYCHE_SQLITE_SYNC"] not in SQLITE_SYNC:
                 raise QuycheError(f"QUYCHE_SQLITE_SYNC: must be one of {', '.join(SQLITE_SYNC)}")
             kw["sqlite_sync"] = env["QUYCHE_SQLITE_SYNC"]
+        if "QUYCHE_STORE_FULL_INPUT" in env:
+            kw["store_full_input"] = env["QUYCHE_STORE_FULL_INPUT"] in ("1", "true", "yes")
         if "QUYCHE_ACCESS_LOG" in env:
             kw["access_log"] = env["QUYCHE_ACCESS_LOG"] not in ("0", "false", "no")
         return cls(**kw)
@@ -83,4 +93,6 @@ class Settings:
             "QUYCHE_ACCESS_LOG": "1" if self.access_log else "0",
             "QUYCHE_SQLITE_SYNC": self.sqlite_sync,
             "QUYCHE_MIN_FREE_DISK_MB": str(self.min_free_disk_mb),
+            "QUYCHE_DECISIONS_PER_DAY": str(self.decisions_per_day),
+            "QUYCHE_STORE_FULL_INPUT": "1" if self.store_full_input else "0",
         }

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 
 from quyche_rules.engine.engine import Engine as RulesEngine
 from quyche_rules.errors import QuycheError
@@ -46,6 +46,9 @@ from quyche_rules.tracker.model import (
 )
 from quyche_rules.tracker.rows import NewRecord
 from quyche_rules.tracker.store import AppendHook, Store
+
+#: what a caller writes in a record's own transaction, given the connection and the record
+Then = Callable[[Connection, "Recorded"], None]
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
 Clock = Callable[[], dt.datetime]
@@ -172,7 +175,11 @@ class Tracker:
         )
 
     def record(
-        self, data: Mapping[str, Any] | BaseModel, *, actor: Actor | None = None
+        self,
+        data: Mapping[str, Any] | BaseModel,
+        *,
+        actor: Actor | None = None,
+        then: Then | None = None,
     ) -> Recorded:
         """Record one event. Idempotent: the same document (sender + reference) again
         returns the first record; different content under the same reference is refused.
@@ -180,10 +187,25 @@ class Tracker:
 
         ``actor``: who records (``authority.Actor``); None is the local operator of the
         database. Either way the event's sender must hold the role ``authority.MAY_MOVE``
-        gives in every case it acts on, else ``AuthorityError`` and nothing is written."""
+        gives in every case it acts on, else ``AuthorityError`` and nothing is written.
+
+        ``then(conn, recorded)``: written in the record's own transaction (the service's
+        decision-log entry): both commit, or neither. ``self.case(..., conn=conn)`` reads
+        the cases as that transaction sees them."""
         new = self.prepare(data, actor=actor)
-        seq, created = self.store.append(new, self.clock(), self._guard)
-        acts_on = tuple(self.store.cases_of(new.targets)) if new.targets else ()
+        done: list[Recorded] = []
+
+        def also(conn: Connection, seq: int, created: bool) -> None:
+            done.clear()
+            done.append(self._recorded(new, seq, created, conn))
+            if then is not None:
+                then(conn, done[0])
+
+        self.store.append(new, self.clock(), self._guard, also)
+        return done[0]
+
+    def _recorded(self, new: NewRecord, seq: int, created: bool, conn: Connection) -> Recorded:
+        acts_on = tuple(self.store.cases_of(new.targets, conn)) if new.targets else ()
         return Recorded(
             seq=seq,
             created=created,
@@ -260,16 +282,19 @@ class Tracker:
         pid = self._party(party)
         return status(self.cases(party=pid, as_of=day), pid, day)
 
-    def case(self, cid: str, as_of: dt.date | None = None) -> Case:
-        """One case with its full history (by id or an unambiguous prefix of it)."""
-        found = self.store.case_ids(cid)
+    def case(
+        self, cid: str, as_of: dt.date | None = None, *, conn: Connection | None = None
+    ) -> Case:
+        """One case with its full history (by id or an unambiguous prefix of it); with
+        ``conn``, as that transaction sees it (``record``'s ``then``)."""
+        found = self.store.case_ids(cid, conn)
         if len(found) != 1:
             why = "no such case" if not found else "ambiguous prefix"
             raise TrackerError(f"case: {why}: {cid!r}")
         day = as_of or self.today()
         got = [
             c
-            for seed, acts in self.store.facts(case=found[0], as_of=day)
+            for seed, acts in self.store.facts(case=found[0], as_of=day, conn=conn)
             if (c := fold_case(seed, acts, day)) is not None
         ]
         if not got:
