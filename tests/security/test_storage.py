@@ -141,3 +141,42 @@ def test_pruning_keeps_the_audit_chain_verifiable(tmp_path: Path, sec_engine: En
         r = client.post("/v1/notify", json=_event(), headers=bearer(key))
         assert r.status_code == 200
     verified()
+
+
+def test_the_quota_holds_exactly_under_concurrent_requests(
+    tmp_path: Path, sec_engine: Engine
+) -> None:
+    """Twelve requests of one key at once, quota 5: the count checked in the writing
+    transaction lets exactly five be stored, whatever passed the early check together."""
+    import threading
+
+    import httpx
+
+    from .live import serving
+
+    app = _app(f"sqlite:///{tmp_path / 'race.db'}", sec_engine, decisions_per_day=5)
+    key, _ = new_key(app.state.services.store, party=D, admin=False)
+    statuses: list[int] = []
+    go = threading.Barrier(12)
+    with serving(app) as (host, port):
+
+        def one(i: int) -> None:
+            path = "/v1/track" if i % 2 else "/v1/notify"
+            with httpx.Client(base_url=f"http://{host}:{port}", timeout=60) as c:
+                go.wait()
+                statuses.append(c.post(path, json=_event(), headers=bearer(key)).status_code)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sorted(statuses) == [200] * 5 + [429] * 7, statuses
+    with app.state.services.store.engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT count(*) FROM service_decisions")).scalar_one()
+        tracked = conn.execute(
+            sa.text("SELECT count(*) FROM service_decisions WHERE kind = 'track'")
+        ).scalar_one()
+        records = conn.execute(sa.text("SELECT count(*) FROM tracker_records")).scalar_one()
+    assert stored == 5
+    assert records == tracked  # a refused track left no record behind its refused entry

@@ -100,6 +100,7 @@ def create_app(
     # one SQLAlchemy engine for the service's tables and the tracker's (one pool, one set
     # of SQLite settings); the tracker's store runs the migrations, once
     store = Store(settings.db_url, sqlite_sync=settings.sqlite_sync)
+    store.daily_quota = settings.decisions_per_day  # enforced where decisions are stored
     tracker = attach(Tracker(store.engine, engine=engine))  # records queue their messages
     app = FastAPI(
         title="quyche-rules",

@@ -15,9 +15,9 @@ from pydantic import BaseModel
 from quyche_rules.model.obligations import Obligation
 from quyche_rules.service.auth import Principal
 from quyche_rules.service.deps import Services
-from quyche_rules.service.quota import check, stored_input
+from quyche_rules.service.quota import check, refusal, stored_input
 from quyche_rules.service.receipts import Receipt
-from quyche_rules.service.store import DecisionRecord
+from quyche_rules.service.store import DecisionRecord, QuotaExceeded
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,10 @@ def commit(svc: Services, who: Principal, pending: list[Pending]) -> None:
     commit): the answer is sent only once it is logged; over the key's daily quota, 429
     and nothing is logged (``quota``)."""
     check(svc, who, len(pending))
-    svc.log.append([log_record(who, p) for p in pending])
+    try:
+        svc.log.append([log_record(who, p) for p in pending])
+    except QuotaExceeded as exc:  # requests of one key that passed ``check`` together
+        raise refusal(exc.limit) from None
     decided(svc, pending)
 
 

@@ -6,10 +6,11 @@ limit protects the CPU now, the quota bounds what one key adds to the log per da
 the default rate a single key could otherwise add gigabytes a day, and a full disk stops
 every write). The count is in the database (``service_key_days``, incremented in the
 transaction that stores the decisions), so every instance on one database shares it.
-The check reads the count before a decision is made: requests of one key in flight at
-the same moment may pass it together, so the log can exceed the quota by at most the
-key's concurrent requests — a bound, not an exact ceiling. Over it: 429 with
-``Retry-After`` until midnight in Vietnam (UTC+7), when the day turns.
+The count is checked twice: read before a decision is made (``check``, cheap, so an
+over-quota key costs no engine time), and again by the upsert that increments it in the
+writing transaction (``store.QuotaExceeded`` rolls everything back), which holds exactly
+even when a key's requests arrive together. Over it: 429 with ``Retry-After`` until
+midnight in Vietnam (UTC+7), when the day turns.
 
 **The compact input**: the receipt holds ``input_sha256``, the hash of the whole
 canonical input; the log keeps only what the rules read (the fields a condition may
@@ -54,13 +55,19 @@ def check(svc: Services, who: Principal, n: int = 1, now: dt.datetime | None = N
     now = now or dt.datetime.now(dt.UTC)
     used = svc.store.decisions_on(who.key_id, vietnam_day(now))
     if used + n > limit:
-        raise HTTPException(
-            429,
-            f"quota: khoá này đã lưu {used} quyết định hôm nay, tối đa {limit} mỗi ngày (giờ "
-            f"Việt Nam) / this key stored {used} decisions today, at most {limit} a day "
-            "(Vietnam time); retry after midnight",
-            {"Retry-After": str(seconds_to_midnight(now))},
-        )
+        raise refusal(limit, now)
+
+
+def refusal(limit: int, now: dt.datetime | None = None) -> HTTPException:
+    """The 429 of a key over its quota: by ``check`` before deciding, or by the store's
+    count in the writing transaction (``store.QuotaExceeded``), which holds exactly
+    when a key's requests arrive together."""
+    return HTTPException(
+        429,
+        f"quota: khoá này đã lưu đủ {limit} quyết định hôm nay (giờ Việt Nam) / this key "
+        f"stored its {limit} decisions of the day (Vietnam time); retry after midnight",
+        {"Retry-After": str(seconds_to_midnight(now or dt.datetime.now(dt.UTC)))},
+    )
 
 
 def _compact_event(event: Any) -> Any:

@@ -45,6 +45,7 @@ from quyche_rules.service.deps import Caller, Services, Svc
 from quyche_rules.service.paging import Cursor, Limit, page
 from quyche_rules.service.receipts import Receipt
 from quyche_rules.service.registry import ServiceEvent
+from quyche_rules.service.store import QuotaExceeded
 from quyche_rules.tracker.authority import Actor, AuthorityError
 from quyche_rules.tracker.changes import changes_of
 from quyche_rules.tracker.model import SENDER_FIELD, Case, case_to_json, sender_of, status_to_json
@@ -246,6 +247,8 @@ def record(event: Annotated[ServiceEvent, Body()], svc: Svc, who: Caller) -> Any
         t.record(event, actor=actor, then=log_decision)
     except AuthorityError as exc:
         raise HTTPException(403, f"body.{exc}") from None
+    except QuotaExceeded as exc:  # counted in the record's transaction: nothing was kept
+        raise quota.refusal(exc.limit) from None
     except QuycheError as exc:
         raise HTTPException(422, f"body.{exc}" if ": " in str(exc) else str(exc)) from None
     pending = logged[0]
