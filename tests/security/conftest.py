@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -50,3 +51,18 @@ def sec_client(sec_app: FastAPI) -> Iterator[TestClient]:
 
 def bearer(key: str | None) -> dict[str, str]:
     return {} if key is None else {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture(scope="session")
+def sec_pg() -> Iterator[Any]:
+    """A throw-away PostgreSQL server for the security tests that need one (required:
+    a missing server fails the test, it never skips)."""
+    from ..tracker.pgserver import PgServer, find_bindir
+
+    bindir = find_bindir()
+    assert bindir is not None, "PostgreSQL (initdb, pg_ctl) is required: apt-get install postgresql"
+    server = PgServer(bindir)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -4,7 +4,6 @@ iCalendar file.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
 from pathlib import Path
@@ -32,9 +31,10 @@ def deadline(
 ) -> None:
     """The due date N working days after RECEIVED (Art. 3.1 gives 7)."""
     from quyche_rules.calendar.working_days import WorkingCalendar
+    from quyche_rules.model.field_types import strict_date
 
     try:
-        day = dt.date.fromisoformat(received)
+        day = strict_date(received)
     except ValueError:
         fail(f"RECEIVED: {received!r} is not an ISO date (YYYY-MM-DD)")
     try:

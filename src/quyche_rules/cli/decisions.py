@@ -23,8 +23,10 @@ decisions_app = typer.Typer(add_completion=False, no_args_is_help=True, help=__d
 def _day(value: str | None, place: str) -> dt.date | None:
     if value is None:
         return None
+    from quyche_rules.model.field_types import strict_date
+
     try:
-        return dt.date.fromisoformat(value)
+        return strict_date(value)
     except ValueError:
         fail(f"{place}: {value!r} is not an ISO date (YYYY-MM-DD)")
 

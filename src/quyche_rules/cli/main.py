@@ -166,13 +166,14 @@ def _lang_arg(argv: list[str]) -> str | None:
 
 
 def _unreachable(exc: Exception) -> bool:
-    """SQLAlchemy's errors for a database that cannot be reached (checked by name: the
-    CLI does not import SQLAlchemy unless a command opens a database)."""
-    return type(exc).__module__.startswith("sqlalchemy") and type(exc).__name__ in (
-        "OperationalError",
-        "DisconnectionError",
-        "TimeoutError",
-    )
+    """Is ``exc`` the database being unavailable (``db.unavailable``, the one definition
+    the service shares)? Imported only for SQLAlchemy's errors: the CLI does not import
+    SQLAlchemy unless a command opened a database."""
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return False
+    from quyche_rules.db.unavailable import is_unavailable
+
+    return is_unavailable(exc)
 
 
 def _last_line(message: str, code: int = 2) -> int:

@@ -133,6 +133,17 @@ def serve(
     min_free_disk_mb: Annotated[
         int, typer.Option(min=0, help="/readyz fails below this free disk (SQLite)")
     ] = 64,
+    decisions_per_day: Annotated[
+        int,
+        typer.Option(min=0, help="decisions one key may store per day (Vietnam); 0: no quota"),
+    ] = 20_000,
+    store_full_input: Annotated[
+        bool,
+        typer.Option(
+            "--store-full-input",
+            help="log each decision's whole input (free text too), not only what rules read",
+        ),
+    ] = False,
     allow_insecure_permissions: Annotated[
         bool,
         typer.Option(
@@ -167,6 +178,8 @@ def serve(
         key_cache_seconds=key_cache_seconds,
         rate_store=rate_store,  # type: ignore[arg-type]
         min_free_disk_mb=min_free_disk_mb,
+        decisions_per_day=decisions_per_day,
+        store_full_input=store_full_input,
     )
     if sqlite_sync not in ("full", "normal"):
         fail("--sqlite-sync: must be full or normal")

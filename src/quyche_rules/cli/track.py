@@ -69,8 +69,10 @@ def _cell(text: str) -> RichText:
 def _date(value: str | None, place: str) -> dt.date | None:
     if value is None:
         return None
+    from quyche_rules.model.field_types import strict_date
+
     try:
-        return dt.date.fromisoformat(value)
+        return strict_date(value)
     except ValueError:
         fail(_("{place}: {value} is not an ISO date (YYYY-MM-DD)", place=place, value=repr(value)))
 

@@ -50,3 +50,13 @@ decisions = sa.Table(
     sa.Column("input", sa.Text, nullable=False),
     sa.Column("result", sa.Text, nullable=False),
 )
+
+#: per key and day (in Vietnam), how many decisions it stored: the quota's count, kept in
+#: the database so that every instance sharing it counts the same (revision 0006)
+key_days = sa.Table(
+    "service_key_days",
+    metadata,
+    sa.Column("key_id", sa.String(16), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("decisions", sa.Integer, nullable=False),
+)

@@ -106,3 +106,94 @@ def flat_json_event(line: bytes, limits: Limits) -> dict[str, Any] | None:
 def _nfc(value: str) -> str:
     """NFC, as the careful reader normalises every string (keys included)."""
     return value if value.isascii() else unicodedata.normalize("NFC", value)
+
+
+# --- a whole JSON body (the HTTP service) ---------------------------------------------------
+
+
+class _Duplicated(dict[str, Any]):
+    """An object that had a key twice: ``key`` is the first repeated one (its pointer is
+    found by walking the parsed document, only when a duplicate was seen)."""
+
+    key: str = ""
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _path_to(value: Any, path: list[str]) -> tuple[list[str], str] | None:
+    """The path of the first ``_Duplicated`` object in ``value`` and its repeated key."""
+    if isinstance(value, _Duplicated):
+        return path, value.key
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = ((str(i), v) for i, v in enumerate(value))
+    else:
+        return None
+    for key, child in items:
+        found = _path_to(child, [*path, str(key)])
+        if found is not None:
+            return found
+    return None
+
+
+def read_json(data: bytes, where: str = "body") -> Any:
+    """One JSON document, read with the rules the CLI's reader applies to events: strict
+    UTF-8 (no byte-order mark, no UTF-16 guessed from the bytes), no ``NaN``/``Infinity``,
+    and no object with the same key twice, also once keys are NFC-normalised (Python's
+    ``json`` keeps the last silently: an event saying two things would be answered on
+    one of them). Parsed once; the duplicate check is a dict size comparison per object.
+
+    Raises ``EventError`` whose ``field`` is the dotted path of the repeated key
+    (``events.0.type``, a JSON Pointer ``/events/0/type`` in a problem) or ``where`` for
+    unreadable bytes."""
+    from quyche_rules.errors import EventError
+
+    seen_duplicate = False
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal seen_duplicate
+        out = dict(items)
+        if len(out) == len(items) and all(k.isascii() for k in out):
+            return out
+        keys = [_nfc(k) for k, _ in items]
+        if len(set(keys)) == len(keys):
+            return out
+        seen_duplicate = True
+        dup = _Duplicated(out)
+        seen: set[str] = set()
+        for k in keys:
+            if k in seen:
+                dup.key = k
+                break
+            seen.add(k)
+        return dup
+
+    try:
+        text = data.decode("utf-8")
+        if text.startswith("\ufeff"):
+            raise UnicodeError
+    except UnicodeError:
+        raise EventError(
+            f"{where}: không đọc được dạng JSON UTF-8 / cannot be read as UTF-8 JSON",
+            field="",
+            code="unreadable",
+        ) from None
+    try:
+        value = json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise EventError(f"{where}: malformed JSON", field="", code="json_invalid") from None
+    if seen_duplicate:
+        found = _path_to(value, [])
+        if found is not None:
+            path, key = found
+            place = ".".join([*path, key])
+            raise EventError(
+                f"{where}.{place}: khoá lặp lại {key!r}, văn bản nói hai điều khác nhau bị từ "
+                f"chối / duplicate key {key!r}: a body that says two things is refused",
+                field=place,
+                code="duplicate_key",
+            )
+    return value

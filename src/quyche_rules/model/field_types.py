@@ -69,9 +69,11 @@ MAX_EVENT_YEAR = 2100
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _iso_date(value: Any) -> dt.date:
+def strict_date(value: Any) -> dt.date:
     """Strict ISO ``YYYY-MM-DD`` (not the looser forms ``fromisoformat`` accepts since 3.11,
-    such as ``20250123``), a real calendar date, in the plausible years."""
+    such as ``20250123``; no surrounding spaces; never a number, a boolean or a
+    date-time), a real calendar date. The one reading of a date for the event model, the
+    CLI's date options and the service's query parameters; raises ``ValueError``."""
     if isinstance(value, dt.datetime):
         raise ValueError("must be a date (YYYY-MM-DD), not a date-time")
     if isinstance(value, str):
@@ -79,16 +81,22 @@ def _iso_date(value: Any) -> dt.date:
         if not _ISO_DATE.fullmatch(text):
             raise ValueError(f"{excerpt(value)} is not an ISO date (YYYY-MM-DD)")
         try:
-            value = dt.date.fromisoformat(text)
+            return dt.date.fromisoformat(text)
         except ValueError:
             raise ValueError(f"{excerpt(value)} is not a real date") from None
-    if not isinstance(value, dt.date):
-        raise ValueError("must be an ISO date (YYYY-MM-DD)")
-    if not MIN_EVENT_YEAR <= value.year <= MAX_EVENT_YEAR:
+    if isinstance(value, dt.date):
+        return value
+    raise ValueError("must be an ISO date (YYYY-MM-DD)")
+
+
+def _iso_date(value: Any) -> dt.date:
+    """``strict_date``, in the plausible years."""
+    day = strict_date(value)
+    if not MIN_EVENT_YEAR <= day.year <= MAX_EVENT_YEAR:
         raise ValueError(
-            f"{value.isoformat()} is outside the supported years {MIN_EVENT_YEAR}-{MAX_EVENT_YEAR}"
+            f"{day.isoformat()} is outside the supported years {MIN_EVENT_YEAR}-{MAX_EVENT_YEAR}"
         )
-    return value
+    return day
 
 
 #: Characters no free-text field may carry: C0/C1 controls (ESC, BEL, CR, LF, NUL... can
@@ -136,4 +144,6 @@ DistrictId = Annotated[
     Field(json_schema_extra={"description": "a district of the profile, by id or name"}),
 ]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+#: a strict ISO date of any year (``strict_date``): query parameters such as ``as_of``
+StrictDate = Annotated[dt.date, BeforeValidator(strict_date)]
 Text = Annotated[str, BeforeValidator(_clean_text), Field(max_length=2000)]

@@ -27,6 +27,7 @@ from quyche_rules.delivery.outbox import attach
 from quyche_rules.engine.engine import Engine
 from quyche_rules.service import outage
 from quyche_rules.service.auth import KeyCache, RateLimiter
+from quyche_rules.service.bodyread import key_is_valid
 from quyche_rules.service.caching import rulebook_etag
 from quyche_rules.service.deps import Services
 from quyche_rules.service.language import Language
@@ -103,6 +104,7 @@ def create_app(
     # one SQLAlchemy engine for the service's tables and the tracker's (one pool, one set
     # of SQLite settings); the tracker's store runs the migrations, once
     store = Store(settings.db_url, sqlite_sync=settings.sqlite_sync)
+    store.daily_quota = settings.decisions_per_day  # enforced where decisions are stored
     tracker = attach(Tracker(store.engine, engine=engine))  # records queue their messages
     app = FastAPI(
         title="quyche-rules",
@@ -143,7 +145,8 @@ def create_app(
     # the literate page is ~600 KB of HTML that compresses ~10×: a clerk on a provincial
     # network should not wait for it (only for clients that send Accept-Encoding: gzip)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # an oversized body without a valid key is 401, not 413: the key before the body
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, authorised=key_is_valid(store))
     if settings.access_log:
         app.add_middleware(AccessLog)
     app.add_middleware(PageHeaders)

@@ -23,8 +23,9 @@ from pydantic import BaseModel
 from quyche_rules.model.obligations import Obligation
 from quyche_rules.service.auth import Principal
 from quyche_rules.service.deps import Services
+from quyche_rules.service.quota import check, refusal, stored_input
 from quyche_rules.service.receipts import Receipt, canonical_json
-from quyche_rules.service.store import DecisionRecord, Dumped
+from quyche_rules.service.store import DecisionRecord, Dumped, QuotaExceeded
 
 
 @dataclass(frozen=True)
@@ -63,31 +64,31 @@ def event_parties(event: BaseModel, obligations: Iterable[Obligation] = ()) -> t
 def prepare(
     svc: Services, kind: str, canonical_input: Any, parties: Iterable[str], result: Any
 ) -> Pending:
-    text = canonical_json(canonical_input)  # once: hashed here, stored as is by the log
+    text = canonical_json(canonical_input)  # once: hashed here (the whole input)
     receipt = svc.receipts.make_for_json(text)
-    return Pending(
-        kind, Dumped(text), tuple(parties), result, receipt, receipt.model_dump(mode="json")
+    # the log stores that same text when it keeps the whole input, else the compact form
+    kept = stored_input(svc, canonical_input)
+    stored = Dumped(text) if kept is canonical_input else kept
+    return Pending(kind, stored, tuple(parties), result, receipt, receipt.model_dump(mode="json"))
+
+
+def log_record(who: Principal, p: Pending) -> DecisionRecord:
+    """The decision-log row of one pending decision."""
+    return DecisionRecord(
+        decision_id=p.receipt.decision_id,
+        decided_at=p.receipt.decided_at,
+        kind=p.kind,
+        key_id=who.key_id,
+        asked_by_party=who.party,
+        parties=p.parties,
+        receipt=p.receipt_json or p.receipt.model_dump(mode="json"),
+        input=p.input,
+        result=p.result,
     )
 
 
-def _records(who: Principal, pending: list[Pending]) -> list[DecisionRecord]:
-    return [
-        DecisionRecord(
-            decision_id=p.receipt.decision_id,
-            decided_at=p.receipt.decided_at,
-            kind=p.kind,
-            key_id=who.key_id,
-            asked_by_party=who.party,
-            parties=p.parties,
-            receipt=p.receipt_json or p.receipt.model_dump(mode="json"),
-            input=p.input,
-            result=p.result,
-        )
-        for p in pending
-    ]
-
-
-def _count(svc: Services, pending: list[Pending]) -> None:
+def decided(svc: Services, pending: list[Pending]) -> None:
+    """Count committed decisions in the metrics."""
     if svc.metrics is not None:
         for p in pending:
             svc.metrics.decided(p.kind, p.result)
@@ -95,16 +96,25 @@ def _count(svc: Services, pending: list[Pending]) -> None:
 
 def commit(svc: Services, who: Principal, pending: list[Pending]) -> None:
     """Append the decisions in one transaction (shared with other requests' by the group
-    commit): the answer is sent only once it is logged."""
-    svc.log.append(_records(who, pending))
-    _count(svc, pending)
+    commit): the answer is sent only once it is logged; over the key's daily quota, 429
+    and nothing is logged (``quota``)."""
+    check(svc, who, len(pending))
+    try:
+        svc.log.append([log_record(who, p) for p in pending])
+    except QuotaExceeded as exc:  # requests of one key that passed ``check`` together
+        raise refusal(exc.limit) from None
+    decided(svc, pending)
 
 
 async def commit_async(svc: Services, who: Principal, pending: list[Pending]) -> None:
     """``commit`` for a handler running on the event loop: the decisions join the next
     group commit and the handler resumes once it is durable (or with its error), without
     a thread waiting for it."""
-    records = _records(who, pending)
+    check(svc, who, len(pending))
+    records = [log_record(who, p) for p in pending]
     if records:
-        await asyncio.wrap_future(svc.log.submit(records))
-    _count(svc, pending)
+        try:
+            await asyncio.wrap_future(svc.log.submit(records))
+        except QuotaExceeded as exc:
+            raise refusal(exc.limit) from None
+    decided(svc, pending)

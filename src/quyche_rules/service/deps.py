@@ -75,15 +75,19 @@ _bearer = HTTPBearer(auto_error=False, description="an API key made by `quyche k
 UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 
 
-def principal(
-    request: Request,
-    svc: Annotated[Services, Depends(services)],
-    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The caller, or 401 (no, malformed, unknown or revoked key), or 429 (over its rate)."""
-    if creds is None:
+def check_request_key(request: Request) -> Principal:
+    """The caller of ``request`` from its ``Authorization`` header, or 401 (no, malformed,
+    unknown or revoked key), or 429 (over its rate). Checked once per request and kept
+    on ``request.state``: ``bodyread.KeyFirstRoute`` calls it before the body is read,
+    the ``principal`` dependency then finds it there."""
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        return known
+    svc: Services = request.app.state.services
+    scheme, _, credentials = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
         raise HTTPException(401, "Authorization: a bearer API key is required", UNAUTHORIZED)
-    who = authenticate(svc.store, creds.credentials, svc.keys)
+    who = authenticate(svc.store, credentials.strip(), svc.keys)
     if who is None:
         raise HTTPException(401, "Authorization: unknown or revoked API key", UNAUTHORIZED)
     tenants: Tenants[Services] | None = getattr(request.app.state, "tenants", None)
@@ -100,7 +104,19 @@ def principal(
             f"rate limit: {svc.settings.rate_per_minute} requests per minute per key",
             {"Retry-After": str(max(1, math.ceil(wait)))},
         )
+    request.state.principal = who
     return who
+
+
+def principal(
+    request: Request,
+    svc: Annotated[Services, Depends(services)],
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller, or 401 (no, malformed, unknown or revoked key), or 429 (over its rate).
+    ``creds`` is declared for the OpenAPI document (the bearer scheme); the header is read
+    by ``check_request_key``."""
+    return check_request_key(request)
 
 
 Svc = Annotated[Services, Depends(services)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,7 +22,9 @@ from quyche_rules.service.problems import MEDIA_TYPE, problem_bytes
 access_logger = logging.getLogger("quyche.access")
 
 
-async def _send_error(send: Send, status: int, detail: str) -> None:
+async def _send_error(
+    send: Send, status: int, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
     body = problem_bytes(status, detail)
     await send(
         {
@@ -31,6 +34,7 @@ async def _send_error(send: Send, status: int, detail: str) -> None:
                 (b"content-type", MEDIA_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+                *headers,
             ],
         }
     )
@@ -39,11 +43,27 @@ async def _send_error(send: Send, status: int, detail: str) -> None:
 
 class BodyLimit:
     """Refuse (413) a body larger than ``limit`` bytes, by its Content-Length or, for a
-    chunked body, as soon as the bytes received pass the limit."""
+    chunked body, as soon as the bytes received pass the limit.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    ``authorised``: asked before any refusal here; a request it says carries no valid key
+    is answered 401 instead (the key before the body: ``bodyread``)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        authorised: Callable[[Scope], Awaitable[bool]] | None = None,
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.authorised = authorised
+
+    async def _refuse(self, scope: Scope, send: Send, status: int, detail: str) -> None:
+        if self.authorised is not None and not await self.authorised(scope):
+            detail = "Authorization: a valid bearer API key is required"
+            await _send_error(send, 401, detail, ((b"www-authenticate", b"Bearer"),))
+            return
+        await _send_error(send, status, detail)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.limit <= 0:
@@ -55,10 +75,10 @@ class BodyLimit:
                 try:
                     too_big = int(value) > self.limit
                 except ValueError:
-                    await _send_error(send, 400, "Content-Length: not a number")
+                    await self._refuse(scope, send, 400, "Content-Length: not a number")
                     return
                 if too_big:
-                    await _send_error(send, 413, detail)
+                    await self._refuse(scope, send, 413, detail)
                     return
         chunks: list[bytes] = []
         size = 0
@@ -71,7 +91,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                await _send_error(send, 413, detail)
+                await self._refuse(scope, send, 413, detail)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)

@@ -24,6 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy import exc as sa_exc
 
+from quyche_rules.db.unavailable import DatabaseUnavailable, error_kind, is_unavailable
 from quyche_rules.service.problems import problem_for
 
 log = logging.getLogger("quyche.service")
@@ -32,20 +33,11 @@ log = logging.getLogger("quyche.service")
 #: a few seconds, and a shorter wait only adds load to a database coming back
 RETRY_AFTER_SECONDS = 5
 
-#: SQLAlchemy errors that mean "the database cannot serve now" (sqlite3/psycopg errors
-#: arrive wrapped in these); IntegrityError, ProgrammingError and DataError are bugs.
-_BUGS = (sa_exc.IntegrityError, sa_exc.ProgrammingError, sa_exc.DataError)
-
 
 def is_outage(exc: BaseException) -> bool:
-    """Is ``exc`` the database being unavailable (connection refused or lost, disk full,
-    read-only, corrupt, locked, pool exhausted), as opposed to a bug?"""
-    if isinstance(exc, sa_exc.TimeoutError | sa_exc.DisconnectionError):
-        return True
-    if isinstance(exc, sa_exc.DBAPIError) and not isinstance(exc, _BUGS):
-        return True
-    cause = exc.__cause__ or exc.__context__
-    return cause is not None and cause is not exc and is_outage(cause)
+    """Is ``exc`` the database being unavailable? The one definition, shared with the
+    CLI: ``db.unavailable.is_unavailable``."""
+    return is_unavailable(exc)
 
 
 def problem(detail: str, *, status: int = 503) -> Response:
@@ -55,10 +47,8 @@ def problem(detail: str, *, status: int = 503) -> Response:
 
 
 def _kind(exc: BaseException) -> str:
-    """A short, fixed name for the log: never the driver's message, which can quote a
-    statement's parameters (an event's personal data)."""
-    orig = getattr(exc, "orig", None)
-    return type(orig or exc).__name__
+    """A short, fixed name for the log: never the driver's message."""
+    return error_kind(exc)
 
 
 async def outage_error(request: Request, exc: Exception) -> Response:
@@ -77,3 +67,4 @@ def install(app: FastAPI) -> None:
     """Answer every SQLAlchemy error raised by a handler or a dependency: 503 for an
     outage, 500 (logged) otherwise."""
     app.add_exception_handler(sa_exc.SQLAlchemyError, outage_error)
+    app.add_exception_handler(DatabaseUnavailable, outage_error)

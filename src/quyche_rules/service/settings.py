@@ -46,6 +46,13 @@ class Settings:
     profiles_dir: str | None = None
     key_cache_seconds: float = 2.0
     rate_store: RateStore = "auto"
+    #: decisions one key may have stored per day (in Vietnam); 0: no quota. 20,000 is
+    #: ~40 a minute for eight hours, far above a document system's day, yet it bounds
+    #: what one key adds to the log (``docs/security.md``)
+    decisions_per_day: int = 20_000
+    #: store each decision's whole input, free text included; by default only what the
+    #: rules read, the ids and the dates (with the hash of the whole in the receipt)
+    store_full_input: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -60,6 +67,7 @@ class Settings:
             "QUYCHE_RATE_PER_MINUTE": "rate_per_minute",
             "QUYCHE_RATE_BURST": "rate_burst",
             "QUYCHE_MIN_FREE_DISK_MB": "min_free_disk_mb",
+            "QUYCHE_DECISIONS_PER_DAY": "decisions_per_day",
         }
         for var, attr in ints.items():
             if var in env:
@@ -96,6 +104,8 @@ class Settings:
             if env["QUYCHE_RATE_STORE"] not in RATE_STORES:
                 raise QuycheError(f"QUYCHE_RATE_STORE: must be one of {', '.join(RATE_STORES)}")
             kw["rate_store"] = env["QUYCHE_RATE_STORE"]
+        if "QUYCHE_STORE_FULL_INPUT" in env:
+            kw["store_full_input"] = env["QUYCHE_STORE_FULL_INPUT"] in ("1", "true", "yes")
         if "QUYCHE_ACCESS_LOG" in env:
             kw["access_log"] = env["QUYCHE_ACCESS_LOG"] not in ("0", "false", "no")
         return cls(**kw)
@@ -116,4 +126,6 @@ class Settings:
             "QUYCHE_PROFILES_DIR": self.profiles_dir or "",
             "QUYCHE_KEY_CACHE_SECONDS": str(self.key_cache_seconds),
             "QUYCHE_RATE_STORE": self.rate_store,
+            "QUYCHE_DECISIONS_PER_DAY": str(self.decisions_per_day),
+            "QUYCHE_STORE_FULL_INPUT": "1" if self.store_full_input else "0",
         }

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from quyche_rules.db.service_tables import api_keys, decisions
+from quyche_rules.db.service_tables import api_keys, decisions, key_days
 from quyche_rules.delivery.audit import append_links
 from quyche_rules.errors import DatabaseError, QuycheError
 
@@ -80,6 +81,51 @@ def _dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+#: the day a decision counts against: Vietnam's (UTC+7 all year, no daylight saving since
+#: 1975), where the bodies work and where the quota's day turns
+VIETNAM = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")
+
+
+def vietnam_day(when: dt.datetime) -> dt.date:
+    return when.astimezone(VIETNAM).date()
+
+
+class QuotaExceeded(StoreError):
+    """Storing these decisions would take a key over its daily quota: nothing of the
+    transaction is kept."""
+
+    default_code = "quota_exceeded"
+
+    def __init__(self, key_id: str, day: dt.date, limit: int) -> None:
+        super().__init__(f"quota: key {key_id} is over {limit} decisions on {day.isoformat()}")
+        self.key_id, self.day, self.limit = key_id, day, limit
+
+
+def _count(conn: Connection, recs: list[DecisionRecord], limit: int = 0) -> None:
+    """Add ``recs`` to their keys' counts of the day, in the transaction that stores
+    them (an upsert: the first decision of a key's day inserts its row). With ``limit``,
+    a count that passes it raises ``QuotaExceeded`` and the transaction rolls back: the
+    quota holds exactly, whatever runs concurrently (the write serialises the counts)."""
+    per: dict[tuple[str, dt.date], int] = {}
+    for r in recs:
+        k = (r.key_id, vietnam_day(r.decided_at))
+        per[k] = per.get(k, 0) + 1
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    stmt = upsert(key_days)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[key_days.c.key_id, key_days.c.day],
+        set_={"decisions": key_days.c.decisions + stmt.excluded.decisions},
+    )
+    for (key_id, day), n in per.items():
+        row = {"key_id": key_id, "day": day, "decisions": n}
+        total = conn.execute(stmt.returning(key_days.c.decisions), row).scalar_one()
+        if limit > 0 and int(total) > limit:
+            raise QuotaExceeded(key_id, day, limit)
+
+
 SQLITE_SYNC = ("full", "normal")
 
 
@@ -123,6 +169,8 @@ class Store:
         self.engine = (
             url if isinstance(url, SAEngine) else make_engine(url, sqlite_sync=sqlite_sync)
         )
+        #: decisions one key may store per day (Vietnam); 0: none (``service.quota``)
+        self.daily_quota = 0
 
     def create_tables(self) -> None:
         """Bring the database to the newest schema: the tracker's Alembic migrations, which
@@ -200,6 +248,12 @@ class Store:
         if not recs:
             return
         with self.engine.begin() as conn:
+            self.insert_decisions(conn, recs)
+
+    def insert_decisions(self, conn: Connection, recs: list[DecisionRecord]) -> None:
+        """Insert and chain decisions in the caller's transaction (``POST /v1/track``
+        logs its decision in the transaction that records the event)."""
+        if recs:
             conn.execute(
                 decisions.insert(),
                 [
@@ -219,6 +273,17 @@ class Store:
             )
             # the tamper-evident chain, in the same transaction as the decisions it covers
             append_links(conn, [r.decision_id for r in recs])
+            _count(conn, recs, self.daily_quota)
+
+    def decisions_on(self, key_id: str, day: dt.date) -> int:
+        """How many decisions ``key_id`` stored on ``day`` (a day in Vietnam)."""
+        with self.engine.connect() as conn:
+            n = conn.execute(
+                sa.select(key_days.c.decisions).where(
+                    key_days.c.key_id == key_id, key_days.c.day == day
+                )
+            ).scalar_one_or_none()
+        return int(n or 0)
 
     def get_decision(self, decision_id: str) -> DecisionRecord | None:
         with self.engine.connect() as conn:

@@ -84,6 +84,21 @@ its seq, recorded_at), once per transaction: what a layer above must write toget
 the records — the delivery outbox — is written by it here, so one commit holds both or
 neither. The tracker does not know what its hooks write."""
 
+#: What a caller writes in a record's own transaction (connection, seq, created, the record
+#: as written): the service's decision-log entry for ``POST /v1/track`` commits with the
+#: record or not at all.
+Also = Callable[[Connection, int, bool, NewRecord], None]
+
+
+class _AlsoFailed(Exception):
+    """An ``Also`` hook's integrity error, kept apart from the duplicate-document race
+    that ``append`` retries."""
+
+    def __init__(self, error: IntegrityError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 #: A check a record must pass inside its writing transaction: it sees the recorded cases
 #: the record acts on and refuses by raising (``tracker.authority.check_moves``).
 Guard = Callable[[NewRecord, list[CaseParties]], None]
@@ -142,24 +157,39 @@ class Store:
             yield conn
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        """A read: one snapshot, without SQLite's write lock."""
-        with self.engine.connect().execution_options(read_only=True) as conn:
+    def _read(self, conn: Connection | None = None) -> Iterator[Connection]:
+        """A read: one snapshot, without SQLite's write lock; or, given ``conn``, inside
+        that (writing) transaction, which sees what it wrote."""
+        if conn is not None:
             yield conn
+            return
+        with self.engine.connect().execution_options(read_only=True) as read:
+            yield read
 
     def append(
-        self, new: NewRecord, recorded_at: dt.datetime, guard: Guard | None = None
+        self,
+        new: NewRecord,
+        recorded_at: dt.datetime,
+        guard: Guard | None = None,
+        also: Also | None = None,
     ) -> tuple[int, bool]:
         """Append one record with its cases, atomically; return (seq, created). The same
         document again is not a new record: identical content returns the first one,
         different content is refused (a silent overwrite would lose the first).
         ``guard`` sees the recorded cases the record acts on, read in the writing
-        transaction (so no case opened meanwhile escapes it), and may refuse by raising."""
-        seq, created, _ = self.append_record(new, recorded_at, guard)
+        transaction (so no case opened meanwhile escapes it), and may refuse by raising.
+        ``also`` writes what must commit with the record (the service's decision-log
+        entry), in the same transaction, for a new record and for a repeat alike: if it
+        fails, the record is not there either."""
+        seq, created, _ = self.append_record(new, recorded_at, guard, also)
         return seq, created
 
     def append_record(
-        self, new: NewRecord, recorded_at: dt.datetime, guard: Guard | None = None
+        self,
+        new: NewRecord,
+        recorded_at: dt.datetime,
+        guard: Guard | None = None,
+        also: Also | None = None,
     ) -> tuple[int, bool, NewRecord]:
         """``append``, also returning the record as written: a duty already followed as
         another document's case joins it instead of opening one (``joined``), and the acts
@@ -173,12 +203,20 @@ class Store:
                         )
                     ).first()
                     if row is not None:
-                        return self._same(row, new), False, new
-                    new = self.joined(conn, new)
-                    if guard is not None and new.targets:
-                        guard(new, self.target_cases(conn, new.targets))
-                    seq = self._insert(conn, new, recorded_at)
-                    return seq, True, new
+                        seq, created = self._same(row, new), False
+                    else:
+                        new = self.joined(conn, new)
+                        if guard is not None and new.targets:
+                            guard(new, self.target_cases(conn, new.targets))
+                        seq, created = self._insert(conn, new, recorded_at), True
+                    if also is not None:
+                        try:
+                            also(conn, seq, created, new)
+                        except IntegrityError as exc:  # not a concurrent recording: no retry
+                            raise _AlsoFailed(exc) from exc
+                    return seq, created, new
+            except _AlsoFailed as failed:
+                raise failed.error from None
             except IntegrityError:
                 continue  # a concurrent writer recorded the same document first: re-read
         raise TrackerError(f"{new.reference}: could not record (repeated conflicts)")
@@ -473,7 +511,12 @@ class Store:
         return [self._record(r, parse) for r in rows]
 
     def facts(
-        self, *, party: str | None = None, case: str | None = None, as_of: dt.date
+        self,
+        *,
+        party: str | None = None,
+        case: str | None = None,
+        as_of: dt.date,
+        conn: Connection | None = None,
     ) -> list[tuple[Case, list[Act]]]:
         """From the projection: each case of ``party`` (or the one ``case``; or every case)
         opened by ``as_of``, as its record left it, with the acts on its document dated
@@ -502,8 +545,8 @@ class Store:
             q = q.where(f.c.case_id.in_(mine))
         if case is not None:
             q = q.where(f.c.case_id == case)
-        with self._read() as conn:
-            rows = conn.execute(q).all()
+        with self._read(conn) as reading:
+            rows = reading.execute(q).all()
         out: dict[str, tuple[Case, list[Act]]] = {}
         for (cid, _doc, rule_id, obligated, cps, requester, reference, opened_seq, opened_on,
              opened_type, due, provisional, silence, seq, kind, day, requested, parties,
@@ -582,10 +625,10 @@ class Store:
             sender=r.sender,
         )
 
-    def case_ids(self, prefix: str) -> Sequence[str]:
+    def case_ids(self, prefix: str, conn: Connection | None = None) -> Sequence[str]:
         """The case ids starting with ``prefix`` (at most two: one means unambiguous). A
         whole id is looked up by its key first; only a shorter prefix scans the ids."""
-        with self._read() as conn:
+        with self._read(conn) as conn:
             exact = conn.execute(
                 sa.select(cases.c.case_id).where(cases.c.case_id == prefix)
             ).scalar_one_or_none()
@@ -615,9 +658,9 @@ class Store:
             ).all()
         return str(row.event_type), str(row.event_json), [(c, bool(p)) for c, p in opened]
 
-    def cases_of(self, doc_keys: Sequence[str]) -> list[str]:
+    def cases_of(self, doc_keys: Sequence[str], conn: Connection | None = None) -> list[str]:
         """Ids of the recorded cases opened by these documents."""
-        with self._read() as conn:
+        with self._read(conn) as conn:
             return list(
                 conn.execute(
                     sa.select(cases.c.case_id)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 
 from quyche_rules.engine.engine import Engine as RulesEngine
 from quyche_rules.errors import QuycheError
@@ -52,6 +52,9 @@ from quyche_rules.tracker.rederive import rederive
 from quyche_rules.tracker.rows import NewRecord
 from quyche_rules.tracker.store import AppendHook, Store
 from quyche_rules.tracker.succession import ended_parties, with_successions
+
+#: what a caller writes in a record's own transaction, given the connection and the record
+Then = Callable[[Connection, "Recorded"], None]
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
 Clock = Callable[[], dt.datetime]
@@ -235,7 +238,11 @@ class Tracker:
         return duties
 
     def record(
-        self, data: Mapping[str, Any] | BaseModel, *, actor: Actor | None = None
+        self,
+        data: Mapping[str, Any] | BaseModel,
+        *,
+        actor: Actor | None = None,
+        then: Then | None = None,
     ) -> Recorded:
         """Record one event. Idempotent: the same document (sender + reference) again
         returns the first record; different content under the same reference is refused.
@@ -243,23 +250,40 @@ class Tracker:
 
         ``actor``: who records (``authority.Actor``); None is the local operator of the
         database. Either way the event's sender must hold the role ``authority.MAY_MOVE``
-        gives in every case it acts on, else ``AuthorityError`` and nothing is written."""
+        gives in every case it acts on, else ``AuthorityError`` and nothing is written.
+
+        ``then(conn, recorded)``: written in the record's own transaction (the service's
+        decision-log entry): both commit, or neither. ``self.case(..., conn=conn)`` reads
+        the cases as that transaction sees them."""
         new = self.prepare(data, actor=actor)
-        seq, created, written = self.store.append_record(new, self.clock(), self._guard)
-        acts_on = tuple(self.store.cases_of(written.targets)) if written.targets else ()
+        done: list[Recorded] = []
+
+        def also(conn: Connection, seq: int, created: bool, written: NewRecord) -> None:
+            done.clear()
+            done.append(self._recorded(written, seq, created, conn))
+            if then is not None:
+                then(conn, done[0])
+
+        self.store.append(new, self.clock(), self._guard, also)
+        return done[0]
+
+    def _recorded(self, new: NewRecord, seq: int, created: bool, conn: Connection) -> Recorded:
+        """What ``record`` answers, read in the writing transaction; ``new`` is the record
+        as written (a restated duty names the case it joined)."""
+        acts_on = tuple(self.store.cases_of(new.targets, conn)) if new.targets else ()
         return Recorded(
             seq=seq,
             created=created,
             event_type=new.event_type,
             event_date=new.event_date,
-            opened=tuple(cid for cid, _ in written.cases),
+            opened=tuple(cid for cid, _ in new.cases),
             acts_on=acts_on,
             no_due=tuple(
                 d.rule_id
                 for d in new.decision.duties
                 if d.due is None and d.silence_means is not None
             ),
-            joined=tuple(self.store.cases_of(written.joins)) if written.joins else (),
+            joined=tuple(self.store.cases_of(new.joins, conn)) if new.joins else (),
         )
 
     def record_many(
@@ -291,7 +315,7 @@ class Tracker:
                 created=created,
                 event_type=new.event_type,
                 event_date=new.event_date,
-                opened=tuple(cid for cid, _ in written.cases),
+                opened=tuple(cid for cid, _ in new.cases),
                 acts_on=(),
                 no_due=tuple(
                     d.rule_id
@@ -327,16 +351,19 @@ class Tracker:
         pid = self._party(party)
         return status(self.cases(party=pid, as_of=day), pid, day)
 
-    def case(self, cid: str, as_of: dt.date | None = None) -> Case:
-        """One case with its full history (by id or an unambiguous prefix of it)."""
-        found = self.store.case_ids(cid)
+    def case(
+        self, cid: str, as_of: dt.date | None = None, *, conn: Connection | None = None
+    ) -> Case:
+        """One case with its full history (by id or an unambiguous prefix of it); with
+        ``conn``, as that transaction sees it (``record``'s ``then``)."""
+        found = self.store.case_ids(cid, conn)
         if len(found) != 1:
             why = "no such case" if not found else "ambiguous prefix"
             raise TrackerError(f"case: {why}: {cid!r}")
         day = as_of or self.today()
         got = [
             c
-            for seed, acts in self._facts(case=found[0], as_of=day)
+            for seed, acts in self._facts(case=found[0], as_of=day, conn=conn)
             if (c := fold_case(seed, acts, day)) is not None
         ]
         if not got:
@@ -344,11 +371,16 @@ class Tracker:
         return self._said(got, day)[0]
 
     def _facts(
-        self, *, party: str | None = None, case: str | None = None, as_of: dt.date
+        self,
+        *,
+        party: str | None = None,
+        case: str | None = None,
+        as_of: dt.date,
+        conn: Connection | None = None,
     ) -> list[tuple[Case, list[Act]]]:
         """The store's facts, with provisional due dates counted again on the engine's
         calendar (``rederive``: on read, so a recorded arrangement applies at once)."""
-        pairs = self.store.facts(party=party, case=case, as_of=as_of)
+        pairs = self.store.facts(party=party, case=case, as_of=as_of, conn=conn)
         return rederive(
             pairs,
             self.store.events_of,

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
@@ -24,10 +23,12 @@ from quyche_rules.delivery import audit, feeds, queue
 from quyche_rules.delivery import subscriptions as subs
 from quyche_rules.delivery.messages import DEFAULT_REMIND_DAYS
 from quyche_rules.errors import QuycheError
+from quyche_rules.model.field_types import StrictDate
 from quyche_rules.service.auth import Principal, may_read
+from quyche_rules.service.bodyread import KeyFirstRoute
 from quyche_rules.service.deps import Caller, Services, Svc
 
-router = APIRouter(tags=["delivery"])
+router = APIRouter(tags=["delivery"], route_class=KeyFirstRoute)
 
 
 def _resolve(svc: Services, party: str, place: str) -> str:
@@ -133,8 +134,8 @@ def deliveries(
 def decisions(
     svc: Svc,
     who: Caller,
-    start: Annotated[dt.date | None, Query(alias="from", description="first day (UTC)")] = None,
-    end: Annotated[dt.date | None, Query(alias="to", description="day after the last")] = None,
+    start: Annotated[StrictDate | None, Query(alias="from", description="first day (UTC)")] = None,
+    end: Annotated[StrictDate | None, Query(alias="to", description="day after the last")] = None,
     body: Annotated[str | None, Query(max_length=200, description="decisions naming it")] = None,
     rule: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Annotated[str | None, Query(max_length=400)] = None,

@@ -9,12 +9,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from quyche_rules.model.obligations import Obligation
+from quyche_rules.service.bodyread import KeyFirstRoute
 from quyche_rules.service.decide import Pending, commit, commit_async, event_parties, prepare
 from quyche_rules.service.deps import Caller, Services, Svc
 from quyche_rules.service.models import BatchIn, BatchOut, ExplainIn, ExplainOut, NotifyOut
 from quyche_rules.service.registry import ServiceEvent
 
-router = APIRouter(prefix="/v1", tags=["decisions"])
+router = APIRouter(prefix="/v1", tags=["decisions"], route_class=KeyFirstRoute)
 
 
 def _decide(svc: Services, event: BaseModel) -> tuple[list[Obligation], Pending]:

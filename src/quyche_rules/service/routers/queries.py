@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
 from quyche_rules.errors import QuycheError
+from quyche_rules.model.field_types import StrictDate
 from quyche_rules.model.obligations import BasisOut, PartyOut
 from quyche_rules.service.decide import commit, prepare
 from quyche_rules.service.deps import Caller, Svc
@@ -47,7 +47,7 @@ def duties(party: str, svc: Svc, who: Caller) -> Any:
 
 @router.get("/deadline", response_model=DeadlineOut, summary="N working days after receipt")
 def deadline(
-    received: Annotated[dt.date, Query(description="date of receipt, YYYY-MM-DD")],
+    received: Annotated[StrictDate, Query(description="date of receipt, YYYY-MM-DD")],
     svc: Svc,
     who: Caller,
     days: Annotated[int, Query(ge=1, le=366, description="working days (Art. 3.1: 7)")] = 7,

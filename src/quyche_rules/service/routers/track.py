@@ -33,23 +33,31 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from sqlalchemy.engine import Connection
 
 from quyche_rules.errors import QuycheError
+from quyche_rules.model.field_types import StrictDate
+from quyche_rules.service import quota
 from quyche_rules.service.auth import Principal, may_act_as, may_read
-from quyche_rules.service.decide import commit, event_parties, prepare
+from quyche_rules.service.bodyread import KeyFirstRoute
+from quyche_rules.service.decide import Pending, decided, event_parties, log_record
 from quyche_rules.service.deps import Caller, Services, Svc
 from quyche_rules.service.paging import Cursor, Limit, page
 from quyche_rules.service.receipts import Receipt
 from quyche_rules.service.registry import ServiceEvent
+from quyche_rules.service.store import QuotaExceeded
 from quyche_rules.tracker.authority import Actor, AuthorityError
 from quyche_rules.tracker.changes import changes_of
 from quyche_rules.tracker.model import SENDER_FIELD, Case, case_to_json, sender_of, status_to_json
+from quyche_rules.tracker.tracker import Recorded
 
-router = APIRouter(prefix="/v1/track", tags=["tracker"])
+router = APIRouter(prefix="/v1/track", tags=["tracker"], route_class=KeyFirstRoute)
 
 _CASE_ID = re.compile(r"^c[0-9a-f]{15}$")
 
-AsOf = Annotated[dt.date | None, Query(description="date YYYY-MM-DD (default: today in Vietnam)")]
+AsOf = Annotated[
+    StrictDate | None, Query(description="date YYYY-MM-DD (default: today in Vietnam)")
+]
 PartyQ = Annotated[
     str | None,
     Query(max_length=200, description="party id or name (default: the key's own body)"),
@@ -215,40 +223,55 @@ def record(event: Annotated[ServiceEvent, Body()], svc: Svc, who: Caller) -> Any
     t = svc.tracker
     actor = Actor(party=None, admin=True, key_id=who.key_id) if who.admin else (
         Actor(party=who.party, key_id=who.key_id))  # fmt: skip
+    quota.check(svc, who)
+    canonical = event.model_dump(mode="json")
+    receipt = svc.receipts.make(canonical)
+    stored = quota.stored_input(svc, canonical)
+    logged: list[Any] = []
+
+    def log_decision(conn: Connection, r: Recorded) -> None:
+        """The decision-log entry, in the record's own transaction: both or neither."""
+        logged.clear()
+        opened = [t.case(cid, r.event_date, conn=conn) for cid in r.opened]
+        moved = [t.case(cid, r.event_date, conn=conn) for cid in r.acts_on]
+        acting = [c for c in moved if may_read(who, _case_parties(c), svc.engine.parties)]
+        result = {
+            "record": {
+                "seq": r.seq,
+                "created": r.created,
+                "event_type": r.event_type,
+                "event_date": r.event_date.isoformat(),
+                "sender": sender,
+            },
+            "opened": [case_to_json(c) for c in opened],
+            "acts_on": [case_to_json(c) for c in acting],
+            "no_due": list(r.no_due),
+            "changes": changes_of(r.seq, opened, moved),
+            "recorded_by": {
+                "key_id": who.key_id,
+                "party": who.party,
+                "admin": who.admin,
+                "acting_as": sender,
+            },
+        }
+        parties = list(event_parties(event))
+        for c in (*opened, *acting):
+            parties.extend(p for p in _case_parties(c) if p not in parties)
+        pending = Pending("track", stored, tuple(parties), result, receipt)
+        svc.store.insert_decisions(conn, [log_record(who, pending)])
+        logged.append(pending)
+
     try:
-        r = t.record(event, actor=actor)
+        t.record(event, actor=actor, then=log_decision)
     except AuthorityError as exc:
         raise HTTPException(403, f"body.{exc}") from None
+    except QuotaExceeded as exc:  # counted in the record's transaction: nothing was kept
+        raise quota.refusal(exc.limit) from None
     except QuycheError as exc:
         raise HTTPException(422, f"body.{exc}" if ": " in str(exc) else str(exc)) from None
-    opened = [t.case(cid, r.event_date) for cid in r.opened]
-    moved = [t.case(cid, r.event_date) for cid in r.acts_on]
-    acting = [c for c in moved if may_read(who, _case_parties(c), svc.engine.parties)]
-    canonical = event.model_dump(mode="json")
-    result = {
-        "record": {
-            "seq": r.seq,
-            "created": r.created,
-            "event_type": r.event_type,
-            "event_date": r.event_date.isoformat(),
-            "sender": sender,
-        },
-        "opened": [case_to_json(c) for c in opened],
-        "acts_on": [case_to_json(c) for c in acting],
-        "no_due": list(r.no_due),
-        "changes": changes_of(r.seq, opened, moved),
-        "recorded_by": {
-            "key_id": who.key_id,
-            "party": who.party,
-            "admin": who.admin,
-            "acting_as": sender,
-        },
-    }
-    parties = list(event_parties(event))
-    for c in (*opened, *acting):
-        parties.extend(p for p in _case_parties(c) if p not in parties)
-    pending = prepare(svc, "track", canonical, parties, result)
-    commit(svc, who, [pending])
+    pending = logged[0]
+    decided(svc, [pending])
+    result = pending.result
     return {**result, "receipt": pending.receipt}
 
 
