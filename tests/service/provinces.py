@@ -45,7 +45,7 @@ def write_provinces(folder: Path, count: int) -> list[Path]:
             b["name_vi"] = body_name(n, b["name_vi"])
             b["name_en"] = f"{b['name_en']} P{n:02d}"
             b["aliases"] = [body_name(n, a) for a in b.get("aliases", [])]
-            for field in ("acts_for", "agency"):
+            for field in ("acts_for", "agency", "succeeded_by"):
                 if b.get(field):
                     b[field] = ren(b[field])
             b["member_of"] = [ren(m) for m in b.get("member_of", [])]

@@ -24,7 +24,6 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
@@ -70,21 +69,40 @@ def test_the_answer_is_what_notify_out_gives_byte_for_byte(
     assert got["obligations"][0]["document"] == "15/CV-ĐUK"
 
 
+@pytest.mark.parametrize("full", [True, False])
 def test_the_log_stores_the_text_the_receipt_hashes(
-    app: FastAPI, client: TestClient, keys: Keys
+    tmp_path: Path, engine: Engine, full: bool
 ) -> None:
-    """The input is serialised once: the stored text is the canonical JSON of the validated
-    event, and the receipt's hash is the hash of exactly that text."""
+    """The input is serialised once: the receipt's hash is the hash of the canonical JSON
+    of the validated event; with ``store_full_input`` the log stores exactly that text,
+    by default the compact form (the same JSON without the free text)."""
     import hashlib
+    import json
 
-    r = client.post("/v1/notify", json=EVENT, headers=keys.h(keys.admin)).json()
-    rid = r["receipt"]["decision_id"]
-    with app.state.services.store.engine.connect() as conn:
-        stored = conn.execute(
-            sa.select(decisions.c.input).where(decisions.c.decision_id == rid)
-        ).scalar_one()
-    assert stored == canonical_json(parse_event(EVENT).model_dump(mode="json"))
-    assert hashlib.sha256(stored.encode()).hexdigest() == r["receipt"]["input_sha256"]
+    app = create_app(
+        Settings(
+            db_url=f"sqlite:///{tmp_path / 'log.db'}", rate_per_minute=0, store_full_input=full
+        ),
+        engine=engine,
+    )
+    with TestClient(app) as client:
+        key, _ = new_key(app.state.services.store, party=None, admin=True, label="t")
+        r = client.post("/v1/notify", json=EVENT, headers={"Authorization": f"Bearer {key}"})
+        assert r.status_code == 200, r.text
+        receipt = r.json()["receipt"]
+        with app.state.services.store.engine.connect() as conn:
+            stored = conn.execute(
+                sa.select(decisions.c.input).where(
+                    decisions.c.decision_id == receipt["decision_id"]
+                )
+            ).scalar_one()
+    whole = canonical_json(parse_event(EVENT).model_dump(mode="json"))
+    assert hashlib.sha256(whole.encode()).hexdigest() == receipt["input_sha256"]
+    if full:
+        assert stored == whole
+    else:
+        compact = {k: v for k, v in json.loads(whole).items() if k != "summary"}
+        assert json.loads(stored) == compact
 
 
 def test_no_answer_before_the_decision_is_committed(tmp_path: Path, engine: Engine) -> None:

@@ -315,7 +315,7 @@ class Tracker:
                 created=created,
                 event_type=new.event_type,
                 event_date=new.event_date,
-                opened=tuple(cid for cid, _ in new.cases),
+                opened=tuple(cid for cid, _ in written.cases),
                 acts_on=(),
                 no_due=tuple(
                     d.rule_id
