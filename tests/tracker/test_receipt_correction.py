@@ -77,3 +77,23 @@ def test_corrections_are_refused_in_one_line(tmp_path: object, py_engine: Engine
     t.record(extension("6/CV", "2026-01-17", "2026-01-19"))
     assert t.cases(as_of=D(2026, 1, 17))[0].due == D(2026, 1, 19)
     t.close()
+
+
+def test_a_correction_the_day_after_the_due_date_reopens_until_a_later_one_moves_it_back(
+    tmp_path: object, py_engine: Engine
+) -> None:
+    """Found by the state machine: a request of 25/01/2025 (due 11/02), corrected on 12/02
+    to a receipt of 06/02 (due 17/02), then on 13/02 to a receipt of 02/02 (due 11/02
+    again). Read on 12/02 the case awaits (that day's log knew only the first correction);
+    from 13/02 on it has been deemed consent since 12/02."""
+    parties = {"requester": "dang_uy_khoi", "requested": "ban_noi_chinh_tinh_uy"}
+    day = dt.date
+    with Tracker(f"{tmp_path}/m.db", engine=py_engine) as t:
+        t.record(request("2-CV", day(2025, 1, 25), **parties))
+        t.record(correction("2-CV", day(2025, 2, 12), day(2025, 2, 6), **parties))
+        t.record(correction("2-CV", day(2025, 2, 13), day(2025, 2, 2), **parties))
+        log = t.log()
+        (on_12,) = fold(log, day(2025, 2, 12)).values()
+        assert on_12.state is CaseState.AWAITING and on_12.due == day(2025, 2, 17)
+        (later,) = fold(log, day(2025, 3, 1)).values()
+        assert later.due == day(2025, 2, 11) and later.consent_since == day(2025, 2, 12)
