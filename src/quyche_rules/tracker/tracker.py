@@ -45,6 +45,7 @@ from quyche_rules.tracker.model import (
     targets_of,
 )
 from quyche_rules.tracker.rows import NewRecord
+from quyche_rules.tracker.status_page import StatusPage, status_page
 from quyche_rules.tracker.store import AppendHook, Store
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
@@ -259,6 +260,22 @@ class Tracker:
         day = as_of or self.today()
         pid = self._party(party)
         return status(self.cases(party=pid, as_of=day), pid, day)
+
+    def status_page(
+        self,
+        party: str | None = None,
+        as_of: dt.date | None = None,
+        *,
+        group: str = "owes",
+        limit: int = 50,
+        after: tuple[dt.date, str] | None = None,
+    ) -> StatusPage:
+        """One page of one group of ``status`` and every group's count, computed by the
+        database (``status_page``): a large body's first page without folding all its
+        cases."""
+        day = as_of or self.today()
+        pid = self._party(party)
+        return status_page(self.store, pid, day, group=group, limit=limit, after=after)
 
     def case(self, cid: str, as_of: dt.date | None = None) -> Case:
         """One case with its full history (by id or an unambiguous prefix of it)."""

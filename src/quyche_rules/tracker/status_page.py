@@ -1,0 +1,231 @@
+"""One page of one group of a body's status, and the counts of every group, computed by the
+database from the projection instead of folding every case in memory.
+
+A body with 22,000 cases asked for its first 50 ``owes`` used to pay for folding all
+22,000 (``model.fold_case`` over ``store.facts``) to throw 21,950 away. Most cases need no
+fold at all: their state as of a date follows from their facts and from *which kinds* of
+acts reached them, not from the order of those acts. The database classifies each case
+of the body opened by ``as_of`` from the acts on its document dated in its window (from
+the opening record on, by ``as_of``, as in ``fold_case``):
+
+* **no act that applies**: the case is where time alone put it (``model._lapse``):
+  awaiting up to its due date; past it, consent by silence when its rule reads silence so
+  and the due date is not provisional, otherwise overdue;
+* **answers or withdrawals**, and nothing else that applies (by the obligated body, the
+  only acts of those kinds that apply to it): answered or withdrawn — which came first
+  decides which, but either way the case is in no group of the status;
+* **a disagreement or an extension** — whether a disagreement applies depends on party
+  lists, and an extension by the obligated body moves the due date only while the case
+  is still open (an order question): *folded* by ``model.fold_case``, the reference, then
+  grouped by ``model.status``. Few cases are in this class, and those are exactly the
+  ones whose order of events matters.
+
+The counts are the database's sums over the first class plus the folded cases' groups;
+the page is the database's keyset page of the first class (by due date, then id) merged
+with the folded cases of the group, and the page's cases are then folded with their full
+history (``fold_case``), so each item is the very ``Case`` the whole status lists.
+``tests/tracker/test_status_page.py`` compares both answers on a varied log.
+
+Everything is read in one snapshot (SQLite's read transaction; PostgreSQL's
+``REPEATABLE READ``), so the counts and the page agree under concurrent records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from quyche_rules.db.tracker_tables import SEP, acts, case_facts, case_parties, targets
+from quyche_rules.tracker.model import (
+    ANSWERED,
+    DISAGREEMENT,
+    EXTENSION,
+    WITHDRAWN,
+    Case,
+    fold_case,
+    status,
+)
+from quyche_rules.tracker.store import Store
+
+GROUPS = ("owes", "due_soon", "overdue", "owed_to", "consent", "escalated")
+
+Key = tuple[dt.date, str]
+"""Where a page stands: (due date, case id) of its last case."""
+
+
+@dataclass(frozen=True)
+class StatusPage:
+    party: str | None
+    as_of: dt.date
+    group: str
+    counts: dict[str, int]
+    cases: tuple[Case, ...]
+    next_after: Key | None  # the last case's key when more follow, else None
+
+
+@contextmanager
+def _snapshot(store: Store) -> Iterator[Connection]:
+    conn = store.engine.connect().execution_options(read_only=True)
+    if store.engine.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    with conn, conn.begin():
+        yield conn
+
+
+def _in_window(as_of: dt.date) -> Any:
+    """An act dated in the case's window: from the opening record on (event date, then
+    sequence number), by ``as_of`` — the acts ``fold_case`` steps on."""
+    f, a = case_facts, acts
+    return sa.and_(
+        a.c.event_date <= as_of,
+        sa.or_(
+            a.c.event_date > f.c.opened_on,
+            sa.and_(a.c.event_date == f.c.opened_on, a.c.record_seq >= f.c.opened_seq),
+        ),
+    )
+
+
+def _acts_in_window(as_of: dt.date, kinds: Any) -> Any:
+    """EXISTS an act of ``kinds`` on the case's document, in the case's window."""
+    t, a = targets, acts
+    return sa.exists(
+        sa.select(sa.literal(1))
+        .select_from(t.join(a, a.c.record_seq == t.c.record_seq))
+        .where(t.c.doc_key == case_facts.c.doc_key, _in_window(as_of), kinds)
+    )
+
+
+def _queries(party: str | None, as_of: dt.date, soon_days: int) -> tuple[Any, Any, dict[str, Any]]:
+    """(the condition on ``case_facts`` of the party's cases opened by ``as_of``, the
+    condition of those the fold must decide, each group's condition on the others)."""
+    f, a, cp = case_facts, acts, case_parties
+    by_obligated = a.c.requested == f.c.obligated  # answers, extensions, withdrawals
+    ordered = sa.or_(a.c.kind == DISAGREEMENT, sa.and_(a.c.kind == EXTENSION, by_obligated))
+    closing = sa.and_(a.c.kind.in_((ANSWERED, WITHDRAWN)), by_obligated)
+    mine: list[Any] = [f.c.opened_on <= as_of]
+    if party is None:
+        obliged: Any = sa.true()
+        owed: Any = sa.true()
+    else:
+        mine.append(f.c.case_id.in_(sa.select(cp.c.case_id).where(cp.c.party == party)))
+        obliged = f.c.obligated == party
+        # a case of the party it does not oblige is owed to it (its only other role); one
+        # it obliges is owed to it too only if it is also among the counterparties
+        spaced = sa.literal(SEP) + f.c.counterparties + sa.literal(SEP)
+        owed = sa.or_(
+            f.c.obligated != party, spaced.contains(f"{SEP}{party}{SEP}", autoescape=True)
+        )
+    untouched = sa.not_(_acts_in_window(as_of, sa.or_(ordered, closing)))
+    awaiting = f.c.due >= as_of
+    lapsed = f.c.due < as_of
+    consent_rule = sa.and_(f.c.silence_means == "consent", f.c.due_provisional == sa.false())
+    consent = sa.and_(lapsed, consent_rule)
+    overdue = sa.and_(lapsed, sa.not_(consent_rule))
+    is_open = sa.or_(awaiting, overdue)
+    soon = as_of + dt.timedelta(days=soon_days)
+    groups = {
+        "owes": sa.and_(is_open, obliged),
+        "due_soon": sa.and_(awaiting, obliged, f.c.due <= soon),
+        "overdue": sa.and_(overdue, obliged),
+        "owed_to": sa.and_(is_open, owed),
+        "consent": consent,
+        "escalated": sa.false(),
+    }
+    # the cases to fold: those with an act in their window that only the fold decides
+    to_fold = sa.select(f.c.case_id).where(*mine, _acts_in_window(as_of, ordered))
+    return sa.and_(*mine, untouched), to_fold, groups
+
+
+def _key(c: Case) -> Key:
+    return (c.due, c.id)
+
+
+def status_page(
+    store: Store,
+    party: str | None,
+    as_of: dt.date,
+    *,
+    group: str,
+    limit: int,
+    after: Key | None = None,
+    soon_days: int = 3,
+) -> StatusPage:
+    """The counts of every group and the page of ``group`` after ``after`` (at most
+    ``limit`` cases, by due date then id): the same as ``model.status`` over every
+    folded case, cut the same way."""
+    if group not in GROUPS:
+        raise ValueError(f"group: {group!r} is not one of {', '.join(GROUPS)}")
+    f = case_facts
+    plain, needs_fold, groups = _queries(party, as_of, soon_days)
+    counts_q = sa.select(
+        *(sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0) for cond in groups.values())
+    ).where(plain)
+    page_q = sa.select(f.c.due, f.c.case_id).where(plain, groups[group])
+    if after is not None:
+        due, cid = after
+        page_q = page_q.where(sa.or_(f.c.due > due, sa.and_(f.c.due == due, f.c.case_id > cid)))
+    page_q = page_q.order_by(f.c.due, f.c.case_id).limit(limit + 1)
+    with _snapshot(store) as conn:
+        summed = conn.execute(counts_q).one()
+        counts = {g: int(n) for g, n in zip(GROUPS, summed, strict=True)}
+        folded_ids = _to_fold(conn, needs_fold, as_of)
+        listed: list[tuple[Key, Case | None]] = [
+            ((due, cid), None) for due, cid in conn.execute(page_q)
+        ]
+        folded = _fold(store, conn, folded_ids, as_of)
+        if folded:
+            st = status(folded, party, as_of, soon_days=soon_days)
+            for g in GROUPS:
+                counts[g] += len(getattr(st, g))
+            listed += [(_key(c), c) for c in getattr(st, group) if after is None or _key(c) > after]
+            listed.sort(key=lambda kc: kc[0])
+        listed = listed[: limit + 1]
+        more = len(listed) > limit
+        listed = listed[:limit]
+        todo = [key[1] for key, c in listed if c is None]
+        built = {c.id: c for c in _fold(store, conn, todo, as_of)}
+    cases = tuple(c if c is not None else built[key[1]] for key, c in listed)
+    return StatusPage(
+        party=party,
+        as_of=as_of,
+        group=group,
+        counts=counts,
+        cases=cases,
+        next_after=_key(cases[-1]) if more and cases else None,
+    )
+
+
+def _to_fold(conn: Connection, to_fold: Any, as_of: dt.date) -> list[str]:
+    """The ids of ``to_fold``, looked for only among the documents that a disagreement or
+    an extension dated by ``as_of`` acts on (read from the acts' side: they are few, and
+    a body's thousands of untouched cases are then never probed one by one)."""
+    a, t = acts, targets
+    keys = list(
+        conn.execute(
+            sa.select(t.c.doc_key)
+            .distinct()
+            .select_from(a.join(t, t.c.record_seq == a.c.record_seq))
+            .where(a.c.kind.in_((DISAGREEMENT, EXTENSION)), a.c.event_date <= as_of)
+        ).scalars()
+    )
+    out: list[str] = []
+    for i in range(0, len(keys), 500):
+        chunk = case_facts.c.doc_key.in_(keys[i : i + 500])
+        out.extend(conn.execute(to_fold.where(chunk)).scalars())
+    return out
+
+
+def _fold(store: Store, conn: Connection, ids: Sequence[str], as_of: dt.date) -> list[Case]:
+    if not ids:
+        return []
+    return [
+        c
+        for seed, found in store.facts(ids=ids, as_of=as_of, conn=conn)
+        if (c := fold_case(seed, found, as_of)) is not None
+    ]
