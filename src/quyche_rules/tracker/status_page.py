@@ -26,6 +26,11 @@ with the folded cases of the group, and the page's cases are then folded with th
 history (``fold_case``), so each item is the very ``Case`` the whole status lists.
 ``tests/tracker/test_status_page.py`` compares both answers on a varied log.
 
+A body's cases are read in parts that are each one walk of an index (revision 0011): the
+cases it is obliged in, by obligated body then due date (the index also holds every column
+the classification reads); those where it is only a counterparty, and those where it is
+both, by party and role.
+
 Everything is read in one snapshot (SQLite's read transaction; PostgreSQL's
 ``REPEATABLE READ``), so the counts and the page agree under concurrent records.
 """
@@ -41,7 +46,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from quyche_rules.db.tracker_tables import SEP, acts, case_facts, case_parties, targets
+from quyche_rules.db.tracker_tables import acts, case_facts, case_parties, targets
 from quyche_rules.tracker.model import (
     ANSWERED,
     DISAGREEMENT,
@@ -101,27 +106,52 @@ def _acts_in_window(as_of: dt.date, kinds: Any) -> Any:
     )
 
 
-def _queries(party: str | None, as_of: dt.date, soon_days: int) -> tuple[Any, Any, dict[str, Any]]:
-    """(the condition on ``case_facts`` of the party's cases opened by ``as_of``, the
-    condition of those the fold must decide, each group's condition on the others)."""
-    f, a, cp = case_facts, acts, case_parties
-    by_obligated = a.c.requested == f.c.obligated  # answers, extensions, withdrawals
-    ordered = sa.or_(a.c.kind == DISAGREEMENT, sa.and_(a.c.kind == EXTENSION, by_obligated))
-    closing = sa.and_(a.c.kind.in_((ANSWERED, WITHDRAWN)), by_obligated)
-    mine: list[Any] = [f.c.opened_on <= as_of]
+@dataclass(frozen=True)
+class _Side:
+    """A part of a body's cases, told apart so each part is one walk of an index: those
+    it is obliged in (``obligated = party``: the index by obligated body and due date),
+    and those where it is only a counterparty (``case_parties`` by party)."""
+
+    where: Any  # which cases, opened by as_of
+    groups: dict[str, Any]  # each group's condition, for the untouched cases
+
+
+def _sides(party: str | None, as_of: dt.date, soon_days: int) -> list[_Side]:
+    f, cp = case_facts, case_parties
+    opened = f.c.opened_on <= as_of
     if party is None:
-        obliged: Any = sa.true()
-        owed: Any = sa.true()
-    else:
-        mine.append(f.c.case_id.in_(sa.select(cp.c.case_id).where(cp.c.party == party)))
-        obliged = f.c.obligated == party
-        # a case of the party it does not oblige is owed to it (its only other role); one
-        # it obliges is owed to it too only if it is also among the counterparties
-        spaced = sa.literal(SEP) + f.c.counterparties + sa.literal(SEP)
-        owed = sa.or_(
-            f.c.obligated != party, spaced.contains(f"{SEP}{party}{SEP}", autoescape=True)
-        )
-    untouched = sa.not_(_acts_in_window(as_of, sa.or_(ordered, closing)))
+        return [_Side(opened, _groups(as_of, soon_days, obliged=sa.true(), owed=sa.true()))]
+
+    def counterparty_in(case_id: Any) -> Any:
+        roles = sa.select(cp.c.case_id).where(cp.c.party == party, cp.c.role == "counterparty")
+        return case_id.in_(roles)
+
+    only_owed = dict.fromkeys(GROUPS, sa.false())
+    return [
+        # the cases it is obliged in, one walk of the index by obligated body and due date
+        _Side(
+            sa.and_(f.c.obligated == party, opened),
+            _groups(as_of, soon_days, obliged=sa.true(), owed=sa.false()),
+        ),
+        # those where it is only a counterparty
+        _Side(
+            sa.and_(counterparty_in(f.c.case_id), f.c.obligated != party, opened),
+            _groups(as_of, soon_days, obliged=sa.false(), owed=sa.true()),
+        ),
+        # and those where it is both (counted above but for what it is owed)
+        _Side(
+            sa.and_(counterparty_in(f.c.case_id), f.c.obligated == party, opened),
+            {
+                **only_owed,
+                "owed_to": _groups(as_of, soon_days, obliged=sa.false(), owed=sa.true())["owed_to"],
+            },
+        ),
+    ]
+
+
+def _groups(as_of: dt.date, soon_days: int, *, obliged: Any, owed: Any) -> dict[str, Any]:
+    """Each group's condition on a case no act has touched: where time alone put it."""
+    f = case_facts
     awaiting = f.c.due >= as_of
     lapsed = f.c.due < as_of
     consent_rule = sa.and_(f.c.silence_means == "consent", f.c.due_provisional == sa.false())
@@ -129,7 +159,7 @@ def _queries(party: str | None, as_of: dt.date, soon_days: int) -> tuple[Any, An
     overdue = sa.and_(lapsed, sa.not_(consent_rule))
     is_open = sa.or_(awaiting, overdue)
     soon = as_of + dt.timedelta(days=soon_days)
-    groups = {
+    return {
         "owes": sa.and_(is_open, obliged),
         "due_soon": sa.and_(awaiting, obliged, f.c.due <= soon),
         "overdue": sa.and_(overdue, obliged),
@@ -137,9 +167,15 @@ def _queries(party: str | None, as_of: dt.date, soon_days: int) -> tuple[Any, An
         "consent": consent,
         "escalated": sa.false(),
     }
-    # the cases to fold: those with an act in their window that only the fold decides
-    to_fold = sa.select(f.c.case_id).where(*mine, _acts_in_window(as_of, ordered))
-    return sa.and_(*mine, untouched), to_fold, groups
+
+
+def _acts_kinds() -> tuple[Any, Any]:
+    """(acts only the fold decides, acts that close a case) — each applying to the case."""
+    f, a = case_facts, acts
+    by_obligated = a.c.requested == f.c.obligated  # answers, extensions, withdrawals
+    ordered = sa.or_(a.c.kind == DISAGREEMENT, sa.and_(a.c.kind == EXTENSION, by_obligated))
+    closing = sa.and_(a.c.kind.in_((ANSWERED, WITHDRAWN)), by_obligated)
+    return ordered, closing
 
 
 def _key(c: Case) -> Key:
@@ -162,29 +198,33 @@ def status_page(
     if group not in GROUPS:
         raise ValueError(f"group: {group!r} is not one of {', '.join(GROUPS)}")
     f = case_facts
-    plain, needs_fold, groups = _queries(party, as_of, soon_days)
-    counts_q = sa.select(
-        *(sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0) for cond in groups.values())
-    ).where(plain)
-    page_q = sa.select(f.c.due, f.c.case_id).where(plain, groups[group])
-    if after is not None:
-        due, cid = after
-        page_q = page_q.where(sa.or_(f.c.due > due, sa.and_(f.c.due == due, f.c.case_id > cid)))
-    page_q = page_q.order_by(f.c.due, f.c.case_id).limit(limit + 1)
+    ordered, closing = _acts_kinds()
+    untouched = sa.not_(_acts_in_window(as_of, sa.or_(ordered, closing)))
+    sides = _sides(party, as_of, soon_days)
     with _snapshot(store) as conn:
-        summed = conn.execute(counts_q).one()
-        counts = {g: int(n) for g, n in zip(GROUPS, summed, strict=True)}
-        folded_ids = _to_fold(conn, needs_fold, as_of)
-        listed: list[tuple[Key, Case | None]] = [
-            ((due, cid), None) for due, cid in conn.execute(page_q)
-        ]
-        folded = _fold(store, conn, folded_ids, as_of)
+        counts = dict.fromkeys(GROUPS, 0)
+        listed: list[tuple[Key, Case | None]] = []
+        for side in sides:
+            sums = sa.select(
+                *(sa.func.coalesce(sa.func.sum(sa.case((c, 1), else_=0)), 0)
+                  for c in side.groups.values())
+            ).where(side.where, untouched)  # fmt: skip
+            for g, n in zip(GROUPS, conn.execute(sums).one(), strict=True):
+                counts[g] += int(n)
+            q = sa.select(f.c.due, f.c.case_id).where(side.where, untouched, side.groups[group])
+            if after is not None:
+                due, cid = after
+                q = q.where(sa.or_(f.c.due > due, sa.and_(f.c.due == due, f.c.case_id > cid)))
+            q = q.order_by(f.c.due, f.c.case_id).limit(limit + 1)
+            listed += [((due, cid), None) for due, cid in conn.execute(q)]
+        mine = sa.or_(*(side.where for side in sides))
+        folded = _fold(store, conn, _to_fold(conn, mine, as_of, ordered), as_of)
         if folded:
             st = status(folded, party, as_of, soon_days=soon_days)
             for g in GROUPS:
                 counts[g] += len(getattr(st, g))
             listed += [(_key(c), c) for c in getattr(st, group) if after is None or _key(c) > after]
-            listed.sort(key=lambda kc: kc[0])
+        listed.sort(key=lambda kc: kc[0])
         listed = listed[: limit + 1]
         more = len(listed) > limit
         listed = listed[:limit]
@@ -201,10 +241,11 @@ def status_page(
     )
 
 
-def _to_fold(conn: Connection, to_fold: Any, as_of: dt.date) -> list[str]:
-    """The ids of ``to_fold``, looked for only among the documents that a disagreement or
-    an extension dated by ``as_of`` acts on (read from the acts' side: they are few, and
-    a body's thousands of untouched cases are then never probed one by one)."""
+def _to_fold(conn: Connection, mine: Any, as_of: dt.date, ordered: Any) -> list[str]:
+    """The cases of ``mine`` with an act in their window that only the fold decides (a
+    disagreement, an extension), looked for only among the documents such acts dated by
+    ``as_of`` name (read from the acts' side: they are few, and a body's thousands of
+    untouched cases are then never probed one by one)."""
     a, t = acts, targets
     keys = list(
         conn.execute(
@@ -216,8 +257,10 @@ def _to_fold(conn: Connection, to_fold: Any, as_of: dt.date) -> list[str]:
     )
     out: list[str] = []
     for i in range(0, len(keys), 500):
-        chunk = case_facts.c.doc_key.in_(keys[i : i + 500])
-        out.extend(conn.execute(to_fold.where(chunk)).scalars())
+        q = sa.select(case_facts.c.case_id).where(
+            case_facts.c.doc_key.in_(keys[i : i + 500]), mine, _acts_in_window(as_of, ordered)
+        )
+        out.extend(conn.execute(q).scalars())
     return out
 
 
