@@ -122,9 +122,21 @@ def _sides(party: str | None, as_of: dt.date, soon_days: int) -> list[_Side]:
     if party is None:
         return [_Side(opened, _groups(as_of, soon_days, obliged=sa.true(), owed=sa.true()))]
 
-    def counterparty_in(case_id: Any) -> Any:
-        roles = sa.select(cp.c.case_id).where(cp.c.party == party, cp.c.role == "counterparty")
-        return case_id.in_(roles)
+    def counterparty_in(obliged: bool) -> Any:
+        """``case_id IN`` the cases it is a counterparty to (and obliged in, or not), read
+        from the index by party and role: few for most bodies, so the database starts
+        there rather than from the body's obliged cases."""
+        g = case_facts.alias("owed")
+        roles = (
+            sa.select(cp.c.case_id)
+            .join(g, g.c.case_id == cp.c.case_id)
+            .where(
+                cp.c.party == party,
+                cp.c.role == "counterparty",
+                g.c.obligated == party if obliged else g.c.obligated != party,
+            )
+        )
+        return f.c.case_id.in_(roles)
 
     only_owed = dict.fromkeys(GROUPS, sa.false())
     return [
@@ -135,12 +147,12 @@ def _sides(party: str | None, as_of: dt.date, soon_days: int) -> list[_Side]:
         ),
         # those where it is only a counterparty
         _Side(
-            sa.and_(counterparty_in(f.c.case_id), f.c.obligated != party, opened),
+            sa.and_(counterparty_in(obliged=False), opened),
             _groups(as_of, soon_days, obliged=sa.false(), owed=sa.true()),
         ),
         # and those where it is both (counted above but for what it is owed)
         _Side(
-            sa.and_(counterparty_in(f.c.case_id), f.c.obligated == party, opened),
+            sa.and_(counterparty_in(obliged=True), opened),
             {
                 **only_owed,
                 "owed_to": _groups(as_of, soon_days, obliged=sa.false(), owed=sa.true())["owed_to"],
