@@ -179,3 +179,42 @@ def test_a_record_over_http_queues_its_messages(client: TestClient, keys: Keys) 
     got = client.get("/v1/deliveries?status=pending", headers=keys.h(keys.admin)).json()
     assert got["counts"]["pending"] == before["pending"] + 1
     assert got["items"][0]["kind"] == "obligation.new" and "payload" not in got["items"][0]
+
+
+def test_metrics_show_the_outbox_depth(client: TestClient, keys: Keys, app: FastAPI) -> None:
+    """``/metrics`` gauges pending and dead messages, the same numbers as the admin
+    listing, parsed by prometheus_client's own parser."""
+    import sqlalchemy as sa
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from quyche_rules.db.delivery_tables import outbox
+
+    body = {"url": "http://127.0.0.1:9/hook", "kinds": ["obligation.new"]}
+    client.post("/v1/subscriptions", json=body, headers=keys.h(keys.requested))
+    for n in range(2):
+        ev = request(f"9{n}-CV/ĐUK", "2026-01-06")
+        assert client.post("/v1/track", json=ev, headers=keys.h(keys.requester)).status_code == 200
+    db = app.state.services.store.engine
+    with db.begin() as conn:  # one message given up on, as the worker would after its tries
+        first = conn.execute(
+            sa.select(outbox.c.message_id).where(outbox.c.status == "pending").limit(1)
+        ).scalar_one()
+        conn.execute(outbox.update().where(outbox.c.message_id == first).values(status="dead"))
+
+    def depth() -> dict[str, float]:
+        text = client.get("/metrics").text
+        return {
+            s.labels["status"]: s.value
+            for fam in text_string_to_metric_families(text)
+            if fam.name == "quyche_outbox_messages"
+            for s in fam.samples
+        }
+
+    counts = client.get("/v1/deliveries", headers=keys.h(keys.admin)).json()["counts"]
+    assert counts["dead"] >= 1 and counts["pending"] >= 1
+    assert depth() == {"pending": counts["pending"], "dead": counts["dead"]}
+    ev = request("99-CV/ĐUK", "2026-01-07")
+    assert client.post("/v1/track", json=ev, headers=keys.h(keys.requester)).status_code == 200
+    after = client.get("/v1/deliveries", headers=keys.h(keys.admin)).json()["counts"]
+    assert after["pending"] > counts["pending"]  # read at scrape time, never stale
+    assert depth() == {"pending": after["pending"], "dead": after["dead"]}

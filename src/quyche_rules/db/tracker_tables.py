@@ -77,6 +77,26 @@ case_facts = sa.Table(
     sa.Column("silence_means", sa.String(32), nullable=True),
 )
 
+# a body's status page walks its cases by obligated body and due date (revision 0011)
+sa.Index(
+    "ix_tracker_case_facts_obligated_due",
+    case_facts.c.obligated,
+    case_facts.c.due,
+    case_facts.c.case_id,
+    case_facts.c.opened_on,
+    case_facts.c.opened_seq,
+    case_facts.c.silence_means,
+    case_facts.c.due_provisional,
+    case_facts.c.doc_key,
+)
+# ... and the cases where it is a counterparty (revision 0011)
+sa.Index(
+    "ix_tracker_case_parties_party_role",
+    case_parties.c.party,
+    case_parties.c.role,
+    case_parties.c.case_id,
+)
+
 acts = sa.Table(
     "tracker_acts",
     metadata,

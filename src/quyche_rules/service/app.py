@@ -115,7 +115,7 @@ def create_app(
         redoc_url=None,
         generate_unique_id_function=operation_id,
     )
-    app.state.metrics = Metrics(engine)
+    app.state.metrics = Metrics(engine, store.engine)
     app.state.services = Services(
         settings=settings,
         engine=engine,

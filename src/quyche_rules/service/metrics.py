@@ -3,7 +3,9 @@
 What an operator graphs and alerts on: requests by route template and status, latency
 histograms per route, decisions by kind, tracker writes (new or repeated documents), and
 the engine's answer cache (hits and misses of the durable backend's memo; absent for the
-pure-Python backend, which has none). Labels are route *templates*
+pure-Python backend, which has none), and the delivery outbox's depth (messages pending
+and dead, read at scrape time: a growing ``pending`` means the worker is not running or
+the receivers are down; ``dead`` needs an administrator's re-drive). Labels are route *templates*
 (``/v1/decisions/{decision_id}``) and never values: no ids, keys, bodies or personal data
 reach the metrics, and their number stays bounded.
 
@@ -26,10 +28,14 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
+from sqlalchemy.engine import Engine as Database
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from quyche_rules.delivery.outbox import DEAD, PENDING
+from quyche_rules.delivery.queue import counts as outbox_counts
 from quyche_rules.engine.engine import Engine
 
 
@@ -51,10 +57,33 @@ class _EngineCache(Collector):
         yield fam
 
 
+class _OutboxDepth(Collector):
+    """Count the outbox's messages by status at scrape time: one grouped ``COUNT`` on the
+    indexed ``status`` column, nothing kept in memory that could drift from the table."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            got = outbox_counts(self.db)
+        except SQLAlchemyError:
+            return  # the database is down: /readyz says so; a scrape must still answer
+        fam = GaugeMetricFamily(
+            "quyche_outbox_messages",
+            "messages in the delivery outbox, by status (pending: still to deliver; "
+            "dead: given up, waiting for a re-drive)",
+            labels=["status"],
+        )
+        for status in (PENDING, DEAD):
+            fam.add_metric([status], float(got.get(status, 0)))
+        yield fam
+
+
 class Metrics:
     """The service's collectors, in one registry per app."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, db: Database | None = None) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "quyche_http_requests",
@@ -79,6 +108,8 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_EngineCache(engine))
+        if db is not None:
+            self.registry.register(_OutboxDepth(db))
 
     def decided(self, kind: str, result: Any) -> None:
         self.decisions.labels(kind).inc()

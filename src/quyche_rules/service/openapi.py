@@ -9,7 +9,8 @@ branches that can never run. Here:
   ``getDecision``, ``recordTrackEvent``…): a public name, only added, never renamed;
 * each operation declares exactly the statuses it can return: 200; 400 and 413 (the
   body-size guard answers them before routing, for any request); 401 and 429 when a key
-  is needed; 415 and 422 with a request body; 422 with parameters; 304 where the answer
+  is needed; 415 and 422 with a request body; 422 with a parameter whose value can be
+  invalid (not a plain string in the path); 304 where the answer
   carries an ETag; and the ones its handler raises (``OPERATIONS``);
 * every error response is ``application/problem+json`` (``problems.Problem``);
 * ``servers`` is the relative ``/``: the document is right wherever it is served;
@@ -108,6 +109,22 @@ def operation_id(route: APIRoute) -> str:
 _BY_ID = {op_id: (name, extra) for name, (op_id, extra) in OPERATIONS.items()}
 
 
+def _may_be_invalid(param: dict[str, Any]) -> bool:
+    """Whether a value of the parameter can fail validation (422): a required query
+    parameter can be missing; a number, a boolean, a date, a bounded or enumerated string
+    can be malformed. A plain string in the path cannot: any value reaches the handler,
+    which answers 404 for one it does not know (declaring 422 there would give every
+    generated client a branch that never runs)."""
+    if param.get("required") and param.get("in") != "path":
+        return True
+    schema = param.get("schema", {})
+    limits = {"format", "maxLength", "minLength", "pattern", "enum", "const"}
+    return any(
+        alt.get("type") not in (None, "string", "null") or bool(limits & alt.keys())
+        for alt in schema.get("anyOf", [schema])
+    )
+
+
 def statuses(op: dict[str, Any]) -> set[int]:
     """Every status the operation (an OpenAPI operation object) can answer."""
     out = {200, 400, 413}
@@ -117,7 +134,7 @@ def statuses(op: dict[str, Any]) -> set[int]:
         out |= {401, 429}
     if "requestBody" in op:
         out |= {415, 422}
-    if op.get("parameters"):
+    if any(_may_be_invalid(p) for p in op.get("parameters", ())):
         out.add(422)
     name, extra = _BY_ID.get(op.get("operationId", ""), ("", ()))
     if name in CACHEABLE:

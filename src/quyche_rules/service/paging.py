@@ -69,8 +69,12 @@ def page(
         return rest
     out = rest[:limit]
     if len(rest) > limit:
-        nxt = encode(key(out[-1]))
-        url = request.url.include_query_params(limit=limit, cursor=nxt)
-        response.headers["Link"] = f'<{url}>; rel="next"'
-        response.headers["X-Next-Cursor"] = nxt
+        link_next(encode(key(out[-1])), limit=limit, request=request, response=response)
     return out
+
+
+def link_next(cursor: str, *, limit: int, request: Request, response: Response) -> None:
+    """Announce the next page: ``Link: <…>; rel="next"`` and ``X-Next-Cursor``."""
+    url = request.url.include_query_params(limit=limit, cursor=cursor)
+    response.headers["Link"] = f'<{url}>; rel="next"'
+    response.headers["X-Next-Cursor"] = cursor

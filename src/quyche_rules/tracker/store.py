@@ -516,12 +516,32 @@ class Store:
         party: str | None = None,
         case: str | None = None,
         as_of: dt.date,
+        ids: Sequence[str] | None = None,
         conn: Connection | None = None,
     ) -> list[tuple[Case, list[Act]]]:
-        """From the projection: each case of ``party`` (or the one ``case``; or every case)
-        opened by ``as_of``, as its record left it, with the acts on its document dated
-        by ``as_of`` — what ``model.fold_case`` needs, and only that. ONE statement, so
-        both databases answer from one snapshot of the log."""
+        """From the projection: each case of ``party`` (or the one ``case``, or those of
+        ``ids``; or every case) opened by ``as_of``, as its record left it, with the acts
+        on its document dated by ``as_of`` — what ``model.fold_case`` needs, and only
+        that. ONE statement, so both databases answer from one snapshot of the log (with
+        ``ids``, one per 500 ids, on ``conn`` when given: the caller's snapshot)."""
+        if ids is not None:
+            out: list[tuple[Case, list[Act]]] = []
+            wanted = list(dict.fromkeys(ids))
+            for i in range(0, len(wanted), 500):
+                chunk = case_facts.c.case_id.in_(wanted[i : i + 500])
+                out.extend(self._facts(as_of, chunk, conn))
+            return out
+        where: list[Any] = []
+        if party is not None:
+            mine = sa.select(case_parties.c.case_id).where(case_parties.c.party == party)
+            where.append(case_facts.c.case_id.in_(mine))
+        if case is not None:
+            where.append(case_facts.c.case_id == case)
+        return self._facts(as_of, sa.and_(sa.true(), *where), conn)
+
+    def _facts(
+        self, as_of: dt.date, where: Any, conn: Connection | None
+    ) -> list[tuple[Case, list[Act]]]:
         f, a = case_facts, acts
         q = (
             sa.select(
@@ -538,13 +558,8 @@ class Store:
                     a, sa.and_(a.c.record_seq == targets.c.record_seq, a.c.event_date <= as_of)
                 )
             )
-            .where(f.c.opened_on <= as_of)
+            .where(f.c.opened_on <= as_of, where)
         )
-        if party is not None:
-            mine = sa.select(case_parties.c.case_id).where(case_parties.c.party == party)
-            q = q.where(f.c.case_id.in_(mine))
-        if case is not None:
-            q = q.where(f.c.case_id == case)
         with self._read(conn) as reading:
             rows = reading.execute(q).all()
         out: dict[str, tuple[Case, list[Act]]] = {}

@@ -50,6 +50,7 @@ from quyche_rules.tracker.model import (
 )
 from quyche_rules.tracker.rederive import rederive
 from quyche_rules.tracker.rows import NewRecord
+from quyche_rules.tracker.status_page import StatusPage, status_page
 from quyche_rules.tracker.store import AppendHook, Store
 from quyche_rules.tracker.succession import ended_parties, with_successions
 
@@ -351,6 +352,25 @@ class Tracker:
         pid = self._party(party)
         return status(self.cases(party=pid, as_of=day), pid, day)
 
+    def status_page(
+        self,
+        party: str | None = None,
+        as_of: dt.date | None = None,
+        *,
+        group: str = "owes",
+        limit: int = 50,
+        after: tuple[dt.date, str] | None = None,
+    ) -> StatusPage:
+        """One page of one group of ``status`` and every group's count, computed by the
+        database (``status_page``): a large body's first page without folding all its
+        cases."""
+        day = as_of or self.today()
+        pid = self._party(party)
+        page = status_page(
+            self.store, pid, day, group=group, limit=limit, after=after, refresh=self._rederive
+        )
+        return replace(page, cases=tuple(self._said(list(page.cases), day)))
+
     def case(
         self, cid: str, as_of: dt.date | None = None, *, conn: Connection | None = None
     ) -> Case:
@@ -380,7 +400,10 @@ class Tracker:
     ) -> list[tuple[Case, list[Act]]]:
         """The store's facts, with provisional due dates counted again on the engine's
         calendar (``rederive``: on read, so a recorded arrangement applies at once)."""
-        pairs = self.store.facts(party=party, case=case, as_of=as_of, conn=conn)
+        return self._rederive(self.store.facts(party=party, case=case, as_of=as_of, conn=conn))
+
+    def _rederive(self, pairs: list[tuple[Case, list[Act]]]) -> list[tuple[Case, list[Act]]]:
+        """Provisional due dates counted again on the engine's calendar (``rederive``)."""
         return rederive(
             pairs,
             self.store.events_of,
