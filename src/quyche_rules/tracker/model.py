@@ -194,6 +194,8 @@ class Case:
     consent_since: dt.date | None = None
     closed_on: dt.date | None = None
     history: tuple[HistoryEntry, ...] = field(default=())
+    #: the request's subject (its ``summary``, trích yếu), for people finding the case
+    summary: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -288,6 +290,7 @@ def seed_case(
     due: dt.date,
     due_provisional: bool,
     silence_means: str | None,
+    summary: str | None = None,
 ) -> Case:
     """A case as the record that opens it leaves it: awaiting an answer by ``due``."""
     return _build(
@@ -314,6 +317,7 @@ def seed_case(
                 f"{opened_type} {reference}: {rule_id}, due {due.isoformat()}",
             ),
         ),
+        summary=summary,
     )
 
 
@@ -336,6 +340,7 @@ def cases_opened(record: Record) -> list[Case]:
             due=d.due,
             due_provisional=d.due_provisional,
             silence_means=d.silence_means,
+            summary=ev.summary,
         )
         for d in record.decision.duties
         if d.due is not None
@@ -563,6 +568,7 @@ def case_to_json(c: Case) -> dict[str, Any]:
         "counterparties": list(c.counterparties),
         "requester": c.requester,
         "reference": c.reference,
+        "summary": c.summary,
         "opened_on": day(c.opened_on),
         "original_due": day(c.original_due),
         "due": day(c.due),

@@ -46,6 +46,7 @@ class NewRecord:
     targets: tuple[str, ...]
     cases: tuple[tuple[str, DecidedDuty], ...]  # (case id, duty)
     act: Act | None = None  # when ``targets``: what the event does to them (seq unset)
+    summary: str | None = None  # the event's subject (trích yếu), shown with its cases
 
 
 def record_row(new: NewRecord, recorded_at: dt.datetime) -> dict[str, Any]:
@@ -101,6 +102,7 @@ def fact_rows(new: NewRecord, seq: int) -> list[dict[str, Any]]:
             "due": d.due,
             "due_provisional": d.due_provisional,
             "silence_means": d.silence_means,
+            "summary": new.summary,
         }
         for cid, d in new.cases
     ]
@@ -156,6 +158,7 @@ def projection_of(row: Any) -> NewRecord:
         targets=tkeys,
         cases=tuple((case_id(row.sender, reference, d.rule_id, d.obligated), d) for d in with_due),
         act=act,
+        summary=ev.get("summary"),
     )
 
 
@@ -163,10 +166,13 @@ def _day(v: Any) -> dt.date:
     return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
 
 
-def rebuild_projection(conn: Connection) -> int:
+def rebuild_projection(conn: Connection, *, skip: frozenset[str] = frozenset()) -> int:
     """Recompute the projection (``case_facts``, ``acts``) from the log alone, inside the
     caller's transaction; return the number of records read. Used by migration 0003 as
-    its backfill and by ``python -m quyche_rules.tracker.rebuild``."""
+    its backfill and by ``python -m quyche_rules.tracker.rebuild``.
+
+    ``skip`` names columns a migration's schema does not have yet (0003 runs before 0008
+    adds ``summary``, which 0008 then backfills itself)."""
     for table in reversed(PROJECTION):
         conn.execute(sa.delete(table))
     n = 0
@@ -181,7 +187,9 @@ def rebuild_projection(conn: Connection) -> int:
         done: list[dict[str, Any]] = []
         for row in rows:
             new = projection_of(row)
-            facts += fact_rows(new, int(row.seq))
+            facts += [
+                {k: v for k, v in f.items() if k not in skip} for f in fact_rows(new, int(row.seq))
+            ]
             done += act_rows(new, int(row.seq))
         for table, rows_ in ((case_facts, facts), (acts, done)):
             if rows_:

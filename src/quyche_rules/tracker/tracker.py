@@ -169,6 +169,7 @@ class Tracker:
                 (case_id(sender, ev.reference, d.rule_id, d.obligated), d) for d in with_due
             ),
             act=act_of(0, ev) if tkeys else None,
+            summary=ev.summary,
         )
 
     def record(
