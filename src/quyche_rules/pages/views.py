@@ -28,6 +28,11 @@ def anchor(basis: Basis) -> str:
     return basis.anchor
 
 
+def basis_en(basis: Basis) -> str:
+    """The clause's label in English ("Art. 3.1"), beside ``str(basis)`` ("Điều 3.1")."""
+    return "Art. " + str(basis).removeprefix("Điều ")
+
+
 @dataclass(frozen=True)
 class Links:
     """Where pages live, so the same templates serve the static site and the HTTP service.
@@ -88,6 +93,7 @@ class RuleView:
     duty_code: str = ""
     party_ids: tuple[str, ...] = ()
     has_deadline: bool = False
+    basis_en: str = ""
 
 
 @dataclass
@@ -100,6 +106,7 @@ class UnitView:
     reason: str | None
     reason_vi: str | None = None
     rules: list[RuleView] = field(default_factory=list)
+    label_en: str = ""
 
 
 @dataclass
@@ -195,6 +202,7 @@ class ViewBuilder:
             duty_code=rule.duty.value,
             party_ids=tuple(p for p in (rule.obligated, *rule.counterparties) if p[:1] != "@"),
             has_deadline=rule.deadline is not None,
+            basis_en=basis_en(rule.basis),
         )
 
     def articles(self) -> list[ArticleView]:
@@ -224,6 +232,7 @@ class ViewBuilder:
                         reason=na.reason if na is not None else None,
                         reason_vi=na.reason_vi if na is not None else None,
                         rules=[self.rule(r) for r in rules],
+                        label_en=basis_en(basis),
                     )
                 )
             out.append(ArticleView(number, reg.titles[number], anchor(Basis(number)), units))
