@@ -130,6 +130,14 @@ class Pages:
         }
         return self._render("literate.html", "literate", articles=articles, filters=filters)
 
+    def article(self, number: int) -> str:
+        """One Article, as in the literate view, on a page of its own: what a jurist prints
+        to read one Article with its rules. An unknown number raises ``KeyError``."""
+        found = [a for a in self._views.articles() if a.number == number]
+        if not found:
+            raise KeyError(number)
+        return self._render("article.html", "literate", article=found[0])
+
     def bodies(self) -> str:
         """The index of every party of the registry, each linked to its duties page."""
         return self._render("bodies.html", "bodies", entries=self._views.body_index())
@@ -204,6 +212,8 @@ def site_pages(engine: Engine, phrases: Phrasebook | None = None) -> Iterator[tu
     yield "bodies/index.html", below.bodies()
     for p in engine.parties:
         yield f"bodies/{p.id}.html", below.body(p.id)
+    for number in sorted(engine.rulebook.regulation.titles):
+        yield f"articles/{number}.html", below.article(number)
 
 
 def write_site(engine: Engine, out_dir: Path) -> list[Path]:

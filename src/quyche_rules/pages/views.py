@@ -45,6 +45,7 @@ class Links:
     bodies: str = "bodies/index.html"
     body: str = "bodies/{id}.html"
     static: str = "static/"
+    article: str = "articles/{n}.html"
 
     def to_literate(self, basis: Basis | None = None) -> str:
         return self.root + self.literate + (f"#{anchor(basis)}" if basis else "")
@@ -58,9 +59,20 @@ class Links:
     def to_static(self, name: str) -> str:
         return self.root + self.static + name
 
+    def to_article(self, number: int) -> str:
+        """An Article's own page: its text and rules, printable on its own."""
+        return self.root + self.article.format(n=number)
+
 
 #: links for the HTTP service (issue 11): the literate view at ``/``
-SERVED = Links(root="/", literate="", bodies="bodies/", body="bodies/{id}", static="static/")
+SERVED = Links(
+    root="/",
+    literate="",
+    bodies="bodies/",
+    body="bodies/{id}",
+    static="static/",
+    article="articles/{n}",
+)
 
 
 @dataclass(frozen=True)

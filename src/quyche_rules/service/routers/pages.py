@@ -85,6 +85,7 @@ class PageCache:
                     status_url=STATUS_URL, ics_url=ICS_URL, track_url=TRACK_URL
                 ),
                 "body": lambda: pages.body(arg),
+                "article": lambda: pages.article(int(arg)),
             }
             html = makers[kind]()
             etag = '"' + hashlib.sha256(html.encode()).hexdigest()[:32] + '"'
@@ -145,6 +146,16 @@ def body(party: str, request: Request, cache: Cache) -> Response:
     except KeyError:
         raise HTTPException(404, f"party: unknown party {party[:60]!r}") from None
     return answer(request, cache, f"body:{pid}")
+
+
+@router.get("/articles/{number}", response_class=HTMLResponse)
+def article(number: str, request: Request, cache: Cache) -> Response:
+    """One Article with its rules, on a page of its own: its print view. Anything but the
+    number of an Article is a page that does not exist (404), as for a body."""
+    titles = cache.pages.engine.rulebook.regulation.titles
+    if not (number.isascii() and number.isdigit()) or int(number) not in titles:
+        raise HTTPException(404, f"article: no Article {number[:10]!r} in the regulation")
+    return answer(request, cache, f"article:{int(number)}")
 
 
 @router.get(ASK, response_class=HTMLResponse)
