@@ -279,7 +279,7 @@ def test_a_clause_anchor_scrolls_to_the_clause(page: Page, live: Live) -> None:
 
 def test_english_toggle_with_and_without_javascript(browser: Browser, live: Live) -> None:
     for js in (True, False):
-        ctx = browser.new_context(java_script_enabled=js)
+        ctx = browser.new_context(java_script_enabled=js, locale="vi-VN")
         pg = ctx.new_page()
         pg.goto(live.url + f"bodies/{BODY}")
         vi = pg.locator(".rule .rule-sentence > .vi").first
@@ -644,6 +644,7 @@ def test_the_morning_view_records_an_extension_and_an_answer(page: Page, live: L
         "requester": REQUESTER,
         "requested": REQUESTED,
         "received_on": "2026-03-02",
+        "summary": "Đề nghị góp ý dự thảo quy chế làm việc",
     }
     res = httpx.post(live.url + "v1/track", json=event, headers=live.auth(REQUESTER))
     assert res.status_code == 200, res.text
@@ -652,14 +653,17 @@ def test_the_morning_view_records_an_extension_and_an_answer(page: Page, live: L
     page.goto(live.url + "morning")
     _morning(page, live, live.keys[REQUESTED], dt.date(2026, 3, 4))
     expect(row).to_have_attribute("data-state", "awaiting")
-    expect(row.locator("td.doc")).to_contain_text(ref)  # the document number, then the id
+    # the document by its number and subject; the case id (a hash) below them
+    expect(row.locator("td.doc .ref")).to_have_text(ref)
+    expect(row.locator("td.doc .subject")).to_have_text(event["summary"])
+    expect(row.locator("td.doc .case-id")).to_contain_text(row.get_attribute("data-case") or "?")
     assert "qk_" not in page.url
     form = row.locator("form.act")
-    form.get_by_label("Việc / Action").select_option("extension")
-    form.get_by_label("Ngày / Date").fill("2026-03-04")
-    form.get_by_label("Ngày trả lời mới / New reply date").fill("2026-03-31")
-    form.get_by_role("button", name="Ghi / Record").click()
-    expect(page.locator("#report-status")).to_contain_text("recorded #")
+    form.get_by_label("Việc").select_option("extension")
+    form.locator("input[name=date]").fill("2026-03-04")
+    form.get_by_label("Ngày trả lời mới").fill("2026-03-31")
+    form.get_by_role("button", name="Ghi", exact=True).click()
+    expect(page.locator("#report-status")).to_contain_text("Đã ghi #")
     expect(row).to_have_attribute("data-state", "extended")
     expect(row.locator(".due")).to_contain_text("31/03/2026")
     _shot(page, "morning-workplace", full_page=True)
@@ -670,10 +674,10 @@ def test_the_morning_view_records_an_extension_and_an_answer(page: Page, live: L
     page.locator("#m-as-of").fill("2026-03-05")
     page.locator("#morning button[type=submit]").click()
     form = row.locator("form.act")
-    form.get_by_label("Việc / Action").select_option("answer")
-    form.get_by_label("Ngày / Date").fill("2026-03-05")
-    form.get_by_role("button", name="Ghi / Record").click()
-    expect(page.locator("#report-status")).to_contain_text("recorded #")
+    form.get_by_label("Việc").select_option("answer")
+    form.locator("input[name=date]").fill("2026-03-05")
+    form.get_by_role("button", name="Ghi", exact=True).click()
+    expect(page.locator("#report-status")).to_contain_text("Đã ghi #")
     expect(row).to_have_count(0)  # answered on time: no longer owed
 
     # the requester's key sees its own pending case but may not answer for another body
@@ -683,6 +687,6 @@ def test_the_morning_view_records_an_extension_and_an_answer(page: Page, live: L
     expect(page.locator("#m-key")).to_have_value("")
     _morning(page, live, live.keys[REQUESTER], dt.date(2026, 3, 5))
     owed = page.locator("[data-group='owed_to'] tbody tr").filter(has_text="78-CV/ĐUK")
-    owed.locator("form.act").get_by_label("Việc / Action").select_option("answer")
-    owed.locator("form.act").get_by_role("button", name="Ghi / Record").click()
+    owed.locator("form.act").get_by_label("Việc").select_option("answer")
+    owed.locator("form.act").get_by_role("button", name="Ghi", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("403")

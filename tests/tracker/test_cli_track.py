@@ -158,3 +158,23 @@ def test_the_readme_examples_end_as_the_readme_says(
         assert track(db, "record", str(EXAMPLES / f)).exit_code == 0
     shown = json.loads(track(db, "show", "c0b8", "--json", "--as-of", "2025-02-21").output)
     assert shown["id"] == "c0b80fe790281462" and shown["state"] == state
+
+
+def test_status_and_show_give_each_cases_subject(tmp_path: Path) -> None:
+    """A clerk finds a case by its number and what the letter is about: the request's
+    ``summary`` is in ``track status`` and ``track show`` (text and JSON)."""
+    db = tmp_path / "t.db"
+    subject = "Đề nghị góp ý dự thảo kế hoạch kiểm tra"
+    req = write(tmp_path, "req.json", {**request("15-CV/ĐUK", "2025-01-24"), "summary": subject})
+    assert track(db, "record", req).exit_code == 0
+    argv = ["track", "status", "--party", "ban_noi_chinh_tinh_uy", "--as-of", "2025-01-27"]
+    r = runner.invoke(app, [*argv, "--json", "--db", str(db)])
+    case = json.loads(r.output)["owes"][0]
+    assert case["summary"] == subject
+    for lang, label in (("vi", "trích yếu: "), ("en", "subject: ")):
+        human = runner.invoke(app, ["--lang", lang, *argv, "--db", str(db)])
+        assert "Đề nghị góp ý" in human.output, human.output  # under the number, wrapped
+        shown = runner.invoke(app, ["--lang", lang, "track", "show", case["id"], "--db", str(db)])
+        assert f"{label}{subject}" in shown.output, shown.output
+    shown = track(db, "show", case["id"], "--json")
+    assert json.loads(shown.output)["summary"] == subject

@@ -373,3 +373,32 @@ def test_a_read_does_not_wait_for_a_writer_on_sqlite(tmp_path: Path) -> None:
         writer.close()
         store.close()
     assert counted and all(v == 0 for v in counted[0].values())
+
+
+def test_migration_0008_and_rebuild_fill_each_cases_subject(
+    db_url: str, py_engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A case carries its request's subject (``summary``): written with the record, filled
+    by migration 0008 for a database recorded before it, and restored by a rebuild."""
+    from quyche_rules.tracker.rebuild import main
+
+    subject = "Xin ý kiến về dự thảo quy chế làm việc"
+    with Tracker(db_url, engine=py_engine) as t:
+        t.record({**request("1-CV", "2025-01-24"), "summary": subject})
+        t.record(request("2-CV", "2025-01-24"))  # no subject given: None, not ""
+        written = t.store.projection()
+        day = dt.date(2025, 1, 27)
+        subjects = {c.reference: c.summary for c in t.cases(as_of=day)}
+        assert subjects == {"1-CV": subject, "2-CV": None}
+        _alembic(t, "downgrade", "0005")  # the column is gone, the log keeps the subject
+        columns = {c["name"] for c in sa.inspect(t.store.engine).get_columns("tracker_case_facts")}
+        assert "summary" not in columns
+    with Tracker(db_url, engine=py_engine) as t:  # opening it migrates: 0008 backfills
+        assert t.store.projection() == written
+        shown = t.status(REQUESTED_PARTY, day).owes
+        assert {c.reference: c.summary for c in shown} == subjects
+        with t.store.engine.begin() as conn:
+            conn.execute(sa.update(PROJECTION[0]).values(summary=None))
+        assert main(["--db", db_url]) == 0
+        assert "it had drifted" in capsys.readouterr().out
+        assert t.store.projection() == written

@@ -312,9 +312,12 @@ def _table(cases: tuple[Any, ...], t: Any) -> Table:
         if getattr(c, "unresolved_class", False):
             obligated += "\n" + _("a class still to be narrowed: name the body")
         heirs = [_cell(_succession_line(x, t)) for x in c.successions]
+        document = _cell(c.reference)
+        if c.summary:  # the subject under the number, each escaped on its own
+            document.append("\n" + safe(c.summary))
         table.add_row(
             c.id,
-            _cell(c.reference),
+            document,
             RichText("\n").join([_cell(obligated), *heirs]),
             _cell(t.name(c.requester)),
             due,
@@ -396,6 +399,8 @@ def show(
         typer.echo(
             _("case {case}: {ref} ({rule})", case=c.id, ref=safe(c.reference), rule=c.rule_id)
         )
+        if c.summary:
+            typer.echo("  " + _("subject: {summary}", summary=safe(c.summary)))
         typer.echo(
             "  " + _("{obligated} answers {requester}", obligated=safe(t.name(c.obligated)),
                      requester=safe(t.name(c.requester)))

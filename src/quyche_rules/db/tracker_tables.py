@@ -75,6 +75,9 @@ case_facts = sa.Table(
     sa.Column("due", sa.Date(), nullable=False),
     sa.Column("due_provisional", sa.Boolean(), nullable=False),
     sa.Column("silence_means", sa.String(32), nullable=True),
+    # the request's subject (its ``summary``, trích yếu), so a clerk finds a case by what
+    # the letter is about, not by its hash (revision 0008); None when the event had none
+    sa.Column("summary", sa.Text(), nullable=True),
 )
 
 # a body's status page walks its cases by obligated body and due date (revision 0011)

@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from quyche_rules.engine.engine import Engine
 from quyche_rules.model.vocabulary import DUTIES
 from quyche_rules.pages.form import Option, event_forms
+from quyche_rules.pages.langspans import mark_vietnamese
 from quyche_rules.pages.phrases import Phrase, Phrasebook, default_phrasebook
-from quyche_rules.pages.views import TRIGGER_KINDS, Links, ViewBuilder
+from quyche_rules.pages.views import TRIGGER_KINDS, Links, ViewBuilder, basis_en
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -42,13 +44,15 @@ MORNING_GROUPS: tuple[tuple[str, Phrase], ...] = (
 
 @cache
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,  # a misspelt name in a template is an error
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["mark_vi"] = mark_vietnamese
+    return env
 
 
 def _footer(content_hash: str) -> dict[str, str]:
@@ -74,6 +78,21 @@ class Pages:
     phrases: Phrasebook = field(default_factory=default_phrasebook)
     ask_href: str | None = None
     morning_href: str | None = None
+    #: the language shown first (``vi`` or ``en``); the other stays behind the switch
+    lang: str = "vi"
+    #: answered by the HTTP service, which chose ``lang`` and remembers the switch in a
+    #: cookie (the static site remembers it in the browser's storage instead)
+    served: bool = False
+
+    def _pick(self, vi: str, en: str) -> str:
+        """Where an element can hold one language only (an option, a title, a label)."""
+        return en if self.lang == "en" else vi
+
+    def _label(self, vi: str, en: str) -> Markup:
+        """An ``aria-label`` in the page's language, with both for the switch to swap."""
+        return Markup('aria-label="{}" data-label-vi="{}" data-label-en="{}"').format(
+            self._pick(vi, en), vi, en
+        )
 
     def _render(self, template: str, page: str, **context: Any) -> str:
         book = self.engine.rulebook
@@ -81,6 +100,10 @@ class Pages:
             _env()
             .get_template(template)
             .render(
+                lang=self.lang,
+                served=self.served,
+                pick=self._pick,
+                label=self._label,
                 links=self.links,
                 stats={"rules": len(book.rules), "units": len(book.regulation.units)},
                 footer=_footer(book.content_hash),
@@ -109,6 +132,14 @@ class Pages:
         }
         return self._render("literate.html", "literate", articles=articles, filters=filters)
 
+    def article(self, number: int) -> str:
+        """One Article, as in the literate view, on a page of its own: what a jurist prints
+        to read one Article with its rules. An unknown number raises ``KeyError``."""
+        found = [a for a in self._views.articles() if a.number == number]
+        if not found:
+            raise KeyError(number)
+        return self._render("article.html", "literate", article=found[0])
+
     def bodies(self) -> str:
         """The index of every party of the registry, each linked to its duties page."""
         return self._render("bodies.html", "bodies", entries=self._views.body_index())
@@ -130,6 +161,7 @@ class Pages:
             "ask.html",
             "ask",
             forms=event_forms(self.phrases, self.engine.parties),
+            duties={d.value: en for d, (_vi, en, _) in DUTIES.items()},
             notify_url=notify_url,
             selected=selected,
         )
@@ -147,16 +179,25 @@ class Pages:
 
         Cases carry party and rule ids only; the names and clause links they are shown with
         come from this engine (its registry in force and its rulebook), sent with the page."""
+        from quyche_rules.tracker.model import STATE_VI
+
         rules = {
-            r.id: {"label": str(r.basis), "href": self.links.to_literate(r.basis)}
+            r.id: {
+                "label": str(r.basis),
+                "label_en": basis_en(r.basis),
+                "href": self.links.to_literate(r.basis),
+            }
             for r in self.engine.rulebook
         }
-        parties = {p.id: p.name_vi for p in self.engine.parties}
+        parties = {p.id: {"vi": p.name_vi, "en": p.name_en} for p in self.engine.parties}
+        states = {
+            s.value: {"vi": vi, "en": s.value.replace("_", " ")} for s, vi in STATE_VI.items()
+        }
         options = [Option(p.id, Phrase(p.name_vi, p.name_en)) for p in self.engine.parties]
         return self._render(
             "morning.html",
             "morning",
-            lookup={"parties": parties, "rules": rules},
+            lookup={"parties": parties, "rules": rules, "states": states},
             parties=options,
             groups=[{"key": k, "label": label} for k, label in MORNING_GROUPS],
             status_url=status_url,
@@ -173,6 +214,8 @@ def site_pages(engine: Engine, phrases: Phrasebook | None = None) -> Iterator[tu
     yield "bodies/index.html", below.bodies()
     for p in engine.parties:
         yield f"bodies/{p.id}.html", below.body(p.id)
+    for number in sorted(engine.rulebook.regulation.titles):
+        yield f"articles/{number}.html", below.article(number)
 
 
 def write_site(engine: Engine, out_dir: Path) -> list[Path]:

@@ -28,6 +28,11 @@ def anchor(basis: Basis) -> str:
     return basis.anchor
 
 
+def basis_en(basis: Basis) -> str:
+    """The clause's label in English ("Art. 3.1"), beside ``str(basis)`` ("Điều 3.1")."""
+    return "Art. " + str(basis).removeprefix("Điều ")
+
+
 @dataclass(frozen=True)
 class Links:
     """Where pages live, so the same templates serve the static site and the HTTP service.
@@ -40,6 +45,7 @@ class Links:
     bodies: str = "bodies/index.html"
     body: str = "bodies/{id}.html"
     static: str = "static/"
+    article: str = "articles/{n}.html"
 
     def to_literate(self, basis: Basis | None = None) -> str:
         return self.root + self.literate + (f"#{anchor(basis)}" if basis else "")
@@ -53,9 +59,20 @@ class Links:
     def to_static(self, name: str) -> str:
         return self.root + self.static + name
 
+    def to_article(self, number: int) -> str:
+        """An Article's own page: its text and rules, printable on its own."""
+        return self.root + self.article.format(n=number)
+
 
 #: links for the HTTP service (issue 11): the literate view at ``/``
-SERVED = Links(root="/", literate="", bodies="bodies/", body="bodies/{id}", static="static/")
+SERVED = Links(
+    root="/",
+    literate="",
+    bodies="bodies/",
+    body="bodies/{id}",
+    static="static/",
+    article="articles/{n}",
+)
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,7 @@ class RuleView:
     duty_code: str = ""
     party_ids: tuple[str, ...] = ()
     has_deadline: bool = False
+    basis_en: str = ""
 
 
 @dataclass
@@ -100,6 +118,7 @@ class UnitView:
     reason: str | None
     reason_vi: str | None = None
     rules: list[RuleView] = field(default_factory=list)
+    label_en: str = ""
 
 
 @dataclass
@@ -195,6 +214,7 @@ class ViewBuilder:
             duty_code=rule.duty.value,
             party_ids=tuple(p for p in (rule.obligated, *rule.counterparties) if p[:1] != "@"),
             has_deadline=rule.deadline is not None,
+            basis_en=basis_en(rule.basis),
         )
 
     def articles(self) -> list[ArticleView]:
@@ -224,6 +244,7 @@ class ViewBuilder:
                         reason=na.reason if na is not None else None,
                         reason_vi=na.reason_vi if na is not None else None,
                         rules=[self.rule(r) for r in rules],
+                        label_en=basis_en(basis),
                     )
                 )
             out.append(ArticleView(number, reg.titles[number], anchor(Basis(number)), units))

@@ -24,8 +24,11 @@ class Language:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers.append((b"content-language", lang.encode()))
-                headers.append((b"vary", b"Accept-Language"))
+                names = {k.lower() for k, _v in headers}
+                if b"content-language" not in names:  # a page may have chosen by ?lang=
+                    headers.append((b"content-language", lang.encode()))
+                if b"vary" not in names:
+                    headers.append((b"vary", b"Accept-Language"))
                 message = {**message, "headers": headers}
             await send(message)
 

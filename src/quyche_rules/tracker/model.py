@@ -244,6 +244,8 @@ class Case:
     history: tuple[HistoryEntry, ...] = field(default=())
     #: the case's parties that ended by the "as of" date, with who inherits (open cases)
     successions: tuple[Succession, ...] = field(default=())
+    #: the request's subject (its ``summary``, trích yếu), for people finding the case
+    summary: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -358,6 +360,7 @@ def seed_case(
     due: dt.date,
     due_provisional: bool,
     silence_means: str | None,
+    summary: str | None = None,
 ) -> Case:
     """A case as the record that opens it leaves it: awaiting an answer by ``due``."""
     return _build(
@@ -385,6 +388,7 @@ def seed_case(
                 f"{opened_type} {reference}: {rule_id}, due {due.isoformat()}",
             ),
         ),
+        summary=summary,
     )
 
 
@@ -407,6 +411,7 @@ def cases_opened(record: Record) -> list[Case]:
             due=d.due,
             due_provisional=d.due_provisional,
             silence_means=d.silence_means,
+            summary=ev.summary,
         )
         for d in record.decision.duties
         if d.due is not None
@@ -714,6 +719,7 @@ def case_to_json(c: Case) -> dict[str, Any]:
         "counterparties": list(c.counterparties),
         "requester": c.requester,
         "reference": c.reference,
+        "summary": c.summary,
         "opened_on": day(c.opened_on),
         "original_due": day(c.original_due),
         "due": day(c.due),

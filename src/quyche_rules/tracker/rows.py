@@ -56,6 +56,7 @@ class NewRecord:
     joins: tuple[str, ...] = ()
     #: with ``joins``: the act that notes the restated duty in that case's history
     restated: Act | None = None
+    summary: str | None = None  # the event's subject (trích yếu), shown with its cases
 
 
 def target_rows(new: NewRecord, seq: int) -> list[dict[str, Any]]:
@@ -117,6 +118,7 @@ def fact_rows(new: NewRecord, seq: int) -> list[dict[str, Any]]:
             "due": d.due,
             "due_provisional": d.due_provisional,
             "silence_means": d.silence_means,
+            "summary": new.summary,
         }
         for cid, d in new.cases
     ]
@@ -178,6 +180,7 @@ def projection_of(row: Any) -> NewRecord:
         targets=tkeys,
         cases=tuple((case_id(row.sender, reference, d.rule_id, d.obligated), d) for d in with_due),
         act=act,
+        summary=ev.get("summary"),
     )
 
 
@@ -185,10 +188,13 @@ def _day(v: Any) -> dt.date:
     return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
 
 
-def rebuild_projection(conn: Connection) -> int:
+def rebuild_projection(conn: Connection, *, skip: frozenset[str] = frozenset()) -> int:
     """Recompute the projection (``case_facts``, ``acts``) from the log alone, inside the
     caller's transaction; return the number of records read. Used by migration 0003 as
-    its backfill and by ``python -m quyche_rules.tracker.rebuild``."""
+    its backfill and by ``python -m quyche_rules.tracker.rebuild``.
+
+    ``skip`` names columns a migration's schema does not have yet (0003 runs before 0008
+    adds ``summary``, which 0008 then backfills itself)."""
     for table in reversed(PROJECTION):
         conn.execute(sa.delete(table))
     n = 0
@@ -212,7 +218,9 @@ def rebuild_projection(conn: Connection) -> int:
         done: list[dict[str, Any]] = []
         for row in rows:
             new = projection_of(row)
-            mine = fact_rows(new, int(row.seq))
+            mine = [
+                {k: v for k, v in f.items() if k not in skip} for f in fact_rows(new, int(row.seq))
+            ]
             facts += [f for f in mine if f["case_id"] in opened]
             joined = [f for f in mine if f["case_id"] not in opened]
             if joined and new.act is None:  # it restated a duty followed elsewhere

@@ -564,8 +564,8 @@ class Store:
             rows = reading.execute(q).all()
         out: dict[str, tuple[Case, list[Act]]] = {}
         for (cid, _doc, rule_id, obligated, cps, requester, reference, opened_seq, opened_on,
-             opened_type, due, provisional, silence, seq, kind, day, requested, parties,
-             reply_by) in rows:  # fmt: skip
+             opened_type, due, provisional, silence, summary, seq, kind, day, requested,
+             parties, reply_by) in rows:  # fmt: skip
             got = out.get(cid)
             if got is None:
                 seed = seed_case(
@@ -581,6 +581,7 @@ class Store:
                     due=due,
                     due_provisional=bool(provisional),
                     silence_means=silence,
+                    summary=summary,
                 )
                 got = out[cid] = (seed, [])
             if seq is not None:

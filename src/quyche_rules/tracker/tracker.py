@@ -189,6 +189,7 @@ class Tracker:
                 (case_id(sender, ev.reference, d.rule_id, d.obligated), d) for d in with_due
             ),
             act=_act(ev, duties) if tkeys else None,
+            summary=ev.summary,
         )
 
     def _redecide(self, ev: Any) -> tuple[DecidedDuty, ...]:

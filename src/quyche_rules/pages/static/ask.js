@@ -12,6 +12,20 @@
   const receipt = document.getElementById("receipt");
   const decision = document.getElementById("decision");
   const decisionId = document.getElementById("decision-id");
+  const duties = JSON.parse(document.getElementById("ask-data").textContent).duties;
+  const lang = () => (window.quycheLang ? window.quycheLang() : document.documentElement.lang);
+  // text in both languages, the page's switch showing one (as the templates' spans do)
+  const both = (vi, en) => {
+    const f = document.createDocumentFragment();
+    for (const [l, text] of [["vi", vi], ["en", en]]) {
+      const s = document.createElement("span");
+      s.className = l;
+      s.lang = l;
+      s.textContent = text;
+      f.appendChild(s);
+    }
+    return f;
+  };
 
   const showType = () => {
     for (const fs of form.querySelectorAll("fieldset.event")) {
@@ -46,15 +60,21 @@
     return m ? m[3] + "/" + m[2] + "/" + m[1] : iso;
   };
 
-  const cell = (row, text, href) => {
+  const cell = (row, content, href) => {
     const td = row.insertCell();
+    const node = typeof content === "string" ? document.createTextNode(content) : content;
     if (href) {
       const a = document.createElement("a");
       a.href = href;
-      a.textContent = text;
+      a.appendChild(node);
       td.appendChild(a);
-    } else td.textContent = text;
+    } else td.appendChild(node);
     return td;
+  };
+  const names = (parties) => {
+    const f = document.createDocumentFragment();
+    parties.forEach((p, i) => { if (i) f.append("; "); f.appendChild(both(p.name_vi, p.name_en)); });
+    return f;
   };
 
   const show = (data) => {
@@ -63,31 +83,36 @@
     body.replaceChildren();
     for (const o of obligations) {
       const row = body.insertRow();
-      cell(row, o.basis.label, form.dataset.literate + "#" + anchor(o.basis));
-      cell(row, o.obligated.name_vi);
-      cell(row, o.duty_vi + " (" + o.duty + ")");
-      const towards = cell(row, o.counterparties.map((c) => c.name_vi).join("; "));
+      const label = both(o.basis.label, o.basis.label.replace(/^Điều /, "Art. "));
+      cell(row, label, form.dataset.literate + "#" + anchor(o.basis));
+      cell(row, both(o.obligated.name_vi, o.obligated.name_en));
+      const duty = cell(row, both(o.duty_vi, duties[o.duty] || o.duty));
+      const code = document.createElement("code");
+      code.textContent = o.duty;
+      duty.append(" (", code, ")");
+      const towards = cell(row, names(o.counterparties));
       if (o.unresolved_class) {
         // a class the event did not narrow: the clerk must still say which body is meant
         const warn = document.createElement("p");
         warn.className = "unresolved";
-        warn.textContent = "Còn là một nhóm cơ quan: cần ghi rõ cơ quan nào (a class still to be narrowed)";
+        warn.appendChild(both("Còn là một nhóm cơ quan: cần ghi rõ cơ quan nào", "A class still to be narrowed: name the body"));
         towards.appendChild(warn);
       }
-      const due = o.due ? dmy(o.due) + (o.due_provisional ? " (tạm tính)" : "") : "—";
-      const dueCell = cell(row, due);
-      dueCell.title = o.due_computation || "";
+      const dueCell = cell(row, o.due ? dmy(o.due) : "—");
+      if (o.due && o.due_provisional) dueCell.append(" (", both("tạm tính", "provisional"), ")");
+      // how the date was counted is written in English by the engine: shown in English only
+      if (o.due_computation && lang() === "en") dueCell.title = o.due_computation;
       if (o.silence_means === "consent") {
         const silence = document.createElement("p");
         silence.className = "silence";
-        silence.textContent = "Quá hạn không trả lời được xem là đồng ý (no answer by then counts as consent)";
+        silence.appendChild(both("Quá hạn không trả lời được xem là đồng ý", "No answer by then counts as consent"));
         dueCell.appendChild(silence);
       }
     }
     table.hidden = obligations.length === 0;
     status.className = "";
     status.removeAttribute("role");
-    status.textContent = obligations.length + " nghĩa vụ / obligation(s)";
+    status.replaceChildren(String(obligations.length) + " ", both("nghĩa vụ", "obligation(s)"));
     const rc = Array.isArray(data) ? null : data.receipt;
     receiptBox.hidden = !rc;
     receipt.textContent = rc ? JSON.stringify(rc, null, 2) : "";
@@ -95,13 +120,13 @@
     decisionId.textContent = rc && rc.decision_id ? rc.decision_id : "";
   };
 
-  const fail = (message) => {
+  const fail = (...message) => {
     table.hidden = true;
     receiptBox.hidden = true;
     decision.hidden = true;
     status.className = "error";
     status.setAttribute("role", "alert");
-    status.textContent = message;
+    status.replaceChildren(...message);
   };
 
   typeSelect.addEventListener("change", showType);
@@ -119,13 +144,15 @@
       });
       const data = await res.json().catch(() => null);
       if (!res.ok) {
+        // the problem's title is in the request's language; its detail names the field
         const detail = data && (data.detail || data.error);
-        fail("Lỗi / error " + res.status + ": " + (typeof detail === "string" ? detail : JSON.stringify(detail)));
+        const text = typeof detail === "string" ? detail : JSON.stringify(detail);
+        fail(both("Lỗi ", "Error "), res.status + ": " + (data && data.title ? data.title + " — " : "") + text);
         return;
       }
       show(data);
     } catch (e) {
-      fail("Không gửi được / could not send: " + e.message);
+      fail(both("Không gửi được: ", "Could not send: "), e.message);
     }
   });
 })();

@@ -20,7 +20,36 @@
   let icsAsOf = "";
 
   try { keyInput.value = sessionStorage.getItem(STORE) || ""; } catch (e) { /* private mode */ }
-  const name = (id) => (lookup.parties[id] || id);
+  // text in both languages, the page's switch showing one (as the templates' spans do)
+  const lang = () => (window.quycheLang ? window.quycheLang() : document.documentElement.lang);
+  const both = (vi, en) => {
+    const f = document.createDocumentFragment();
+    for (const [l, text] of [["vi", vi], ["en", en]]) {
+      const s = document.createElement("span");
+      s.className = l;
+      s.lang = l;
+      s.textContent = text;
+      f.appendChild(s);
+    }
+    return f;
+  };
+  const name = (id) => {
+    const p = lookup.parties[id];
+    return p ? both(p.vi, p.en) : document.createTextNode(id);
+  };
+  const names = (ids) => {
+    const f = document.createDocumentFragment();
+    ids.forEach((id, i) => { if (i) f.append("; "); f.appendChild(name(id)); });
+    return f;
+  };
+  // what another body wrote (its number, its subject): Vietnamese documents, said so
+  const quoted = (tag, cls, text) => {
+    const e = document.createElement(tag);
+    e.className = cls;
+    e.lang = "vi";
+    e.textContent = text;
+    return e;
+  };
   const key = () => keyInput.value.trim();
   const headers = () => ({ "Accept": "application/json", "Authorization": "Bearer " + key() });
   // dates for people: dd/mm/yyyy (the JSON keeps ISO 8601)
@@ -33,20 +62,21 @@
     return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
   };
 
-  const cell = (row, text, href) => {
+  const cell = (row, content, href) => {
     const td = row.insertCell();
+    const node = typeof content === "string" ? document.createTextNode(content) : content;
     if (href) {
       const a = document.createElement("a");
       a.href = href;
-      a.textContent = text;
+      a.appendChild(node);
       td.appendChild(a);
-    } else td.textContent = text;
+    } else td.appendChild(node);
     return td;
   };
-  const note = (td, text, cls) => {
+  const note = (td, content, cls) => {
     const s = document.createElement("span");
     s.className = cls || "was";
-    s.textContent = text;
+    s.appendChild(typeof content === "string" ? document.createTextNode(content) : content);
     td.appendChild(s);
   };
   const el = (tag, attrs, text) => {
@@ -58,35 +88,45 @@
 
   // the event each action sends, built from the case (the service checks the key's body)
   const ACTIONS = {
-    answer: ["Trả lời / Answer", (c, d) => ({ type: "coordination_answered", date: d, requester: c.requester, requested: c.obligated, in_reply_to: c.reference })],
-    extension: ["Gia hạn / Extension", (c, d, by) => ({ type: "coordination_extension_needed", date: d, requester: c.requester, requested: c.obligated, in_reply_to: c.reference, reply_by: by })],
-    withdrawal: ["Rút đề nghị / Withdrawal", (c, d) => ({ type: "coordination_withdrawn", date: d, requester: c.requester, requested: c.obligated, in_reply_to: c.reference })],
-    disagreement: ["Không thống nhất / Disagreement", (c, d) => ({ type: "coordination_disagreement", date: d, lead_party: c.requester, other_parties: [c.obligated], in_reply_to: c.reference })],
+    answer: [["Trả lời", "Answer"], (c, d) => ({ type: "coordination_answered", date: d, requester: c.requester, requested: c.obligated, in_reply_to: c.reference })],
+    extension: [["Gia hạn", "Extension"], (c, d, by) => ({ type: "coordination_extension_needed", date: d, requester: c.requester, requested: c.obligated, in_reply_to: c.reference, reply_by: by })],
+    withdrawal: [["Rút đề nghị", "Withdrawal"], (c, d) => ({ type: "coordination_withdrawn", date: d, requester: c.requester, requested: c.obligated, in_reply_to: c.reference })],
+    disagreement: [["Không thống nhất", "Disagreement"], (c, d) => ({ type: "coordination_disagreement", date: d, lead_party: c.requester, other_parties: [c.obligated], in_reply_to: c.reference })],
   };
   const OPEN = ["awaiting", "extended", "overdue", "consent"];
 
   const actionForm = (c) => {
     const id = "act-" + c.id;
-    const f = el("form", { "class": "act", "data-case": c.id, "aria-label": "Ghi nhận cho văn bản / Record for " + c.reference });
+    // named "Record for <number>": the words in the page's language, the number as written
+    const named = el("span", { id: id + "-name", "class": "sr-only" });
+    named.appendChild(both("Ghi nhận cho văn bản", "Record for"));
+    const f = el("form", { "class": "act", "data-case": c.id, "aria-labelledby": id + "-name ref-" + c.id });
+    f.appendChild(named);
     const pick = el("select", { id: id + "-kind", name: "kind" });
-    for (const [k, [label]] of Object.entries(ACTIONS)) pick.appendChild(el("option", { value: k }, label));
+    for (const [k, [[lv, le]]] of Object.entries(ACTIONS)) {
+      pick.appendChild(el("option", { value: k, "data-vi": lv, "data-en": le }, lang() === "en" ? le : lv));
+    }
     const date = el("input", { type: "date", id: id + "-date", name: "date", required: "" });
     date.value = document.getElementById("m-as-of").value || today();
     const by = el("input", { type: "date", id: id + "-by", name: "reply_by" });
     const byField = el("span", { "class": "reply-by" });
-    byField.append(el("label", { "for": id + "-by" }, "Ngày trả lời mới / New reply date"), by);
+    const byLabel = el("label", { "for": id + "-by" });
+    byLabel.appendChild(both("Ngày trả lời mới", "New reply date"));
+    byField.append(byLabel, by);
     const show = () => { byField.hidden = pick.value !== "extension"; by.required = !byField.hidden; };
     pick.addEventListener("change", show);
     show();
-    f.append(
-      el("label", { "for": id + "-kind" }, "Việc / Action"), pick,
-      el("label", { "for": id + "-date" }, "Ngày / Date"), date,
-      byField,
-      el("button", { type: "submit" }, "Ghi / Record"),
-    );
+    const labelled = (target, vi, en) => {
+      const l = el("label", { "for": target });
+      l.appendChild(both(vi, en));
+      return l;
+    };
+    const submit = el("button", { type: "submit" });
+    submit.appendChild(both("Ghi", "Record"));
+    f.append(labelled(id + "-kind", "Việc", "Action"), pick, labelled(id + "-date", "Ngày", "Date"), date, byField, submit);
     f.addEventListener("submit", async (ev) => {
       ev.preventDefault();
-      if (pick.value === "extension" && !by.value) { fail("Ngày trả lời mới: bắt buộc / New reply date: required"); return; }
+      if (pick.value === "extension" && !by.value) { fail(both("Ngày trả lời mới: bắt buộc", "New reply date: required")); return; }
       const event = ACTIONS[pick.value][1](c, date.value, by.value);
       try {
         const res = await fetch(form.dataset.trackUrl, {
@@ -97,9 +137,9 @@
         if (!res.ok) { fail(await errorText(res)); return; }
         const data = await res.json();
         await refresh();
-        status.textContent += " — " + "Đã ghi / recorded #" + data.record.seq + " (" + c.reference + ")";
+        status.append(" — ", both("Đã ghi #", "Recorded #"), String(data.record.seq), " (", quoted("span", "ref", c.reference), ")");
       } catch (e) {
-        fail("Không gửi được / could not send: " + e.message);
+        fail(both("Không gửi được: ", "Could not send: "), e.message);
       }
     });
     return f;
@@ -109,24 +149,33 @@
     const tr = body.insertRow();
     tr.dataset.case = c.id;
     tr.dataset.state = c.state;
-    const doc = cell(tr, c.reference);
+    // the document by its number and subject; the case id (a hash) stays, small, below
+    const ref = quoted("span", "ref", c.reference);
+    ref.id = "ref-" + c.id;
+    const doc = cell(tr, ref);
     doc.className = "doc";
-    note(doc, "mã hồ sơ / case " + c.id, "case-id");
+    if (c.summary) doc.appendChild(quoted("span", "subject", c.summary));
+    const cid = document.createElement("span");
+    cid.className = "case-id";
+    cid.append(both("mã hồ sơ ", "case "), c.id);
+    doc.appendChild(cid);
     const rule = lookup.rules[c.rule_id];
-    cell(tr, rule ? rule.label : c.rule_id, rule ? rule.href : null).title = c.rule_id;
+    const label = rule ? both(rule.label, rule.label_en) : c.rule_id;
+    cell(tr, label, rule ? rule.href : null).title = c.rule_id;
     cell(tr, name(c.obligated));
-    cell(tr, c.counterparties.map(name).join("; "));
+    cell(tr, names(c.counterparties));
     const due = cell(tr, dmy(c.due));
     due.className = "due";
-    if (c.due_provisional) note(due, "tạm tính / provisional");
-    if (c.original_due && c.original_due !== c.due) note(due, "ban đầu / first " + dmy(c.original_due));
+    if (c.due_provisional) note(due, both("tạm tính", "provisional"));
+    if (c.original_due && c.original_due !== c.due) note(due, both("ban đầu " + dmy(c.original_due), "first " + dmy(c.original_due)));
     if (c.silence_means === "consent" && (c.state === "awaiting" || c.state === "extended")) {
-      note(due, "quá hạn không trả lời được xem là đồng ý / no answer by then counts as consent", "silence");
+      note(due, both("quá hạn không trả lời được xem là đồng ý", "no answer by then counts as consent"), "silence");
     }
-    const st = cell(tr, c.state_vi);
+    const words = lookup.states[c.state];
+    const st = cell(tr, words ? both(words.vi, words.en) : c.state_vi);
     st.className = "state";
-    if (c.consent_since) note(st, "từ / since " + dmy(c.consent_since));
-    if (c.closed_on) note(st, "ngày / on " + dmy(c.closed_on));
+    if (c.consent_since) note(st, both("từ " + dmy(c.consent_since), "since " + dmy(c.consent_since)));
+    if (c.closed_on) note(st, both("ngày " + dmy(c.closed_on), "on " + dmy(c.closed_on)));
     const act = tr.insertCell();
     act.className = "actions";
     if (OPEN.includes(c.state)) act.appendChild(actionForm(c));
@@ -147,7 +196,7 @@
     }
     status.className = "";
     status.removeAttribute("role");
-    status.textContent = (data.party ? name(data.party) : "mọi cơ quan / every body") + " — " + dmy(data.as_of);
+    status.replaceChildren(data.party ? name(data.party) : both("mọi cơ quan", "every body"), " — " + dmy(data.as_of));
     icsParty = data.party;
     icsAsOf = data.as_of;
     icsBox.hidden = !icsParty;
@@ -155,18 +204,22 @@
     return total;
   };
 
-  const fail = (message) => {
+  const fail = (...message) => {
     for (const g of groups) g.hidden = true;
     icsBox.hidden = true;
     status.className = "error";
     status.setAttribute("role", "alert");
-    status.textContent = message;
+    status.replaceChildren(...message);
   };
 
+  // the problem's title is in the request's language; its detail names the field
   const errorText = async (res) => {
     const data = await res.json().catch(() => null);
     const detail = data && data.detail;
-    return "Lỗi / error " + res.status + ": " + (typeof detail === "string" ? detail : JSON.stringify(detail));
+    const text = typeof detail === "string" ? detail : JSON.stringify(detail);
+    const f = document.createDocumentFragment();
+    f.append(both("Lỗi ", "Error "), res.status + ": " + (data && data.title ? data.title + " — " : "") + text);
+    return f;
   };
 
   const refresh = async () => {
@@ -183,14 +236,14 @@
 
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    if (!key()) { fail("Khóa API: bắt buộc / API key: required"); return; }
+    if (!key()) { fail(both("Khóa API: bắt buộc", "API key: required")); return; }
     try { sessionStorage.setItem(STORE, key()); } catch (e) { /* private mode: memory only */ }
     status.className = "";
     status.textContent = "…";
     try {
       await refresh();
     } catch (e) {
-      fail("Không gửi được / could not send: " + e.message);
+      fail(both("Không gửi được: ", "Could not send: "), e.message);
     }
   });
 
@@ -216,7 +269,7 @@
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 1000);
     } catch (e) {
-      fail("Không tải được / could not fetch: " + e.message);
+      fail(both("Không tải được: ", "Could not fetch: "), e.message);
     }
   });
 })();

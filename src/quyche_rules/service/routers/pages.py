@@ -11,11 +11,19 @@ Reading the regulation needs no key; what the Ask form and the morning view send
 ``Authorization: Bearer`` — the pages themselves never hold one.
 
 The pages depend only on the engine (its rulebook and the registry in force, a profile's
-bodies included), so each is rendered once per app and kept (``PageCache``).
+bodies included), so each is rendered once per app and language and kept (``PageCache``).
+
+Which language a page shows first: ``?lang=vi|en``, else the ``quyche_lang`` cookie the
+page's switch writes, else ``Accept-Language``, else Vietnamese. The answer says which
+(``Content-Language``), varies on what chose it (``Vary: Accept-Language, Cookie``) and
+carries an ``ETag`` of its own bytes, so a cache never gives one language's page for the
+other's and a browser revalidates cheaply (``304``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -24,6 +32,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from quyche_rules.engine.engine import Engine
+from quyche_rules.i18n import LANGS, negotiate
 from quyche_rules.pages import SERVED, STATIC_DIR, Links, Pages
 
 #: what may be in ``static/``: anything else there is not served
@@ -34,6 +43,8 @@ NOTIFY_URL = "/v1/notify"
 STATUS_URL = "/v1/track/status"
 ICS_URL = "/v1/track/ics"
 TRACK_URL = "/v1/track"
+#: the cookie the pages' language switch writes (``pages.js``): ``vi`` or ``en``
+LANG_COOKIE = "quyche_lang"
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -44,7 +55,7 @@ class PageCache:
     change while the app runs); a body's page is kept per registry id."""
 
     pages: Pages
-    done: dict[str, str] = field(default_factory=dict)
+    done: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     static: dict[str, tuple[bytes, str]] = field(
         default_factory=lambda: {
             f.name: (f.read_bytes(), MEDIA_TYPES[f.suffix])
@@ -57,26 +68,61 @@ class PageCache:
     def of(cls, engine: Engine, root: str = "/") -> PageCache:
         """The pages of ``engine`` served under ``root`` (``/``, or ``/p/<profile>/`` for
         one province of a service serving several)."""
-        links = SERVED if root == "/" else Links(root, "", "bodies/", "bodies/{id}", "static/")
+        links = (
+            SERVED
+            if root == "/"
+            else Links(root, "", "bodies/", "bodies/{id}", "static/", "articles/{n}")
+        )
         ask, morning = root + ASK.lstrip("/"), root + MORNING.lstrip("/")
-        return cls(Pages(engine, links=links, ask_href=ask, morning_href=morning))
+        return cls(Pages(engine, links=links, ask_href=ask, morning_href=morning, served=True))
 
-    def get(self, name: str) -> str:
-        html = self.done.get(name)
-        if html is None:
+    def get(self, name: str, lang: str = "vi") -> str:
+        return self.entry(name, lang)[0]
+
+    def entry(self, name: str, lang: str) -> tuple[str, str]:
+        """The page ``name`` in ``lang`` and its ETag (a hash of its bytes)."""
+        got = self.done.get((name, lang))
+        if got is None:
+            pages = dataclasses.replace(self.pages, lang=lang)
             kind, _, arg = name.partition(":")
             makers: dict[str, Callable[[], str]] = {
-                "literate": self.pages.literate,
-                "bodies": self.pages.bodies,
-                "ask": lambda: self.pages.ask_form(notify_url=NOTIFY_URL),
-                "morning": lambda: self.pages.morning(
+                "literate": pages.literate,
+                "bodies": pages.bodies,
+                "ask": lambda: pages.ask_form(notify_url=NOTIFY_URL),
+                "morning": lambda: pages.morning(
                     status_url=STATUS_URL, ics_url=ICS_URL, track_url=TRACK_URL
                 ),
-                "body": lambda: self.pages.body(arg),
+                "body": lambda: pages.body(arg),
+                "article": lambda: pages.article(int(arg)),
             }
             html = makers[kind]()
-            self.done[name] = html
-        return html
+            etag = '"' + hashlib.sha256(html.encode()).hexdigest()[:32] + '"'
+            got = self.done[(name, lang)] = (html, etag)
+        return got
+
+
+def page_language(request: Request) -> str:
+    """``?lang=``, else the switch's cookie, else ``Accept-Language``, else Vietnamese."""
+    for chosen in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if chosen in LANGS:
+            return chosen
+    return negotiate(request.headers.get("accept-language", "")[:400])
+
+
+def answer(request: Request, cache: PageCache, name: str) -> Response:
+    """The page in the request's language, or ``304`` when the browser holds these bytes."""
+    lang = page_language(request)
+    html, etag = cache.entry(name, lang)
+    headers = {
+        "ETag": etag,
+        "Cache-Control": "no-cache",
+        "Content-Language": lang,
+        "Vary": "Accept-Language, Cookie",
+    }
+    wanted = request.headers.get("if-none-match", "")
+    if etag in (t.strip().removeprefix("W/") for t in wanted.split(",")):
+        return Response(status_code=304, headers=headers)
+    return HTMLResponse(html, headers=headers)
 
 
 async def page_cache(request: Request) -> PageCache:
@@ -106,35 +152,45 @@ PROVINCE = "/p"
 
 
 @router.get("/", response_class=HTMLResponse)
-def literate(cache: Cache) -> HTMLResponse:
+def literate(request: Request, cache: Cache) -> Response:
     """The regulation article by article, each clause with its rules beside it."""
-    return HTMLResponse(cache.get("literate"))
+    return answer(request, cache, "literate")
 
 
 @router.get("/bodies/", response_class=HTMLResponse)
-def bodies(cache: Cache) -> HTMLResponse:
-    return HTMLResponse(cache.get("bodies"))
+def bodies(request: Request, cache: Cache) -> Response:
+    return answer(request, cache, "bodies")
 
 
 @router.get("/bodies/{party}", response_class=HTMLResponse)
-def body(party: str, cache: Cache) -> HTMLResponse:
+def body(party: str, request: Request, cache: Cache) -> Response:
     """A body's duties; ``party`` is a registry id (a profile's bodies included)."""
     registry = cache.pages.engine.parties
     try:
         pid = registry.resolve(party).id
     except KeyError:
         raise HTTPException(404, f"party: unknown party {party[:60]!r}") from None
-    return HTMLResponse(cache.get(f"body:{pid}"))
+    return answer(request, cache, f"body:{pid}")
+
+
+@router.get("/articles/{number}", response_class=HTMLResponse)
+def article(number: str, request: Request, cache: Cache) -> Response:
+    """One Article with its rules, on a page of its own: its print view. Anything but the
+    number of an Article is a page that does not exist (404), as for a body."""
+    titles = cache.pages.engine.rulebook.regulation.titles
+    if not (number.isascii() and number.isdigit()) or int(number) not in titles:
+        raise HTTPException(404, f"article: no Article {number[:10]!r} in the regulation")
+    return answer(request, cache, f"article:{int(number)}")
 
 
 @router.get(ASK, response_class=HTMLResponse)
-def ask(cache: Cache) -> HTMLResponse:
-    return HTMLResponse(cache.get("ask"))
+def ask(request: Request, cache: Cache) -> Response:
+    return answer(request, cache, "ask")
 
 
 @router.get(MORNING, response_class=HTMLResponse)
-def morning(cache: Cache) -> HTMLResponse:
-    return HTMLResponse(cache.get("morning"))
+def morning(request: Request, cache: Cache) -> Response:
+    return answer(request, cache, "morning")
 
 
 @router.get("/static/{name}")
@@ -150,30 +206,35 @@ province_router = APIRouter(prefix=PROVINCE + "/{profile}", tags=["pages"], incl
 
 
 @province_router.get("/", response_class=HTMLResponse)
-def province_literate(cache: ProvinceCache) -> HTMLResponse:
+def province_literate(request: Request, cache: ProvinceCache) -> Response:
     """The same pages for one province of a service serving several (``--profile``
     repeated): its bodies, its name in the header."""
-    return literate(cache)
+    return literate(request, cache)
 
 
 @province_router.get("/bodies/", response_class=HTMLResponse)
-def province_bodies(cache: ProvinceCache) -> HTMLResponse:
-    return bodies(cache)
+def province_bodies(request: Request, cache: ProvinceCache) -> Response:
+    return bodies(request, cache)
 
 
 @province_router.get("/bodies/{party}", response_class=HTMLResponse)
-def province_body(party: str, cache: ProvinceCache) -> HTMLResponse:
-    return body(party, cache)
+def province_body(party: str, request: Request, cache: ProvinceCache) -> Response:
+    return body(party, request, cache)
+
+
+@province_router.get("/articles/{number}", response_class=HTMLResponse)
+def province_article(number: str, request: Request, cache: ProvinceCache) -> Response:
+    return article(number, request, cache)
 
 
 @province_router.get(ASK, response_class=HTMLResponse)
-def province_ask(cache: ProvinceCache) -> HTMLResponse:
-    return ask(cache)
+def province_ask(request: Request, cache: ProvinceCache) -> Response:
+    return ask(request, cache)
 
 
 @province_router.get(MORNING, response_class=HTMLResponse)
-def province_morning(cache: ProvinceCache) -> HTMLResponse:
-    return morning(cache)
+def province_morning(request: Request, cache: ProvinceCache) -> Response:
+    return morning(request, cache)
 
 
 @province_router.get("/static/{name}")

@@ -93,6 +93,9 @@ class CaseOut(BaseModel):
     counterparties: list[str]
     requester: str
     reference: str
+    summary: str | None = Field(
+        None, description="the request's subject (its summary, trích yếu); null if none given"
+    )
     opened_on: dt.date
     original_due: dt.date
     due: dt.date
