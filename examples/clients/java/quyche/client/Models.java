@@ -142,6 +142,15 @@ public final class Models {
     public record HistoryOut(Long seq, LocalDate date, String kind, String text) {}
 
     /** One duty with a due date, followed to its end. */
+    /** A party of an open case that ended, and who took over its business. */
+    public record SuccessionOut(
+            String party,
+            String role,
+            LocalDate endedOn,
+            String succeededBy,
+            LocalDate succeededOn,
+            String inheritor) {}
+
     public record CaseOut(
             String id,
             String ruleId,
@@ -149,6 +158,7 @@ public final class Models {
             List<String> counterparties,
             String requester,
             String reference,
+            String summary,
             LocalDate openedOn,
             LocalDate originalDue,
             LocalDate due,
@@ -158,6 +168,7 @@ public final class Models {
             String stateVi,
             LocalDate consentSince,
             LocalDate closedOn,
+            List<SuccessionOut> successions,
             List<HistoryOut> history) {}
 
     public record RecordOut(Long seq, Boolean created, String eventType, LocalDate eventDate, String sender) {}
