@@ -32,6 +32,9 @@ from pathlib import Path
 from typing import Any
 
 BACKENDS = ("auto", "durable", "python")  # as ``cli.common.BACKENDS``
+#: ``model.profiles.PROFILE_ENV``, written out: reading it must not load the profiles'
+#: models when no profile is named (a test holds the two equal)
+PROFILE_ENV = "QUYCHE_PROFILE"
 _VALUED = ("--backend", "--max-bytes", "--profile", "--indent")
 _DIGITS = re.compile(r"[0-9]{1,9}")
 
@@ -84,8 +87,6 @@ def _engine(rules_dir: Path, backend: str, profile: Path | None) -> Any:
 
 def _profile(option: str | None) -> Path | None:
     """As ``cli.common.profile_path``: the option, else ``$QUYCHE_PROFILE`` (empty: none)."""
-    from quyche_rules.model.profiles import PROFILE_ENV
-
     chosen = option or os.environ.get(PROFILE_ENV, "").strip() or None
     return Path(chosen) if chosen is not None else None
 

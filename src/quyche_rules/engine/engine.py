@@ -14,7 +14,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel
 
@@ -30,7 +30,6 @@ from quyche_rules.engine.backends import (
     durable_version,
 )
 from quyche_rules.engine.facts import compile_triggers, fact_value, get_field, projection
-from quyche_rules.engine.whynot import WhyNot, why_not
 from quyche_rules.errors import QuycheError, excerpt
 from quyche_rules.io import resources
 from quyche_rules.model.basis import Basis
@@ -46,9 +45,13 @@ from quyche_rules.model.obligations import (
     merge_duties,
 )
 from quyche_rules.model.parties import PartyKind, PartyRegistry
-from quyche_rules.model.profiles import Profile, ProfileRef, as_profile
 from quyche_rules.rulebook.conditions import describe
 from quyche_rules.rulebook.loader import Rule, Rulebook, load_rulebook
+
+if TYPE_CHECKING:  # imported where used: a query without a profile or an explanation pays
+    # for neither (the command's start-up, docs/performance.md)
+    from quyche_rules.engine.whynot import WhyNot
+    from quyche_rules.model.profiles import Profile, ProfileRef
 
 BackendName = Literal["auto", "durable", "python"]
 
@@ -164,7 +167,11 @@ class Engine:
         self.calendar = calendar or WorkingCalendar()
         # a deployment profile (issue 8) adds a province's concrete bodies below the
         # regulation's parties; conditions are widened over them at compile time
-        self.profile: Profile | None = as_profile(profile, self.rulebook.parties)
+        self.profile: Profile | None = None
+        if profile is not None:
+            from quyche_rules.model.profiles import as_profile
+
+            self.profile = as_profile(profile, self.rulebook.parties)
         self.parties: PartyRegistry = (
             self.profile.registry if self.profile is not None else self.rulebook.parties
         )
@@ -313,6 +320,8 @@ class Engine:
         rule = self.rulebook.rules.get(rule_id) if isinstance(rule_id, str) else None
         if rule is None:
             raise QuycheError(f"rule_id: unknown rule id {excerpt(rule_id)}", code="unknown_rule")
+        from quyche_rules.engine.whynot import why_not
+
         ev = parse_event(event, registry=self.parties)
         fired = any(o.rule_id == rule.id for o in self.who_must_be_notified(ev))
         etype: str = ev.type

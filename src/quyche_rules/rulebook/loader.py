@@ -20,14 +20,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from quyche_rules.errors import RulebookError
 from quyche_rules.io import resources
-from quyche_rules.io.parse_cache import load_yaml
+from quyche_rules.io.parse_cache import cache_dir, load_yaml
 from quyche_rules.io.textnorm import normalize
-from quyche_rules.io.yamlio import error_message, loc_to_field, recording_reads
+from quyche_rules.io.yamlio import (
+    RULE_FILE_LIMITS,
+    error_message,
+    loc_to_field,
+    read_bounded,
+    recording_reads,
+)
 from quyche_rules.model.basis import Basis
 from quyche_rules.model.event_checks import condition_fields
 from quyche_rules.model.events import EVENT_TYPES
 from quyche_rules.model.parties import PartyRegistry, load_parties
 from quyche_rules.model.vocabulary import PERIODS, Duty, Form, Period
+from quyche_rules.rulebook import compiled
 from quyche_rules.rulebook.conditions import (
     Condition,
     ConditionError,
@@ -56,7 +63,7 @@ class BasisModel(BaseModel):
 class TriggerModel(BaseModel):
     """Exactly one of: an event (with optional conditions), a period, or standing."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     event: str | None = None
     when: dict[str, Any] | None = None
     period: Period | None = None
@@ -79,7 +86,7 @@ class TriggerModel(BaseModel):
 
 
 class RuleModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     id: str
     basis: BasisModel
     quote: str = Field(min_length=1)
@@ -98,7 +105,7 @@ class RuleModel(BaseModel):
 
 
 class NonActionableModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     basis: BasisModel
     reason: str = Field(min_length=1)
     #: why the unit states no duty, in Vietnamese (the English ``reason`` stays)
@@ -106,7 +113,8 @@ class NonActionableModel(BaseModel):
 
 
 class ArticleFileModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # built on first use (``defer_build``): a load from the compiled cache validates no file
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     article: int = Field(ge=1)
     title: str
     rules: list[RuleModel] = Field(default_factory=list)
@@ -373,20 +381,61 @@ def load_rulebook(
         files = sorted((directory / resources.ARTICLES).glob("*.yaml"))
         if not files:
             raise RulebookError("no rule files", file=str(directory / resources.ARTICLES))
-        articles: dict[int, str] = {}
-        for path in files:
-            number = _load_article(path, book)
-            if number in articles:
-                raise RulebookError(
-                    f"Art. {number} is also in {articles[number]}", file=path.name, field="article"
-                )
-            articles[number] = path.name
+        paths = [source_path, parties_path, deadlines_path, *files]
+        entry = _compiled_entry(directory, paths, seen)
+        articles = _from_compiled(entry, book) if entry is not None else None
+        if articles is None:
+            articles = {}
+            for path in files:
+                number = _load_article(path, book)
+                if number in articles:
+                    raise RulebookError(
+                        f"Art. {number} is also in {articles[number]}",
+                        file=path.name,
+                        field="article",
+                    )
+                articles[number] = path.name
+            entry = None  # the files were read again: store under what was parsed
     if require_complete:
         _check_complete(book, set(articles))
-    book.content_hash = content_hash_of(
-        directory, [source_path, parties_path, deadlines_path, *files], seen
-    )
+    book.content_hash = content_hash_of(directory, paths, seen)
+    if entry is None and (where := compiled.entry_path(book.content_hash)) is not None:
+        compiled.write(where, compiled.to_data(book, articles))
     return book
+
+
+def _compiled_entry(directory: Path, paths: list[Path], seen: dict[Path, bytes]) -> Path | None:
+    """The compiled cache's entry for these files (read now, bounded, and hashed as the
+    rulebook's ``content_hash``), or None when the cache is off."""
+    if cache_dir() is None:
+        return None
+    for p in paths:
+        if p.resolve() not in seen:
+            read_bounded(p, file=p.name, limits=RULE_FILE_LIMITS)
+    return compiled.entry_path(content_hash_of(directory, paths, seen))
+
+
+def _from_compiled(entry: Path, book: Rulebook) -> dict[int, str] | None:
+    """Fill ``book`` from a cache entry; its articles, or None (no entry, or one that does
+    not rebuild: the files are then validated as if there were none)."""
+    data = compiled.read(entry)
+    if data is None:
+        return None
+    try:
+        rules = []
+        for d in data["rules"]:
+            kw = compiled.rule_fields(d, book.deadlines)
+            kw["event_triggers"] = tuple(EventTrigger(*t) for t in kw["event_triggers"])
+            rules.append(Rule(**kw))
+        non_actionable = [
+            NonActionable(*compiled.non_actionable_fields(n)) for n in data["non_actionable"]
+        ]
+        articles = {int(n): str(f) for n, f in data["articles"]}
+    except (LookupError, TypeError, ValueError):
+        return None
+    book.rules.update((r.id, r) for r in rules)
+    book.non_actionable.update((n.basis, n) for n in non_actionable)
+    return articles
 
 
 def content_hash_of(
