@@ -222,33 +222,82 @@ Runs = list[tuple[float, float]]
 TYPER_PATH = "import sys; from quyche_rules.cli.main import main; main(sys.argv[1:])"
 
 
-def notify_cold(runs: int = 9) -> tuple[Runs, Runs, Runs]:
+def notify_cold(runs: int = 9) -> tuple[Runs, Runs, Runs, Runs]:
     """``quyche notify ONE.yaml --json`` and ``python -c "import pydantic, yaml"``, each a
     fresh process, in turn (A B A B …) after one warm-up each: (wall, CPU) per run; and,
-    for context, the same command through the Typer app (what it cost before the fast path).
+    for context, the same command through the Typer app (what it cost before the fast path)
+    and with the caches off (``QUYCHE_NO_CACHE=1``: every rule file parsed and validated).
 
     Bytecode caching is on for both (``PYTHONDONTWRITEBYTECODE`` removed): an installed
     wheel has its ``.pyc`` files, and the floor's packages have theirs; a checkout run
     without them would time the compiler, not the command."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    uncached = {**env, "QUYCHE_NO_CACHE": "1"}
     event = str(sorted((ROOT / "examples" / "events").glob("*.yaml"))[0])
     cmd = [QUYCHE, "notify", event, "--json"]
     floor = [sys.executable, "-c", FLOOR]
     typer = [sys.executable, "-c", TYPER_PATH, *cmd[1:]]
-    for each in (cmd, floor, typer):  # warm-up: page cache, .pyc files
+    for each in (cmd, floor, typer):  # warm-up: page cache, .pyc files, the rule caches
         _timed_run(each, env)
     a: Runs = []
     b: Runs = []
     c: Runs = []
+    d: Runs = []
     for _ in range(runs):
         a.append(_timed_run(cmd, env))
         b.append(_timed_run(floor, env))
         c.append(_timed_run(typer, env))
-    return a, b, c
+        d.append(_timed_run(cmd, uncached))
+    return a, b, c, d
+
+
+#: where a ``notify --json`` spends its CPU, stage by stage, in one fresh interpreter (the
+#: stages the fast path runs, in its order; each line the time since the previous one)
+STAGES = """
+import time
+t = [time.process_time()]
+def lap(): t.append(time.process_time())
+import pydantic, yaml; lap()
+from pydantic import BaseModel, Field; lap()
+import quyche_rules.cli.fast, quyche_rules.engine.engine; lap()
+from quyche_rules.rulebook.loader import load_rulebook
+book = load_rulebook(); lap()
+from quyche_rules.engine.engine import Engine
+engine = Engine(rulebook=book); lap()
+import sys
+from pathlib import Path
+from quyche_rules.io.yamlio import event_limits, read_event
+data = read_event(Path(sys.argv[1]), file="e", limits=event_limits(None))
+[o.model_dump(mode="json") for o in engine.who_must_be_notified(data)]; lap()
+print(" ".join(str(b - a) for a, b in zip(t, t[1:])))
+"""
+STAGE_NAMES = (
+    "import pydantic, yaml (the floor's work)",
+    "pydantic's model machinery (BaseModel, Field)",
+    "the library's modules (models built at import)",
+    "the rulebook (cache hit: rebuilt, not validated)",
+    "the engine (calendar, compile, matcher)",
+    "reading, validating and answering the event",
+)
+
+
+def print_stages(runs: int, event: str) -> None:
+    """Medians per stage over fresh interpreters (CPU): what remains above the floor."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-c", STAGES, event], env=env, check=True, capture_output=True)
+    laps = [
+        [float(x) for x in subprocess.check_output(
+            [sys.executable, "-c", STAGES, event], env=env, text=True
+        ).split()]
+        for _ in range(runs)
+    ]  # fmt: skip
+    print(f"  where the CPU goes, in process (medians of {runs} fresh interpreters):")
+    for i, name in enumerate(STAGE_NAMES):
+        print(f"    {name:<50} {statistics.median(x[i] for x in laps) * 1000:6.1f} ms")
 
 
 def print_notify_cold(rows: list[tuple[str, str, str]], runs: int) -> None:
-    a, b, c = notify_cold(runs)
+    a, b, c, d = notify_cold(runs)
     print(f"cold start of a command: quyche notify ONE.yaml --json against python -c "
           f"{FLOOR!r} (fresh processes, interleaved, medians of {runs})")  # fmt: skip
     for i, what in ((0, "wall"), (1, "CPU")):
@@ -259,6 +308,9 @@ def print_notify_cold(rows: list[tuple[str, str, str]], runs: int) -> None:
         rows.append(verdict(f"notify --json / floor, {what} (medians)", ma / mb, 2))
         mc = statistics.median(x[i] for x in c)
         print(f"  (through the Typer app: {mc * 1000:.0f} ms, {mc / mb:.2f}× the floor)")
+        md = statistics.median(x[i] for x in d)
+        print(f"  (caches off, QUYCHE_NO_CACHE=1: {md * 1000:.0f} ms, {md / mb:.2f}× the floor)")
+    print_stages(runs, str(sorted((ROOT / "examples" / "events").glob("*.yaml"))[0]))
 
 
 RATE = """

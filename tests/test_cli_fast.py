@@ -147,6 +147,36 @@ def test_the_fast_path_imports_no_typer_click_or_rich() -> None:
     assert "quyche_rules" in modules
 
 
+SPARE = (
+    "import atexit, sys\n"
+    "def show():\n"
+    "    loader = sys.modules['quyche_rules.rulebook.loader']\n"
+    "    built = loader.ArticleFileModel.__pydantic_complete__\n"
+    "    sys.stderr.write(f'VALIDATED {built} MODULES ' + ' '.join(sorted(sys.modules)))\n"
+    "atexit.register(show)\n"
+    "from quyche_rules.cli import main\n"
+    "main(sys.argv[1:])\n"
+)
+
+
+def test_the_fast_path_loads_only_what_the_answer_needs() -> None:
+    """Neither the layers above the engine, nor the profiles' or explanations' models when
+    no profile is named, nor the libraries of the service and the pages; and, the rules
+    cached by the first run, the second validates no rule file (the validating model is
+    never even built)."""
+    argv = ["notify", EXAMPLES[0], "--json"]
+    assert _run(SPARE, *argv).returncode == 0  # fills the cache if the suite has not
+    run = _run(SPARE, *argv)
+    err, _, mods = run.stderr.decode().partition(" MODULES ")
+    assert run.returncode == 0 and err == "VALIDATED False", err
+    modules = set(mods.split())
+    unwanted = {"sqlalchemy", "httpx", "jinja2", "babel", "fastapi", "holidays", "alembic"}
+    assert not unwanted & {m.split(".")[0] for m in modules}
+    ours = {m for m in modules if m.startswith("quyche_rules.")}
+    for spare in ("model.profiles", "engine.whynot", "tracker", "service", "pages", "db"):
+        assert not any(m.startswith(f"quyche_rules.{spare}") for m in ours), spare
+
+
 def test_a_refusal_in_a_fresh_interpreter_is_the_typer_one() -> None:
     argv = ["notify", ONE, "no-such-file.yaml", "--json"]
     fast_run, typer_run = _run(ENTRY, *argv), _run(TYPER, *argv)
