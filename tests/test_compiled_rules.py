@@ -47,6 +47,10 @@ def _same(a: Any, b: Any, where: str = "") -> None:
 
 
 def _same_rules(a: Rulebook, b: Rulebook) -> None:
+    _same(a.regulation, b.regulation, "regulation")
+    _same(a.parties, b.parties, "parties")
+    _same(a.deadlines, b.deadlines, "deadlines")
+    assert a.directory == b.directory
     _same(a.rules, b.rules, "rules")
     _same(a.non_actionable, b.non_actionable, "non_actionable")
     assert a.content_hash == b.content_hash
@@ -67,10 +71,13 @@ def _validated(rules_dir: Path | None, monkeypatch: pytest.MonkeyPatch) -> Ruleb
 
 
 def _no_validation(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(path: Path, book: Rulebook) -> int:
+    def refuse(path: Path, *args: Any) -> Any:
         raise AssertionError(f"{path.name} validated: the cache was not used")
 
     monkeypatch.setattr(loader, "_load_article", refuse)
+    monkeypatch.setattr(loader, "load_regulation", refuse)
+    monkeypatch.setattr(loader, "load_parties", refuse)
+    monkeypatch.setattr(loader, "_load_deadlines", refuse)
 
 
 def test_a_hit_rebuilds_what_validation_builds(

@@ -36,6 +36,7 @@ from quyche_rules.io.parse_cache import cache_dir
 from quyche_rules.model.basis import Basis
 from quyche_rules.model.vocabulary import Duty, Form, Period
 from quyche_rules.rulebook.conditions import All, AnyOf, Condition, Contains, Eq, In
+from quyche_rules.rulebook.text import Regulation, Unit
 
 _FORMAT = "quyche-rules compiled rules 1"
 #: entries kept at most: past it new ones are not stored (rule files edited many times)
@@ -145,7 +146,15 @@ def to_data(book: Any, articles: dict[int, str]) -> dict[str, Any]:
     non_actionable = [
         [_basis(n.basis), n.reason, n.file, n.reason_vi] for n in book.non_actionable.values()
     ]
+    reg: Regulation = book.regulation
     return {
+        "regulation": {
+            "raw": reg.raw,
+            "titles": [[n, t] for n, t in reg.titles.items()],
+            "units": [[_basis(b), u.text, u.has_points] for b, u in reg.units.items()],
+        },
+        "parties": [p.model_dump(mode="json") for p in book.parties.parties.values()],
+        "deadlines": [p.model_dump(mode="json") for p in book.deadlines.values()],
         "articles": [[n, f] for n, f in articles.items()],
         "rules": rules,
         "non_actionable": non_actionable,
@@ -181,6 +190,16 @@ def rule_fields(d: dict[str, Any], deadlines: dict[str, Any]) -> dict[str, Any]:
         "summary_vi": str(d["summary_vi"]),
         "note_vi": _opt(d["note_vi"]),
     }
+
+
+def regulation_from(d: dict[str, Any]) -> Regulation:
+    """The parsed text, as ``text.parse`` gave it when the entry was written."""
+    reg = Regulation(raw=str(d["raw"]))
+    reg.titles.update((int(n), str(t)) for n, t in d["titles"])
+    for b, text, has_points in d["units"]:
+        basis = _unbasis(b)
+        reg.units[basis] = Unit(basis, str(text), bool(has_points))
+    return reg
 
 
 def non_actionable_fields(d: list[Any]) -> tuple[Basis, str, str, str]:

@@ -32,7 +32,7 @@ from quyche_rules.io.yamlio import (
 from quyche_rules.model.basis import Basis
 from quyche_rules.model.event_checks import condition_fields
 from quyche_rules.model.events import EVENT_TYPES
-from quyche_rules.model.parties import PartyRegistry, load_parties
+from quyche_rules.model.parties import Party, PartyRegistry, load_parties
 from quyche_rules.model.vocabulary import PERIODS, Duty, Form, Period
 from quyche_rules.rulebook import compiled
 from quyche_rules.rulebook.conditions import (
@@ -374,17 +374,19 @@ def load_rulebook(
     parties_path = directory / resources.PARTIES
     deadlines_path = directory / resources.DEADLINES
     with recording_reads() as seen:
-        regulation = load_regulation(source_path)
-        parties = load_parties(parties_path)
-        book = Rulebook(regulation=regulation, parties=parties, directory=directory)
-        _load_deadlines(deadlines_path, book)
         files = sorted((directory / resources.ARTICLES).glob("*.yaml"))
-        if not files:
-            raise RulebookError("no rule files", file=str(directory / resources.ARTICLES))
         paths = [source_path, parties_path, deadlines_path, *files]
-        entry = _compiled_entry(directory, paths, seen)
-        articles = _from_compiled(entry, book) if entry is not None else None
-        if articles is None:
+        content_hash = _cached_hash(directory, paths, seen) if files else None
+        hit = _from_compiled(content_hash, directory) if content_hash is not None else None
+        if hit is not None:
+            book, articles = hit
+        else:
+            regulation = load_regulation(source_path)
+            parties = load_parties(parties_path)
+            book = Rulebook(regulation=regulation, parties=parties, directory=directory)
+            _load_deadlines(deadlines_path, book)
+            if not files:
+                raise RulebookError("no rule files", file=str(directory / resources.ARTICLES))
             articles = {}
             for path in files:
                 number = _load_article(path, book)
@@ -395,47 +397,57 @@ def load_rulebook(
                         field="article",
                     )
                 articles[number] = path.name
-            entry = None  # the files were read again: store under what was parsed
+            content_hash = None  # the files were read again: store under what was parsed
     if require_complete:
         _check_complete(book, set(articles))
+    if content_hash is not None:  # rebuilt from the entry of exactly these bytes
+        book.content_hash = content_hash
+        return book
     book.content_hash = content_hash_of(directory, paths, seen)
-    if entry is None and (where := compiled.entry_path(book.content_hash)) is not None:
+    if (where := compiled.entry_path(book.content_hash)) is not None:
         compiled.write(where, compiled.to_data(book, articles))
     return book
 
 
-def _compiled_entry(directory: Path, paths: list[Path], seen: dict[Path, bytes]) -> Path | None:
-    """The compiled cache's entry for these files (read now, bounded, and hashed as the
-    rulebook's ``content_hash``), or None when the cache is off."""
+def _cached_hash(directory: Path, paths: list[Path], seen: dict[Path, bytes]) -> str | None:
+    """The rulebook's ``content_hash`` of these files, read now (bounded, as the loader
+    reads them), when the compiled cache is on; else None."""
     if cache_dir() is None:
         return None
     for p in paths:
-        if p.resolve() not in seen:
-            read_bounded(p, file=p.name, limits=RULE_FILE_LIMITS)
-    return compiled.entry_path(content_hash_of(directory, paths, seen))
+        read_bounded(p, file=p.name, limits=RULE_FILE_LIMITS)
+    return content_hash_of(directory, paths, seen)
 
 
-def _from_compiled(entry: Path, book: Rulebook) -> dict[int, str] | None:
-    """Fill ``book`` from a cache entry; its articles, or None (no entry, or one that does
-    not rebuild: the files are then validated as if there were none)."""
-    data = compiled.read(entry)
+def _from_compiled(content_hash: str, directory: Path) -> tuple[Rulebook, dict[int, str]] | None:
+    """The rulebook of these files rebuilt from the compiled cache, and its articles; None
+    when there is no entry or it does not rebuild (the files are then validated as if there
+    were none)."""
+    entry = compiled.entry_path(content_hash)
+    data = compiled.read(entry) if entry is not None else None
     if data is None:
         return None
     try:
-        rules = []
+        parties = [Party.model_validate(d) for d in data["parties"]]
+        book = Rulebook(
+            regulation=compiled.regulation_from(data["regulation"]),
+            parties=PartyRegistry.from_parties(parties, file=resources.PARTIES),
+            directory=directory,
+        )
+        for d in data["deadlines"]:
+            policy = DeadlinePolicy.model_validate(d)
+            book.deadlines[policy.id] = policy
         for d in data["rules"]:
             kw = compiled.rule_fields(d, book.deadlines)
             kw["event_triggers"] = tuple(EventTrigger(*t) for t in kw["event_triggers"])
-            rules.append(Rule(**kw))
-        non_actionable = [
-            NonActionable(*compiled.non_actionable_fields(n)) for n in data["non_actionable"]
-        ]
+            book.rules[kw["id"]] = Rule(**kw)
+        for n in data["non_actionable"]:
+            na = NonActionable(*compiled.non_actionable_fields(n))
+            book.non_actionable[na.basis] = na
         articles = {int(n): str(f) for n, f in data["articles"]}
-    except (LookupError, TypeError, ValueError):
-        return None
-    book.rules.update((r.id, r) for r in rules)
-    book.non_actionable.update((n.basis, n) for n in non_actionable)
-    return articles
+    except (LookupError, TypeError, ValueError, RulebookError):
+        return None  # pydantic's ValidationError is a ValueError
+    return book, articles
 
 
 def content_hash_of(
@@ -447,15 +459,17 @@ def content_hash_of(
     every machine (names use ``/``). ``read`` holds the bytes already read by the loader
     (by resolved path): those are hashed, not a second read of the file."""
     digest = hashlib.sha256()
+    base = directory.resolve()
     named = []
     for p in paths:
+        resolved = p.resolve()  # once: each resolve is a system call per path component
         try:
-            rel = p.resolve().relative_to(directory.resolve()).as_posix()
+            rel = resolved.relative_to(base).as_posix()
         except ValueError:  # a source given from elsewhere
             rel = p.name
-        named.append((rel, p))
-    for rel, p in sorted(named):
-        known = read.get(p.resolve()) if read is not None else None
+        named.append((rel, p, resolved))
+    for rel, p, resolved in sorted(named):
+        known = read.get(resolved) if read is not None else None
         data = known if known is not None else p.read_bytes()
         digest.update(f"{rel}\0{len(data)}\0".encode())
         digest.update(data)
