@@ -4,9 +4,10 @@ Parsing the rulebook's YAML (bounded, checked loader) is most of a cold start. I
 is a pure function of the file's bytes, the limits and the parser's code, so it is kept as
 JSON in the user's cache directory under the SHA-256 of exactly those: any change to a
 file, to the limits, to the package version or to ``yamlio.py`` itself is a different key.
-Only the *parse* is cached: every validation after it (pydantic models, conditions, quotes
-checked against the regulation text) runs on every load, so a cache entry can never make
-an invalid rulebook load.
+Only the *parse* is cached here: every validation after it (pydantic models, conditions,
+quotes checked against the regulation text) runs on every load that validates, so a cache
+entry can never make an invalid rulebook load. (A rulebook that has validated is kept
+whole by ``rulebook.compiled``, under its files' bytes.)
 
 Safe by construction: entries are JSON data (never code, never pickle); a result that JSON
 cannot hold exactly (dates, non-string keys) is not cached; an entry that is unreadable,

@@ -6,9 +6,10 @@ command's start-up after its imports: a clerk's script starts ``quyche notify`` 
 letter, and the files change a few times a year. Their outcome is a pure function of the
 rulebook's files and of the code that reads them, so it is kept under the SHA-256 of
 exactly those: the rulebook's ``content_hash`` (every file's name and bytes: the text,
-the parties, the deadlines, the articles) and the bytes of every module the result
+the parties, the deadlines, the articles), the bytes of every module the result
 depends on (``errors.py``, ``io/``, ``model/``, ``rulebook/``; an editable install changes
-code without changing the version). Any change to a file or to that code is another key.
+code without changing the version) and the versions of Python, PyYAML and pydantic. Any
+change to a file, to that code or to those versions is another key.
 
 Only a rulebook that loaded without error is stored, so an entry can never make an
 invalid one load. Safe by construction, like ``io.parse_cache``: entries are JSON data
@@ -27,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -47,8 +49,13 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 @cache
 def code_identity() -> str:
     """SHA-256 of the code a compiled rulebook depends on: every module below ``engine``
-    (the layers the loader may import) in a fixed order, by name and bytes."""
-    digest = hashlib.sha256(_FORMAT.encode())
+    (the layers the loader may import) in a fixed order, by name and bytes, and the
+    versions of Python and of the libraries that parse and validate (PyYAML, pydantic)."""
+    import pydantic
+    import yaml
+
+    versions = f"{_FORMAT}\0{sys.version}\0{pydantic.VERSION}\0{yaml.__version__}"
+    digest = hashlib.sha256(versions.encode())
     paths = [_PACKAGE / "errors.py"]
     for layer in ("io", "model", "rulebook"):
         paths.extend(sorted((_PACKAGE / layer).glob("*.py")))
