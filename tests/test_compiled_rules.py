@@ -8,6 +8,7 @@ import dataclasses
 import enum
 import hashlib
 import json
+import os
 import shutil
 import stat
 from pathlib import Path
@@ -174,3 +175,21 @@ def test_the_cache_off_or_unwritable_costs_speed_only(
     _same_rules(load_rulebook(), fresh)
     monkeypatch.setenv("QUYCHE_NO_CACHE", "1")
     assert compiled.entry_path(fresh.content_hash) is None
+
+
+def test_a_full_cache_drops_its_oldest_entries(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rule files edited many times never leave the rulebook in use uncached."""
+    monkeypatch.setattr(compiled, "MAX_ENTRIES", 3)
+    cache.mkdir(parents=True)
+    for i in range(5):
+        old = cache / f"{i:064x}.json"
+        old.write_text("{}")
+        os.utime(old, ns=(i * 10**9, i * 10**9))
+    book = load_rulebook()
+    entry = compiled.entry_path(book.content_hash)
+    assert entry is not None and entry.is_file()
+    assert sorted(e.name for e in cache.glob("*.json")) == sorted(
+        [entry.name, f"{3:064x}.json", f"{4:064x}.json"]
+    )

@@ -41,8 +41,9 @@ from quyche_rules.rulebook.conditions import All, AnyOf, Condition, Contains, Eq
 from quyche_rules.rulebook.text import Regulation, Unit
 
 _FORMAT = "quyche-rules compiled rules 1"
-#: entries kept at most: past it new ones are not stored (rule files edited many times)
-MAX_ENTRIES = 200
+#: entries kept at most: past it the least recently written go first (rule files edited
+#: many times; the rulebook in use is the one just written, or read and so still there)
+MAX_ENTRIES = 50
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
@@ -239,8 +240,7 @@ def write(path: Path, data: dict[str, Any]) -> None:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if sum(1 for _ in path.parent.glob("*.json")) >= MAX_ENTRIES:
-            return
+        _make_room(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")  # mode 0600
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -251,3 +251,13 @@ def write(path: Path, data: dict[str, Any]) -> None:
             raise
     except OSError:
         pass  # a read-only or full disk costs speed, never an answer
+
+
+def _make_room(where: Path) -> None:
+    """Remove the oldest entries (by modification time) so that one more fits."""
+    entries = list(where.glob("*.json"))
+    if len(entries) < MAX_ENTRIES:
+        return
+    entries.sort(key=lambda e: e.stat().st_mtime_ns)
+    for old in entries[: len(entries) - MAX_ENTRIES + 1]:
+        old.unlink(missing_ok=True)
