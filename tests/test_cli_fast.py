@@ -188,3 +188,10 @@ def test_a_refusal_in_a_fresh_interpreter_is_the_typer_one() -> None:
     )
     assert fast_run.returncode == 2 and "no-such-file.yaml" in err and err.count("\n") == 1
     assert "typer" in modules  # the refusal is Typer's own
+
+
+def test_the_profile_variable_is_the_profiles_own() -> None:
+    """``fast`` names ``$QUYCHE_PROFILE`` without importing the profiles' models."""
+    from quyche_rules.model.profiles import PROFILE_ENV
+
+    assert fast.PROFILE_ENV == PROFILE_ENV
