@@ -7,9 +7,10 @@ decision (one ``executemany``); add the decisions to their keys' counts of the d
 upsert with ``RETURNING`` per key and day, usually one). Built with SQLAlchemy's
 expression language these statements cost far more CPU than the database does
 (compilation, cache keys, parameter processing: about 1.9 ms of a 2.5 ms append), so
-their text is written out here once per dialect and sent with ``exec_driver_sql``, which
-still wraps driver errors (``IntegrityError``, ``OperationalError``) and invalidates a
-broken connection as every other statement does.
+their text is written out here once per dialect and run on the driver's cursor of the
+caller's connection (inside its SQLAlchemy transaction). A driver error is raised as
+SQLAlchemy's (``IntegrityError``, ``OperationalError``…), as from any other statement,
+without the statement's parameters (decisions may name people; errors reach logs).
 
 What the chain hashes is what the database gives back (``delivery.audit``): the text
 columns are stored as sent, and the timestamp as SQLAlchemy's SQLite ``DATETIME`` stores
@@ -29,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from quyche_rules.db.delivery_tables import GENESIS, chain, chain_hash
@@ -130,9 +132,22 @@ def append(
     """Insert and chain ``recs`` in ``conn``'s transaction and count them; returns each
     (key, day)'s count after this transaction. ``texts``: each record's parties, receipt,
     input and result as stored (JSON text); ``days``: the day each counts against."""
-    sql = statements(conn.dialect.name)
+    cur = _Cursor(conn)
+    try:
+        return _append(cur, statements(conn.dialect.name), recs, texts, days)
+    finally:
+        cur.cursor.close()
+
+
+def _append(
+    cur: _Cursor,
+    sql: Statements,
+    recs: Sequence[Logged],
+    texts: Sequence[tuple[str, str, str, str]],
+    days: Sequence[dt.date],
+) -> dict[tuple[str, dt.date], int]:
     if sql.lock is not None:
-        conn.exec_driver_sql(sql.lock)
+        cur.run(sql.lock)
     rows: list[tuple[Any, ...]] = []
     hashed: list[dict[str, Any]] = []
     for r, (parties, receipt, inp, result) in zip(recs, texts, strict=True):
@@ -141,12 +156,11 @@ def append(
             back: Any = dt.datetime.fromisoformat(bound)  # read back naive (UTC)
         else:
             bound = back = r.decided_at
-        values = (r.decision_id, r.decided_at, r.kind, r.key_id, r.asked_by_party,
-                  parties, receipt, inp, result)  # fmt: skip
-        rows.append((r.decision_id, bound, *values[2:]))
-        hashed.append(dict(zip(COLUMNS, (r.decision_id, back, *values[2:]), strict=True)))
-    conn.exec_driver_sql(sql.insert_decisions, rows)
-    tip = conn.exec_driver_sql(sql.tip).first()
+        rest = (r.kind, r.key_id, r.asked_by_party, parties, receipt, inp, result)
+        rows.append((r.decision_id, bound, *rest))
+        hashed.append(dict(zip(COLUMNS, (r.decision_id, back, *rest), strict=True)))
+    cur.run(sql.insert_decisions, rows, many=True)
+    tip = cur.run(sql.tip)
     seq, prev = (0, GENESIS) if tip is None else (int(tip[0]), str(tip[1]))
     links: list[tuple[Any, ...]] = []
     for r, row in zip(recs, hashed, strict=True):
@@ -154,13 +168,36 @@ def append(
         h = chain_hash(prev, seq, DECISION, "{}", row)
         links.append((seq, DECISION, r.decision_id, "{}", prev, h))
         prev = h
-    conn.exec_driver_sql(sql.insert_links, links)
+    cur.run(sql.insert_links, links, many=True)
     per: dict[tuple[str, dt.date], int] = {}
     for r, day in zip(recs, days, strict=True):
         per[(r.key_id, day)] = per.get((r.key_id, day), 0) + 1
     totals: dict[tuple[str, dt.date], int] = {}
     for (key_id, day), n in per.items():
         bound_day: Any = day.isoformat() if sql.text_times else day
-        got = conn.exec_driver_sql(sql.count, (key_id, bound_day, n)).scalar_one()
-        totals[(key_id, day)] = int(got)
+        got = cur.run(sql.count, (key_id, bound_day, n))
+        assert got is not None  # the upsert returns its row
+        totals[(key_id, day)] = int(got[0])
     return totals
+
+
+class _Cursor:
+    """The driver's cursor of a SQLAlchemy connection, raising SQLAlchemy's errors."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.dialect = conn.dialect
+        self.error: type[Exception] = conn.dialect.loaded_dbapi.Error
+        self.cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    def run(self, statement: str, params: Any = (), *, many: bool = False) -> Any:
+        """Execute; the first row if the statement returns rows, else None."""
+        try:
+            if many:
+                self.cursor.executemany(statement, params)
+                return None
+            self.cursor.execute(statement, params)
+            return self.cursor.fetchone() if self.cursor.description else None
+        except self.error as exc:
+            raise sa.exc.DBAPIError.instance(
+                statement, None, exc, self.error, hide_parameters=True, dialect=self.dialect
+            ) from exc
