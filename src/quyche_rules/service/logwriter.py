@@ -3,9 +3,9 @@ request waiting at that moment in ONE transaction, so that many concurrent reque
 one fsync instead of queueing for one each.
 
 The writer never waits for company: it takes what is queued when it wakes, and once its
-transaction holds the write lock it takes what queued meanwhile (while it waited for the
-lock or for the previous commit's fsync), so under load one fsync covers many requests
-and a lone request pays for its own only.
+transaction has begun (on SQLite: holds the write lock) it takes what queued meanwhile
+(while it waited for the lock or for the previous commit's fsync), so under load one
+fsync covers many requests and a lone request pays for its own only.
 
 A request still returns only after its own decisions are committed (it waits on a
 future), so nothing acknowledged can be lost. If a group's transaction fails, each
@@ -67,8 +67,8 @@ class DecisionWriter:
 
     def _commit(self, group: list[_Item]) -> None:
         def late() -> list[DecisionRecord]:
-            # asked once the transaction holds the write lock: requests that queued while
-            # the writer waited for it (or for the previous fsync) join this commit
+            # asked once the transaction has begun (SQLite: the write lock is held):
+            # requests that queued while the writer waited for it join this commit
             before = len(group)
             self._drain(group)
             return [r for recs, _ in group[before:] for r in recs]

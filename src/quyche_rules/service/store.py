@@ -231,8 +231,9 @@ class Store:
         more: Callable[[], list[DecisionRecord]] | None = None,
     ) -> None:
         """Append decisions in one transaction: a batch is logged whole or not at all.
-        ``more``: asked once the transaction holds the write lock, for decisions that
-        arrived meanwhile (the group commit's late joiners), appended with ``recs``."""
+        ``more``: asked once the transaction has begun (on SQLite its ``BEGIN IMMEDIATE``
+        holds the write lock), for decisions that arrived meanwhile (the group commit's
+        late joiners), appended with ``recs``."""
         if not recs:
             return
         with self.engine.begin() as conn:
