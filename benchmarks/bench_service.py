@@ -8,7 +8,9 @@ Figures printed (never asserted: the machines here are small and shared):
   * baseline (b): a bare FastAPI endpoint returning a constant, on the same uvicorn, same
     client, same concurrency: the floor of HTTP + ASGI + JSON on this machine;
   * where the time goes: each step of a notify request timed alone, in process (key
-    look-up, event validation, engine, JSON, receipt, decision log append).
+    look-up, event validation, engine, JSON, receipt, decision log append);
+  * each server's CPU per request (user + system, from ``/proc``, Linux), which says
+    whether a gap is CPU or waiting (fsync, scheduling).
 
 The three servers run side by side and are measured in interleaved rounds (``--rounds``,
 default 3), so the drift of a shared machine falls on each alike; the ratios are the
@@ -43,6 +45,7 @@ from quyche_rules.engine.engine import Engine
 from quyche_rules.model.event_checks import parse_event
 from quyche_rules.service.auth import authenticate, new_key
 from quyche_rules.service.decide import commit, event_parties, prepare
+from quyche_rules.service.quota import check_kept
 from quyche_rules.service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,8 +76,17 @@ def free_port() -> int:
         return port
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux ``/proc``; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def server(cmd: list[str], port: int) -> Iterator[str]:
+def server(cmd: list[str], port: int) -> Iterator[tuple[str, int]]:
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
@@ -86,7 +98,7 @@ def server(cmd: list[str], port: int) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        yield base
+        yield base, proc.pid
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
@@ -97,10 +109,11 @@ def pct(ns: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(len(s) * q))]
 
 
-def line(name: str, lat_s: list[float], rate: float) -> None:
+def line(name: str, lat_s: list[float], rate: float, cpu: float | None = None) -> None:
+    used = f"   server CPU {cpu / len(lat_s) * 1000:5.2f} ms/req" if cpu else ""
     print(
         f"  {name:<40} {rate:9,.0f} req/s   p50 {pct(lat_s, 0.5) * 1000:7.2f} ms"
-        f"   p99 {pct(lat_s, 0.99) * 1000:7.2f} ms   (n={len(lat_s)})"
+        f"   p99 {pct(lat_s, 0.99) * 1000:7.2f} ms   (n={len(lat_s)}){used}"
     )
 
 
@@ -148,8 +161,9 @@ def breakdown(db_url: str, events: list[dict[str, Any]], n: int) -> None:
     app = create_app(Settings(db_url=db_url, rate_per_minute=0, access_log=False))
     svc = app.state.services
     key, _ = new_key(svc.store, party=None, admin=True)
-    who = authenticate(svc.store, key)
+    who = authenticate(svc.store, key, svc.keys)  # read once: kept from here on
     assert who is not None
+    check_kept(svc, who, read=True)
     parsed = [parse_event(e) for e in events]
     obs = [svc.engine.who_must_be_notified(p) for p in parsed]
     i = iter(range(10**9))
@@ -158,7 +172,11 @@ def breakdown(db_url: str, events: list[dict[str, Any]], n: int) -> None:
         return parsed[next(i) % len(parsed)]
 
     steps: dict[str, Callable[[], Any]] = {
-        "key look-up (SQLite SELECT + sha256)": lambda: authenticate(svc.store, key),
+        "key look-up, not kept (SQLite SELECT + sha256)": lambda: authenticate(svc.store, key),
+        "key look-up, kept (what a busy key costs)": lambda: authenticate(
+            svc.store, key, svc.keys, read=False
+        ),
+        "quota pre-check, kept count": lambda: check_kept(svc, who),
         "event validation (Pydantic)": lambda: parse_event(events[next(i) % len(events)]),
         "engine (match + build obligations)": lambda: svc.engine.who_must_be_notified(ev()),
         "obligations to JSON": lambda: json.dumps(
@@ -177,9 +195,9 @@ def breakdown(db_url: str, events: list[dict[str, Any]], n: int) -> None:
     total = 0.0
     for name, fn in steps.items():
         per = timed(fn, n)
-        total += per
+        total += 0.0 if "not kept" in name else per  # a busy key is kept: not in the sum
         print(f"  {name:<46} {per * 1e6:9.1f} µs")
-    print(f"  {'sum of the steps':<46} {total * 1e6:9.1f} µs")
+    print(f"  {'sum of the steps (the key kept)':<46} {total * 1e6:9.1f} µs")
     per = timed(lambda: commit(normal, who, [prepare(normal, "notify", {"x": 1}, [], [])]), n)
     print(f"  {'(decision log append with --sqlite-sync normal)':<46} {per * 1e6:9.1f} µs")
     # group commit: 8 threads appending at once share transactions (and fsyncs)
@@ -249,13 +267,15 @@ def main() -> None:
         }
         rates: dict[tuple[str, int], list[float]] = {}
         for c in args.clients:
-            for base in bases.values():
+            for base, _ in bases.values():
                 asyncio.run(load(base, key, events, c, 40, 5))  # warm up
             for r in range(args.rounds):
-                for name, base in bases.items():
+                for name, (base, pid) in bases.items():
+                    before = cpu_seconds(pid)
                     lat, rate = asyncio.run(load(base, key, events, c, args.requests, args.seconds))
                     rates.setdefault((name, c), []).append(rate)
-                    line(f"round {r + 1}, {c} client(s): {name}", lat, rate)
+                    used = cpu_seconds(pid) - before
+                    line(f"round {r + 1}, {c} client(s): {name}", lat, rate, used)
         print("ratios (median of the rounds; every receipt fsynced unless 'normal'):")
         lib_rate = len(lib) / sum(lib)
         for c in args.clients:

@@ -37,6 +37,7 @@ from quyche_rules.db.delivery_tables import GENESIS, chain, chain_hash
 from quyche_rules.db.service_tables import decisions
 
 _PG_LOCK = 0x71756963686175  # advisory lock serialising appends to the chain
+CHAIN_LOCK = _PG_LOCK  #: the same, for the service's log writer (``service.logsql``)
 DECISION, PRUNE = "decision", "prune"
 MASK = "[đã che / masked]"
 MASKED_FIELDS = frozenset({"summary"})  # free text that may name a person

@@ -144,7 +144,7 @@ def create_app(
     install_openapi(app)
     # the literate page is ~600 KB of HTML that compresses ~10×: a clerk on a provincial
     # network should not wait for it (only for clients that send Accept-Encoding: gzip)
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
     # an oversized body without a valid key is 401, not 413: the key before the body
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, authorised=key_is_valid(store))
     if settings.access_log:

@@ -129,6 +129,16 @@ def authenticate(
     return Principal(rec.key_id, rec.party, rec.admin, rec.profile)
 
 
+def needs_read(key: str, cache: KeyCache | None) -> bool:
+    """Would ``authenticate(store, key, cache)`` read the store? Not for a malformed key
+    (refused as such) nor for one ``cache`` keeps: those are answered without I/O, on the
+    event loop, with no hop to a worker thread."""
+    m = _KEY.match(key)
+    if m is None:
+        return False
+    return cache is None or cache.get(m.group(1), read=False) is None
+
+
 def may_read(
     who: Principal,
     parties: Iterable[str],

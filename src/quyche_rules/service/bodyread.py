@@ -27,7 +27,7 @@ from starlette.types import Scope
 
 from quyche_rules.io.jsonin import read_json
 from quyche_rules.service.auth import authenticate
-from quyche_rules.service.deps import check_request_key, principal
+from quyche_rules.service.deps import check_request_key_async, principal
 from quyche_rules.service.store import Store
 
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
@@ -55,7 +55,7 @@ class KeyFirstRoute(APIRoute):
         async def read_after_key(request: Request) -> Response:
             if request.method in _WITH_BODY:
                 if needs_key and not hasattr(request.state, "principal"):
-                    await run_in_threadpool(check_request_key, request)
+                    await check_request_key_async(request)  # a hop only to read the key
                 body = await request.body()
                 if body and _is_json(request.headers.get("content-type")):
                     parsed = read_json(body)  # EventError: 422 naming the place

@@ -18,12 +18,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from quyche_rules.model.obligations import Obligation
 from quyche_rules.service.auth import Principal
 from quyche_rules.service.deps import Services
-from quyche_rules.service.quota import check, refusal, stored_input
+from quyche_rules.service.quota import check, check_kept, refusal, stored_input
 from quyche_rules.service.receipts import Receipt, canonical_json
 from quyche_rules.service.store import DecisionRecord, Dumped, QuotaExceeded
 
@@ -109,8 +110,10 @@ def commit(svc: Services, who: Principal, pending: list[Pending]) -> None:
 async def commit_async(svc: Services, who: Principal, pending: list[Pending]) -> None:
     """``commit`` for a handler running on the event loop: the decisions join the next
     group commit and the handler resumes once it is durable (or with its error), without
-    a thread waiting for it."""
-    check(svc, who, len(pending))
+    a thread waiting for it. The quota's pre-check is decided from the count this process
+    keeps when it can; else it reads the database in a worker thread, never on the loop."""
+    if not check_kept(svc, who, len(pending)):
+        await run_in_threadpool(check, svc, who, len(pending))
     records = [log_record(who, p) for p in pending]
     if records:
         try:

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from quyche_rules.engine.engine import Engine
-from quyche_rules.service.auth import KeyCache, Principal, RateLimiter, authenticate
+from quyche_rules.service.auth import KeyCache, Principal, RateLimiter, authenticate, needs_read
 from quyche_rules.service.logwriter import DecisionWriter
 from quyche_rules.service.metrics import Metrics
 from quyche_rules.service.ratelimit import DatabaseRateLimiter
@@ -108,15 +108,38 @@ def check_request_key(request: Request) -> Principal:
     return who
 
 
-def principal(
+def _needs_io(request: Request) -> bool:
+    """Would ``check_request_key`` touch the database? Only to read a key the cache does
+    not keep (``auth.needs_read``) or to take from a rate limit kept in the database."""
+    if getattr(request.state, "principal", None) is not None:
+        return False
+    svc: Services = request.app.state.services
+    if isinstance(svc.limiter, DatabaseRateLimiter) and svc.limiter.enabled:
+        return True
+    scheme, _, credentials = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return False  # refused as it is
+    return needs_read(credentials.strip(), svc.keys)
+
+
+async def check_request_key_async(request: Request) -> Principal:
+    """``check_request_key`` for a handler on the event loop: on the loop itself when it
+    needs no I/O (a key the cache keeps, the rate limit in memory: a busy caller), else
+    in a worker thread, so the loop never waits for the database."""
+    if _needs_io(request):
+        return await run_in_threadpool(check_request_key, request)
+    return check_request_key(request)
+
+
+async def principal(
     request: Request,
     svc: Annotated[Services, Depends(services)],
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller, or 401 (no, malformed, unknown or revoked key), or 429 (over its rate).
     ``creds`` is declared for the OpenAPI document (the bearer scheme); the header is read
-    by ``check_request_key``."""
-    return check_request_key(request)
+    by ``check_request_key``. Async: a kept key costs no hop to a worker thread."""
+    return await check_request_key_async(request)
 
 
 Svc = Annotated[Services, Depends(services)]

@@ -6,11 +6,12 @@ limit protects the CPU now, the quota bounds what one key adds to the log per da
 the default rate a single key could otherwise add gigabytes a day, and a full disk stops
 every write). The count is in the database (``service_key_days``, incremented in the
 transaction that stores the decisions), so every instance on one database shares it.
-The count is checked twice: read before a decision is made (``check``, cheap, so an
-over-quota key costs no engine time), and again by the upsert that increments it in the
-writing transaction (``store.QuotaExceeded`` rolls everything back), which holds exactly
-even when a key's requests arrive together. Over it: 429 with ``Retry-After`` until
-midnight in Vietnam (UTC+7), when the day turns.
+The count is checked twice: before a decision is made (``check``, cheap, so an
+over-quota key costs no engine time; from the count this process last read or committed,
+at most ``key_cache_seconds`` old, so a busy key costs no read), and again by the upsert
+that increments it in the writing transaction (``store.QuotaExceeded`` rolls everything
+back), which holds exactly even when a key's requests arrive together. Over it: 429 with
+``Retry-After`` until midnight in Vietnam (UTC+7), when the day turns.
 
 **The compact input**: the receipt holds ``input_sha256``, the hash of the whole
 canonical input; the log keeps only what the rules read (the fields a condition may
@@ -49,13 +50,36 @@ def seconds_to_midnight(now: dt.datetime) -> int:
 
 def check(svc: Services, who: Principal, n: int = 1, now: dt.datetime | None = None) -> None:
     """429 if storing ``n`` more decisions would take ``who`` over its day's quota."""
+    check_kept(svc, who, n, now, read=True)
+
+
+def check_kept(
+    svc: Services,
+    who: Principal,
+    n: int = 1,
+    now: dt.datetime | None = None,
+    *,
+    read: bool = False,
+) -> bool:
+    """``check`` from the count this process last read or committed for the key's day
+    (at most ``key_cache_seconds`` old, the staleness keys have too), with no I/O: True
+    when that decided (429 raised if over), False when the database must be read
+    (``read=True`` reads it here). The count may miss another instance's latest
+    decisions, so this is only the cheap early refusal: the exact one is the upsert in
+    the writing transaction (``store.QuotaExceeded``)."""
     limit = svc.settings.decisions_per_day
     if limit <= 0 or n <= 0:
-        return
+        return True
     now = now or dt.datetime.now(dt.UTC)
-    used = svc.store.decisions_on(who.key_id, vietnam_day(now))
+    day = vietnam_day(now)
+    used = svc.store.known_decisions_on(who.key_id, day, svc.settings.key_cache_seconds)
+    if used is None:
+        if not read:
+            return False
+        used = svc.store.decisions_on(who.key_id, day)
     if used + n > limit:
         raise refusal(limit, now)
+    return True
 
 
 def refusal(limit: int, now: dt.datetime | None = None) -> HTTPException:

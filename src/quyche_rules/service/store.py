@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,8 +29,8 @@ from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from quyche_rules.db.service_tables import api_keys, decisions, key_days
-from quyche_rules.delivery.audit import append_links
 from quyche_rules.errors import DatabaseError, QuycheError
+from quyche_rules.service import logsql
 
 #: No default of its own: ``None`` means the tracker's default database (``tracker.db`` in
 #: the per-user data directory, see ``tracker.store.resolve_url``), so that ``quyche
@@ -101,31 +104,6 @@ class QuotaExceeded(StoreError):
         self.key_id, self.day, self.limit = key_id, day, limit
 
 
-def _count(conn: Connection, recs: list[DecisionRecord], limit: int = 0) -> None:
-    """Add ``recs`` to their keys' counts of the day, in the transaction that stores
-    them (an upsert: the first decision of a key's day inserts its row). With ``limit``,
-    a count that passes it raises ``QuotaExceeded`` and the transaction rolls back: the
-    quota holds exactly, whatever runs concurrently (the write serialises the counts)."""
-    per: dict[tuple[str, dt.date], int] = {}
-    for r in recs:
-        k = (r.key_id, vietnam_day(r.decided_at))
-        per[k] = per.get(k, 0) + 1
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-    stmt = upsert(key_days)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[key_days.c.key_id, key_days.c.day],
-        set_={"decisions": key_days.c.decisions + stmt.excluded.decisions},
-    )
-    for (key_id, day), n in per.items():
-        row = {"key_id": key_id, "day": day, "decisions": n}
-        total = conn.execute(stmt.returning(key_days.c.decisions), row).scalar_one()
-        if limit > 0 and int(total) > limit:
-            raise QuotaExceeded(key_id, day, limit)
-
-
 SQLITE_SYNC = ("full", "normal")
 
 
@@ -171,6 +149,10 @@ class Store:
         )
         #: decisions one key may store per day (Vietnam); 0: none (``service.quota``)
         self.daily_quota = 0
+        #: each (key, day)'s count as this process last read or committed it, and when
+        #: (monotonic): the quota's pre-check reads it instead of the database
+        self._counts: dict[tuple[str, dt.date], tuple[float, int]] = {}
+        self._counts_lock = threading.Lock()
 
     def create_tables(self) -> None:
         """Bring the database to the newest schema: the tracker's Alembic migrations, which
@@ -243,37 +225,66 @@ class Store:
 
     # --- decisions --------------------------------------------------------------------------
 
-    def append_decisions(self, recs: list[DecisionRecord]) -> None:
-        """Append decisions in one transaction: a batch is logged whole or not at all."""
+    def append_decisions(
+        self,
+        recs: list[DecisionRecord],
+        more: Callable[[], list[DecisionRecord]] | None = None,
+    ) -> None:
+        """Append decisions in one transaction: a batch is logged whole or not at all.
+        ``more``: asked once the transaction has begun (on SQLite its ``BEGIN IMMEDIATE``
+        holds the write lock), for decisions that arrived meanwhile (the group commit's
+        late joiners), appended with ``recs``."""
         if not recs:
             return
         with self.engine.begin() as conn:
-            self.insert_decisions(conn, recs)
+            if more is not None:
+                recs = [*recs, *more()]
+            totals = self.insert_decisions(conn, recs)
+        self._saw(totals)  # committed: the quota's pre-check may count on it
 
-    def insert_decisions(self, conn: Connection, recs: list[DecisionRecord]) -> None:
+    def insert_decisions(
+        self, conn: Connection, recs: list[DecisionRecord]
+    ) -> dict[tuple[str, dt.date], int]:
         """Insert and chain decisions in the caller's transaction (``POST /v1/track``
-        logs its decision in the transaction that records the event)."""
-        if recs:
-            conn.execute(
-                decisions.insert(),
-                [
-                    {
-                        "decision_id": r.decision_id,
-                        "decided_at": r.decided_at,
-                        "kind": r.kind,
-                        "key_id": r.key_id,
-                        "asked_by_party": r.asked_by_party,
-                        "parties": _dumps(list(r.parties)),
-                        "receipt": _dumps(r.receipt),
-                        "input": _dumps(r.input),
-                        "result": _dumps(r.result),
-                    }
-                    for r in recs
-                ],
-            )
-            # the tamper-evident chain, in the same transaction as the decisions it covers
-            append_links(conn, [r.decision_id for r in recs])
-            _count(conn, recs, self.daily_quota)
+        logs its decision in the transaction that records the event), and add them to
+        their keys' counts of the day: over ``daily_quota``, ``QuotaExceeded`` and the
+        caller's transaction must roll back (the write serialises the counts, so the quota
+        holds exactly whatever runs concurrently). Returns each (key, day)'s count as of
+        this transaction; the statements are ``logsql``'s."""
+        if not recs:
+            return {}
+        texts = [
+            (_dumps(list(r.parties)), _dumps(r.receipt), _dumps(r.input), _dumps(r.result))
+            for r in recs
+        ]
+        days = [vietnam_day(r.decided_at) for r in recs]
+        totals = logsql.append(conn, recs, texts, days)
+        limit = self.daily_quota
+        for (key_id, day), total in totals.items():
+            if limit > 0 and total > limit:
+                mine = sum(1 for r, d in zip(recs, days, strict=True)
+                           if r.key_id == key_id and d == day)  # fmt: skip
+                self._saw({(key_id, day): total - mine})  # what stays once rolled back
+                raise QuotaExceeded(key_id, day, limit)
+        return totals
+
+    def _saw(self, totals: dict[tuple[str, dt.date], int]) -> None:
+        now = time.monotonic()
+        with self._counts_lock:
+            if len(self._counts) > 10_000:  # bounded: days pass, keys come and go
+                self._counts.clear()
+            for k, n in totals.items():
+                self._counts[k] = (now, n)
+
+    def known_decisions_on(self, key_id: str, day: dt.date, max_age: float) -> int | None:
+        """``decisions_on`` as this process last read or committed it, if that was less
+        than ``max_age`` seconds ago; else None (read the database). It may count fewer
+        than the database (another instance's decisions since), never more."""
+        with self._counts_lock:
+            hit = self._counts.get((key_id, day))
+        if hit is None or time.monotonic() - hit[0] >= max_age:
+            return None
+        return hit[1]
 
     def decisions_on(self, key_id: str, day: dt.date) -> int:
         """How many decisions ``key_id`` stored on ``day`` (a day in Vietnam)."""
@@ -283,6 +294,7 @@ class Store:
                     key_days.c.key_id == key_id, key_days.c.day == day
                 )
             ).scalar_one_or_none()
+        self._saw({(key_id, day): int(n or 0)})
         return int(n or 0)
 
     def get_decision(self, decision_id: str) -> DecisionRecord | None:
