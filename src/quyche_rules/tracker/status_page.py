@@ -4,21 +4,22 @@ database from the projection instead of folding every case in memory.
 A body with 22,000 cases asked for its first 50 ``owes`` used to pay for folding all
 22,000 (``model.fold_case`` over ``store.facts``) to throw 21,950 away. Most cases need no
 fold at all: their state as of a date follows from their facts and from *which kinds* of
-acts reached them, not from the order of those acts. The database classifies each case
-of the body opened by ``as_of`` from the acts on its document dated in its window (from
-the opening record on, by ``as_of``, as in ``fold_case``):
+acts reached them, not from the order of those acts. Each case carries the first day an
+act of each kind reached it (its marks, ``tracker.marks``), so the database classifies
+each case of the body opened by ``as_of`` by comparing dates:
 
-* **no act that applies**: the case is where time alone put it (``model._lapse``):
-  awaiting up to its due date; past it, consent by silence when its rule reads silence so
-  and the due date is not provisional, otherwise overdue;
-* **answers or withdrawals**, and nothing else that applies (by the obligated body, the
-  only acts of those kinds that apply to it): answered or withdrawn — which came first
-  decides which, but either way the case is in no group of the status;
-* **a disagreement or an extension** — whether a disagreement applies depends on party
-  lists, and an extension by the obligated body moves the due date only while the case
-  is still open (an order question): *folded* by ``model.fold_case``, the reference, then
-  grouped by ``model.status``. Few cases are in this class, and those are exactly the
-  ones whose order of events matters.
+* **no act by** ``as_of`` (both marks later, or none): the case is where time alone put it
+  (``model._lapse``): awaiting up to its due date; past it, consent by silence when its
+  rule reads silence so and the due date is not provisional, otherwise overdue;
+* **closed by** ``as_of`` (an answer or a withdrawal by the obligated body), and nothing
+  else that applies: answered or withdrawn — which came first decides which, but either
+  way the case is in no group of the status;
+* **folded from a day by** ``as_of`` (a disagreement, a receipt correction, an extension
+  by the obligated body — their effect depends on order and party lists): *folded* by
+  ``model.fold_case``, the reference, then grouped by ``model.status``. Few cases are in
+  this class, and those are exactly the ones whose order of events matters. So are the
+  cases whose provisional due date now counts differently (``rederive``): which ones is
+  the caller's ``recount`` (the tracker remembers the answer for each case).
 
 The counts are the database's sums over the first class plus the folded cases' groups;
 the page is the database's keyset page of the first class (by due date, then id) merged
@@ -26,10 +27,10 @@ with the folded cases of the group, and the page's cases are then folded with th
 history (``fold_case``), so each item is the very ``Case`` the whole status lists.
 ``tests/tracker/test_status_page.py`` compares both answers on a varied log.
 
-A body's cases are read in parts that are each one walk of an index (revision 0011): the
+A body's cases are read in parts that are each one walk of an index (revision 0012): the
 cases it is obliged in, by obligated body then due date (the index also holds every column
-the classification reads); those where it is only a counterparty, and those where it is
-both, by party and role.
+the classification reads, so the counts read the index alone); those where it is only a
+counterparty, and those where it is both, by party and role.
 
 Everything is read in one snapshot (SQLite's read transaction; PostgreSQL's
 ``REPEATABLE READ``), so the counts and the page agree under concurrent records.
@@ -46,18 +47,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from quyche_rules.db.tracker_tables import acts, case_facts, case_parties, targets
-from quyche_rules.tracker.model import (
-    ANSWERED,
-    CORRECTED,
-    DISAGREEMENT,
-    EXTENSION,
-    WITHDRAWN,
-    Act,
-    Case,
-    fold_case,
-    status,
-)
+from quyche_rules.db.tracker_tables import case_facts, case_parties
+from quyche_rules.tracker.model import Act, Case, fold_case, status
 from quyche_rules.tracker.store import Store
 
 GROUPS = ("owes", "due_soon", "overdue", "owed_to", "consent", "escalated")
@@ -66,6 +57,12 @@ Key = tuple[dt.date, str]
 """Where a page stands: (due date, case id) of its last case."""
 
 Refresh = Callable[[list[tuple[Case, list[Act]]]], list[tuple[Case, list[Act]]]]
+Recount = Callable[[Connection, Sequence[str]], set[str]]
+"""Which of these cases (all with a provisional due date) ``Refresh`` would change."""
+
+#: at most this many changed provisional cases are left out of the database's count by
+#: id; beyond, every provisional case is folded (the answer is the same, only slower)
+_MAX_EXCLUDED = 500
 
 
 @dataclass(frozen=True)
@@ -87,29 +84,6 @@ def _snapshot(store: Store) -> Iterator[Connection]:
         yield conn
 
 
-def _in_window(as_of: dt.date) -> Any:
-    """An act dated in the case's window: from the opening record on (event date, then
-    sequence number), by ``as_of`` — the acts ``fold_case`` steps on."""
-    f, a = case_facts, acts
-    return sa.and_(
-        a.c.event_date <= as_of,
-        sa.or_(
-            a.c.event_date > f.c.opened_on,
-            sa.and_(a.c.event_date == f.c.opened_on, a.c.record_seq >= f.c.opened_seq),
-        ),
-    )
-
-
-def _acts_in_window(as_of: dt.date, kinds: Any) -> Any:
-    """EXISTS an act of ``kinds`` on the case's document, in the case's window."""
-    t, a = targets, acts
-    return sa.exists(
-        sa.select(sa.literal(1))
-        .select_from(t.join(a, a.c.record_seq == t.c.record_seq))
-        .where(t.c.doc_key == case_facts.c.doc_key, _in_window(as_of), kinds)
-    )
-
-
 @dataclass(frozen=True)
 class _Side:
     """A part of a body's cases, told apart so each part is one walk of an index: those
@@ -118,9 +92,11 @@ class _Side:
 
     where: Any  # which cases, opened by as_of
     groups: dict[str, Any]  # each group's condition, for the untouched cases
+    #: the body's own obliged cases, counted as ranges of the marks' indexes (``_ranges``)
+    ranged: bool = False
 
 
-def _sides(party: str | None, as_of: dt.date, soon_days: int) -> list[_Side]:
+def _sides(party: str | None, as_of: dt.date, soon_days: int, *, owed: bool) -> list[_Side]:
     f, cp = case_facts, case_parties
     opened = f.c.opened_on <= as_of
     if party is None:
@@ -142,13 +118,17 @@ def _sides(party: str | None, as_of: dt.date, soon_days: int) -> list[_Side]:
         )
         return f.c.case_id.in_(roles)
 
+    obliged = _Side(
+        sa.and_(f.c.obligated == party, opened),
+        _groups(as_of, soon_days, obliged=sa.true(), owed=sa.false()),
+        ranged=True,
+    )
+    if not owed:
+        return [obliged]
     only_owed = dict.fromkeys(GROUPS, sa.false())
     return [
-        # the cases it is obliged in, one walk of the index by obligated body and due date
-        _Side(
-            sa.and_(f.c.obligated == party, opened),
-            _groups(as_of, soon_days, obliged=sa.true(), owed=sa.false()),
-        ),
+        # the cases it is obliged in, counted as ranges of the index by obligated body
+        obliged,
         # those where it is only a counterparty
         _Side(
             sa.and_(counterparty_in(obliged=False), opened),
@@ -185,18 +165,6 @@ def _groups(as_of: dt.date, soon_days: int, *, obliged: Any, owed: Any) -> dict[
     }
 
 
-def _acts_kinds() -> tuple[Any, Any]:
-    """(acts only the fold decides, acts that close a case) — each applying to the case."""
-    f, a = case_facts, acts
-    by_obligated = a.c.requested == f.c.obligated  # answers, extensions, withdrawals
-    # a receipt correction moves the due date back to the case's opening: folded too
-    ordered = sa.or_(
-        a.c.kind.in_((DISAGREEMENT, CORRECTED)), sa.and_(a.c.kind == EXTENSION, by_obligated)
-    )
-    closing = sa.and_(a.c.kind.in_((ANSWERED, WITHDRAWN)), by_obligated)
-    return ordered, closing
-
-
 def _key(c: Case) -> Key:
     return (c.due, c.id)
 
@@ -211,42 +179,47 @@ def status_page(
     after: Key | None = None,
     soon_days: int = 3,
     refresh: Refresh | None = None,
+    recount: Recount | None = None,
 ) -> StatusPage:
     """The counts of every group and the page of ``group`` after ``after`` (at most
     ``limit`` cases, by due date then id): the same as ``model.status`` over every
     folded case, cut the same way. ``refresh``: what the tracker does to the facts it
-    reads before folding them (provisional due dates counted again, ``rederive``); cases
-    with a provisional due date are then folded in memory, as their stored due date may
-    no longer be the one that counts."""
+    reads before folding them (provisional due dates counted again, ``rederive``); the
+    cases with a provisional due date that ``recount`` says it changes are then folded in
+    memory, as their stored due date is no longer the one that counts (without
+    ``recount``: every case with a provisional due date)."""
     if group not in GROUPS:
         raise ValueError(f"group: {group!r} is not one of {', '.join(GROUPS)}")
     f = case_facts
-    ordered, closing = _acts_kinds()
-    untouched = sa.and_(
-        sa.not_(_acts_in_window(as_of, sa.or_(ordered, closing))),
-        sa.not_(f.c.due_provisional) if refresh is not None else sa.true(),
-    )
-    sides = _sides(party, as_of, soon_days)
     with _snapshot(store) as conn:
+        # the sides where it is a counterparty are not asked when it is none's
+        sides = _sides(party, as_of, soon_days, owed=party is None or _owed_anything(conn, party))
+        todo_first = _ids(conn, sides, f.c.folded_from <= as_of)
+        # the cases time alone would place, but which are folded: a provisional due date
+        # that counts differently now
+        moved: Any = None
+        if refresh is not None:
+            known = set(todo_first)
+            prov = [
+                c for c in _ids(conn, sides, f.c.due_provisional == sa.true()) if c not in known
+            ]
+            changed = set(prov) if recount is None else recount(conn, prov)
+            if len(changed) > _MAX_EXCLUDED:
+                changed = set(prov)
+                moved = f.c.due_provisional == sa.true()
+            elif changed:
+                moved = f.c.case_id.in_(sorted(changed))
+            todo_first += [c for c in prov if c in changed]
+        page = _Page(group, limit, after)
         counts = dict.fromkeys(GROUPS, 0)
         listed: list[tuple[Key, Case | None]] = []
         for side in sides:
-            sums = sa.select(
-                *(sa.func.coalesce(sa.func.sum(sa.case((c, 1), else_=0)), 0)
-                  for c in side.groups.values())
-            ).where(side.where, untouched)  # fmt: skip
-            for g, n in zip(GROUPS, conn.execute(sums).one(), strict=True):
-                counts[g] += int(n)
-            q = sa.select(f.c.due, f.c.case_id).where(side.where, untouched, side.groups[group])
-            if after is not None:
-                due, cid = after
-                q = q.where(sa.or_(f.c.due > due, sa.and_(f.c.due == due, f.c.case_id > cid)))
-            q = q.order_by(f.c.due, f.c.case_id).limit(limit + 1)
-            listed += [((due, cid), None) for due, cid in conn.execute(q)]
-        mine = sa.or_(*(side.where for side in sides))
-        todo_first = _to_fold(conn, mine, as_of, ordered)
-        if refresh is not None:
-            todo_first += _provisional(conn, mine, as_of, set(todo_first))
+            if side.ranged:
+                _ranges(conn, side, party, as_of, soon_days, moved, page, counts, listed)
+                continue
+            where = sa.and_(side.where, _unsettled(as_of), _not(moved))
+            _add(conn, side, where, counts)
+            listed += page.keys(conn, sa.and_(where, side.groups[group]))
         folded = _fold(store, conn, todo_first, as_of, refresh)
         if folded:
             st = status(folded, party, as_of, soon_days=soon_days)
@@ -270,35 +243,119 @@ def status_page(
     )
 
 
-def _to_fold(conn: Connection, mine: Any, as_of: dt.date, ordered: Any) -> list[str]:
-    """The cases of ``mine`` with an act in their window that only the fold decides (a
-    disagreement, an extension), looked for only among the documents such acts dated by
-    ``as_of`` name (read from the acts' side: they are few, and a body's thousands of
-    untouched cases are then never probed one by one)."""
-    a, t = acts, targets
-    keys = list(
-        conn.execute(
-            sa.select(t.c.doc_key)
-            .distinct()
-            .select_from(a.join(t, t.c.record_seq == a.c.record_seq))
-            .where(a.c.kind.in_((DISAGREEMENT, EXTENSION, CORRECTED)), a.c.event_date <= as_of)
-        ).scalars()
-    )
-    out: list[str] = []
-    for i in range(0, len(keys), 500):
-        q = sa.select(case_facts.c.case_id).where(
-            case_facts.c.doc_key.in_(keys[i : i + 500]), mine, _acts_in_window(as_of, ordered)
-        )
-        out.extend(conn.execute(q).scalars())
-    return out
+def _owed_anything(conn: Connection, party: str) -> bool:
+    """Whether ``party`` is a counterparty to any case (one probe of the index by party
+    and role)."""
+    cp = case_parties
+    q = sa.select(sa.literal(1)).where(cp.c.party == party, cp.c.role == "counterparty")
+    return conn.execute(q.limit(1)).first() is not None
 
 
-def _provisional(conn: Connection, mine: Any, as_of: dt.date, known: set[str]) -> list[str]:
-    """The cases of ``mine`` opened by ``as_of`` whose due date is provisional (few: only
-    those falling in a year whose official arrangement was not recorded)."""
+def _not(moved: Any) -> Any:
+    """Not one of the cases folded instead of counted (``moved``: a condition, or None)."""
+    return sa.true() if moved is None else sa.not_(moved)
+
+
+def _unsettled(as_of: dt.date) -> Any:
+    """No act settled the case by ``as_of``: time alone placed it (``marks``)."""
+    return sa.or_(case_facts.c.settled_on.is_(None), case_facts.c.settled_on > as_of)
+
+
+@dataclass(frozen=True)
+class _Page:
+    """Which keys a page asks for: of ``group``, after ``after``, at most ``limit`` + 1
+    (the one more tells that more follow)."""
+
+    group: str
+    limit: int
+    after: Key | None
+
+    def keys(self, conn: Connection, where: Any) -> list[tuple[Key, Case | None]]:
+        """The first keys of the cases meeting ``where``, in (due date, id) order."""
+        f = case_facts
+        q = sa.select(f.c.due, f.c.case_id).where(where)
+        if self.after is not None:
+            due, cid = self.after
+            q = q.where(f.c.due >= due, sa.tuple_(f.c.due, f.c.case_id) > sa.tuple_(due, cid))
+        q = q.order_by(f.c.due, f.c.case_id).limit(self.limit + 1)
+        return [((due, cid), None) for due, cid in conn.execute(q)]
+
+
+def _add(conn: Connection, side: _Side, where: Any, counts: dict[str, int], sign: int = 1) -> None:
+    """Add (or with ``sign`` -1, take away) the groups of the cases meeting ``where``,
+    each case's group evaluated by the database (``side.groups``)."""
+    sums = sa.select(
+        *(sa.func.coalesce(sa.func.sum(sa.case((c, 1), else_=0)), 0)
+          for c in side.groups.values())
+    ).where(where)  # fmt: skip
+    for g, n in zip(GROUPS, conn.execute(sums).one(), strict=True):
+        counts[g] += sign * int(n)
+
+
+def _ranges(
+    conn: Connection,
+    side: _Side,
+    party: str | None,
+    as_of: dt.date,
+    soon_days: int,
+    moved: Any | None,
+    page: _Page,
+    counts: dict[str, int],
+    listed: list[tuple[Key, Case | None]],
+) -> None:
+    """The counts and page keys of the cases ``party`` is obliged in, from index ranges.
+
+    Among the cases no act ever settled (``settled_on`` None), each group is a range of
+    the marks' indexes: awaiting and due soon by due date; overdue and consent by due date
+    within ``lapses_to_consent`` — counted without evaluating any case. Then the few the
+    ranges miscount are evaluated one by one: added, those settled only after ``as_of``
+    (for a recent date: the acts of the last days); taken away, those not yet opened on
+    ``as_of`` (all in the awaiting range: ``marks`` keeps ``opened_on <= due`` for every
+    case counted by time) and those folded instead (``moved``)."""
     f = case_facts
-    q = sa.select(f.c.case_id).where(mine, f.c.opened_on <= as_of, f.c.due_provisional)
-    return [cid for cid in conn.execute(q).scalars() if cid not in known]
+    soon = as_of + dt.timedelta(days=soon_days)
+    clear = sa.and_(f.c.obligated == party, f.c.settled_on.is_(None))
+    awaiting = sa.and_(clear, f.c.due >= as_of)
+    ranges = {
+        "awaiting": awaiting,
+        "due_soon": sa.and_(awaiting, f.c.due <= soon),
+        "overdue": sa.and_(clear, f.c.lapses_to_consent == sa.false(), f.c.due < as_of),
+        "consent": sa.and_(clear, f.c.lapses_to_consent == sa.true(), f.c.due < as_of),
+    }
+    each = [
+        sa.select(sa.func.count()).select_from(f).where(r).scalar_subquery()
+        for r in ranges.values()
+    ]
+    n = conn.execute(sa.select(*each)).one()
+    got = dict(zip(ranges, (int(x) for x in n), strict=True))
+    counts["owes"] += got["awaiting"] + got["overdue"]
+    for g in ("due_soon", "overdue", "consent"):
+        counts[g] += got[g]
+    opened = f.c.opened_on <= as_of
+    later = sa.and_(f.c.obligated == party, f.c.settled_on > as_of, opened, _not(moved))
+    _add(conn, side, later, counts)
+    _add(conn, side, sa.and_(awaiting, f.c.opened_on > as_of), counts, sign=-1)
+    if moved is not None:
+        _add(conn, side, sa.and_(clear, opened, moved), counts, sign=-1)
+    listing = {
+        "owes": ("awaiting", "overdue"),
+        "due_soon": ("due_soon",),
+        "overdue": ("overdue",),
+        "consent": ("consent",),
+    }
+    for r in listing.get(page.group, ()):
+        listed += page.keys(conn, sa.and_(ranges[r], opened, _not(moved)))
+    listed += page.keys(conn, sa.and_(later, side.groups[page.group]))
+
+
+def _ids(conn: Connection, sides: list[_Side], cond: Any) -> list[str]:
+    """The ids of the cases of every side that meet ``cond`` (few: one indexed query per
+    side, each its own index's walk)."""
+    out: dict[str, None] = {}
+    for side in sides:
+        q = sa.select(case_facts.c.case_id).where(side.where, cond)
+        out.update(dict.fromkeys(conn.execute(q).scalars()))
+    return list(out)
 
 
 def _fold(

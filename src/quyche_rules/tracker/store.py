@@ -55,6 +55,7 @@ from quyche_rules.db.tracker_tables import (
     targets,
 )
 from quyche_rules.tracker.authority import CaseParties
+from quyche_rules.tracker.marks import mark_documents
 from quyche_rules.tracker.model import (
     RESTATED,
     Act,
@@ -88,6 +89,10 @@ neither. The tracker does not know what its hooks write."""
 #: as written): the service's decision-log entry for ``POST /v1/track`` commits with the
 #: record or not at all.
 Also = Callable[[Connection, int, bool, NewRecord], None]
+
+
+#: the projection's columns a fold does not read: the marks say which cases to fold
+_MARKS = frozenset({"settled_on", "folded_from", "lapses_to_consent"})
 
 
 class _AlsoFailed(Exception):
@@ -388,6 +393,8 @@ class Store:
                                  (acts, act_batch)):  # fmt: skip
                 if rows_:
                     conn.execute(table.insert(), rows_)
+            # the marks of every case these records opened or act on (``marks``)
+            mark_documents(conn, [r["doc_key"] for r in (*fact_batch, *target_batch)])
             for hook in self.on_append:
                 hook(conn, [(n, seqs[n.doc_key]) for n in todo], recorded_at)
         out = []
@@ -466,6 +473,8 @@ class Store:
                      if (int(r), k) not in have]  # fmt: skip
             if extra:
                 conn.execute(targets.insert(), extra)
+        # the marks of the cases it opened and of those it acts on (``marks``)
+        mark_documents(conn, [new.doc_key] * bool(new.cases) + [*new.targets, *new.joins])
         for hook in self.on_append:
             hook(conn, [(new, seq)], recorded_at)
         return seq
@@ -545,7 +554,7 @@ class Store:
         f, a = case_facts, acts
         q = (
             sa.select(
-                f,
+                *(c for c in f.c if c.name not in _MARKS),  # what a seed is made of
                 a.c.record_seq,
                 a.c.kind,
                 a.c.event_date,
