@@ -126,6 +126,18 @@ sa.Index(
     case_parties.c.case_id,
 )
 
+# how many cases no act has settled each body owes per due date, and whether they lapse to
+# consent (revision 0012; ``tracker.marks``): a body's counts sum a few hundred of these
+# rows (one per due date) instead of counting tens of thousands of cases
+due_counts = sa.Table(
+    "tracker_due_counts",
+    metadata,
+    sa.Column("obligated", sa.String(64), primary_key=True),
+    sa.Column("lapses_to_consent", sa.Boolean(), primary_key=True),
+    sa.Column("due", sa.Date(), primary_key=True),
+    sa.Column("n", sa.Integer(), nullable=False),
+)
+
 acts = sa.Table(
     "tracker_acts",
     metadata,

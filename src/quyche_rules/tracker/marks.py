@@ -38,13 +38,15 @@ of the two sees the first's committed rows. SQLite's writers are serialised alre
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Container, Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from quyche_rules.db.tracker_tables import acts, case_facts, targets
+from quyche_rules.db.tracker_tables import acts, case_facts, due_counts, targets
 from quyche_rules.tracker.model import ANSWERED, CORRECTED, DISAGREEMENT, EXTENSION, WITHDRAWN
 
 _CHUNK = 500
@@ -102,16 +104,21 @@ def _update() -> Any:
     )
 
 
-def mark_documents(conn: Connection, doc_keys: Iterable[str]) -> None:
+Tally = Counter[tuple[str, bool, Any]]
+"""Cases no act settled, per (obligated body, lapses to consent, due date)."""
+
+
+def mark_documents(conn: Connection, doc_keys: Iterable[str], opened: Iterable[str] = ()) -> None:
     """Recompute the marks of the cases opened on these documents, inside the caller's
-    (writing) transaction, after it wrote its rows: on PostgreSQL under a lock per
-    document (see the module docstring)."""
+    (writing) transaction, after it wrote its rows — on PostgreSQL under a lock per
+    document (see the module docstring) — and move ``tracker_due_counts`` by what
+    changed. ``opened``: the cases this transaction opened, not counted yet."""
     keys = sorted(set(doc_keys))
     if not keys:
         return
     if conn.dialect.name == "postgresql":
-        # one statement, the locks taken in the documents' order: no two writers wait
-        # for each other in a circle over these locks
+        # one statement, the locks taken in one order: no two writers wait for each
+        # other in a circle over these locks
         conn.execute(
             sa.text(
                 "SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT hashtextextended(k, 20)"
@@ -119,10 +126,64 @@ def mark_documents(conn: Connection, doc_keys: Iterable[str]) -> None:
             ),
             {"keys": keys},
         )
+    new = set(opened)
+    before = _tally(conn, keys, skip=new)
     for i in range(0, len(keys), _CHUNK):
         conn.execute(_update().where(case_facts.c.doc_key.in_(keys[i : i + _CHUNK])))
+    after = _tally(conn, keys)
+    after.subtract(before)
+    _move(conn, {k: n for k, n in after.items() if n})
+
+
+def _tally(conn: Connection, keys: list[str], skip: Container[str] = frozenset()) -> Tally:
+    f = case_facts
+    out: Tally = Counter()
+    for i in range(0, len(keys), _CHUNK):
+        q = sa.select(f.c.case_id, f.c.obligated, f.c.lapses_to_consent, f.c.due).where(
+            f.c.doc_key.in_(keys[i : i + _CHUNK]), f.c.settled_on.is_(None)
+        )
+        for cid, obligated, lapses, due in conn.execute(q):
+            if cid not in skip:
+                out[(obligated, bool(lapses), due)] += 1
+    return out
+
+
+def _move(conn: Connection, delta: dict[tuple[str, bool, Any], int]) -> None:
+    """Add ``delta`` to the counts, row by row in one order (two writers moving the same
+    rows wait for each other, never in a circle); a count that falls to zero is removed,
+    so the table holds what a rebuild would write."""
+    if not delta:
+        return
+    dc = due_counts
+    ins = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(dc)
+    upsert = ins.on_conflict_do_update(
+        index_elements=[dc.c.obligated, dc.c.lapses_to_consent, dc.c.due],
+        set_={"n": dc.c.n + ins.excluded.n},
+    )
+    rows = [
+        {"obligated": obligated, "lapses_to_consent": lapses, "due": due, "n": n}
+        for (obligated, lapses, due), n in sorted(delta.items())
+    ]
+    conn.execute(upsert, rows)
+    conn.execute(
+        sa.delete(dc).where(
+            dc.c.n == 0,
+            sa.tuple_(dc.c.obligated, dc.c.lapses_to_consent, dc.c.due).in_(sorted(delta)),
+        )
+    )
 
 
 def mark_all(conn: Connection) -> None:
-    """Recompute every case's marks (the rebuild, and revision 0012's backfill)."""
+    """Recompute every case's marks and the counts (the rebuild, and revision 0012's
+    backfill)."""
+    f = case_facts
     conn.execute(_update())
+    conn.execute(sa.delete(due_counts))
+    conn.execute(
+        due_counts.insert().from_select(
+            ["obligated", "lapses_to_consent", "due", "n"],
+            sa.select(f.c.obligated, f.c.lapses_to_consent, f.c.due, sa.func.count())
+            .where(f.c.settled_on.is_(None))
+            .group_by(f.c.obligated, f.c.lapses_to_consent, f.c.due),
+        )
+    )

@@ -47,7 +47,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from quyche_rules.db.tracker_tables import case_facts, case_parties
+from quyche_rules.db.tracker_tables import case_facts, case_parties, due_counts
 from quyche_rules.tracker.model import Act, Case, fold_case, status
 from quyche_rules.tracker.store import Store
 
@@ -248,7 +248,9 @@ def _owed_anything(conn: Connection, party: str) -> bool:
     and role)."""
     cp = case_parties
     q = sa.select(sa.literal(1)).where(cp.c.party == party, cp.c.role == "counterparty")
-    return conn.execute(q.limit(1)).first() is not None
+    # in the index's order: PostgreSQL then walks the index rather than the table
+    q = q.order_by(cp.c.party, cp.c.role, cp.c.case_id).limit(1)
+    return conn.execute(q).first() is not None
 
 
 def _not(moved: Any) -> Any:
@@ -303,15 +305,17 @@ def _ranges(
     counts: dict[str, int],
     listed: list[tuple[Key, Case | None]],
 ) -> None:
-    """The counts and page keys of the cases ``party`` is obliged in, from index ranges.
+    """The counts and page keys of the cases ``party`` is obliged in, without reading
+    each case.
 
     Among the cases no act ever settled (``settled_on`` None), each group is a range of
-    the marks' indexes: awaiting and due soon by due date; overdue and consent by due date
-    within ``lapses_to_consent`` — counted without evaluating any case. Then the few the
-    ranges miscount are evaluated one by one: added, those settled only after ``as_of``
-    (for a recent date: the acts of the last days); taken away, those not yet opened on
-    ``as_of`` (all in the awaiting range: ``marks`` keeps ``opened_on <= due`` for every
-    case counted by time) and those folded instead (``moved``)."""
+    due dates: awaiting and due soon over both values of ``lapses_to_consent``, overdue and
+    consent within one. The counts sum ``tracker_due_counts`` over those ranges (a row per
+    due date, kept by ``marks``); the page walks the same ranges of the marks' indexes.
+    Then the few the ranges miscount are evaluated one by one: added, those settled only
+    after ``as_of`` (for a recent date: the acts of the last days); taken away, those not
+    yet opened on ``as_of`` (all in the awaiting range: ``marks`` keeps ``opened_on <=
+    due`` for every case counted by time) and those folded instead (``moved``)."""
     f = case_facts
     soon = as_of + dt.timedelta(days=soon_days)
     clear = sa.and_(f.c.obligated == party, f.c.settled_on.is_(None))
@@ -322,12 +326,18 @@ def _ranges(
         "overdue": sa.and_(clear, f.c.lapses_to_consent == sa.false(), f.c.due < as_of),
         "consent": sa.and_(clear, f.c.lapses_to_consent == sa.true(), f.c.due < as_of),
     }
+    dc = due_counts
+    sums = {
+        "awaiting": dc.c.due >= as_of,
+        "due_soon": sa.and_(dc.c.due >= as_of, dc.c.due <= soon),
+        "overdue": sa.and_(dc.c.lapses_to_consent == sa.false(), dc.c.due < as_of),
+        "consent": sa.and_(dc.c.lapses_to_consent == sa.true(), dc.c.due < as_of),
+    }
+    total = sa.func.coalesce(sa.func.sum(dc.c.n), 0)
     each = [
-        sa.select(sa.func.count()).select_from(f).where(r).scalar_subquery()
-        for r in ranges.values()
+        sa.select(total).where(dc.c.obligated == party, c).scalar_subquery() for c in sums.values()
     ]
-    n = conn.execute(sa.select(*each)).one()
-    got = dict(zip(ranges, (int(x) for x in n), strict=True))
+    got = dict(zip(sums, (int(x) for x in conn.execute(sa.select(*each)).one()), strict=True))
     counts["owes"] += got["awaiting"] + got["overdue"]
     for g in ("due_soon", "overdue", "consent"):
         counts[g] += got[g]

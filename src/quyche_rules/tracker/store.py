@@ -51,6 +51,7 @@ from quyche_rules.db.tracker_tables import (
     case_facts,
     case_parties,
     cases,
+    due_counts,
     records,
     targets,
 )
@@ -394,7 +395,11 @@ class Store:
                 if rows_:
                     conn.execute(table.insert(), rows_)
             # the marks of every case these records opened or act on (``marks``)
-            mark_documents(conn, [r["doc_key"] for r in (*fact_batch, *target_batch)])
+            mark_documents(
+                conn,
+                [r["doc_key"] for r in (*fact_batch, *target_batch)],
+                opened=[r["case_id"] for r in fact_batch],
+            )
             for hook in self.on_append:
                 hook(conn, [(n, seqs[n.doc_key]) for n in todo], recorded_at)
         out = []
@@ -474,7 +479,11 @@ class Store:
             if extra:
                 conn.execute(targets.insert(), extra)
         # the marks of the cases it opened and of those it acts on (``marks``)
-        mark_documents(conn, [new.doc_key] * bool(new.cases) + [*new.targets, *new.joins])
+        mark_documents(
+            conn,
+            [new.doc_key] * bool(new.cases) + [*new.targets, *new.joins],
+            opened=[cid for cid, _ in new.cases],
+        )
         for hook in self.on_append:
             hook(conn, [(new, seq)], recorded_at)
         return seq
@@ -622,7 +631,7 @@ class Store:
         with self._read() as conn:
             return {
                 t.name: sorted(tuple(r) for r in conn.execute(sa.select(t)).all())
-                for t in PROJECTION
+                for t in (*PROJECTION, due_counts)  # the counts: derived like the rest
             }
 
     def all_records(self, parse: Any) -> list[Record]:

@@ -1,12 +1,13 @@
 """Each case's marks (``tracker.marks``): the first day an act settled it (``settled_on``),
 the first day an act only the fold decides reached it (``folded_from``), and whether it
-lapses to consent by silence (``lapses_to_consent``); and the indexes a body's status page
-counts and walks with them (``tracker.status_page``), which replace revision 0011's.
+lapses to consent by silence (``lapses_to_consent``); the indexes a body's status page
+walks with them (``tracker.status_page``), which replace revision 0011's; and
+``tracker_due_counts``, how many cases no act settled each body owes per due date.
 
 With the marks, the cases no act has touched by the date asked are a range of an index by
 obligated body, and each group of them (awaiting, due soon, overdue, consent) a range of
-due dates in it: a body's counts are counts of index ranges, instead of evaluating each of
-its cases — or probing each case's acts — on every request.
+due dates in it: a body's counts are sums over its due dates' counts, instead of evaluating
+each of its cases — or probing each case's acts — on every request.
 
 Backfilled here by ``tracker.marks.mark_all`` (as revision 0003 calls the tracker's
 rebuild): the marks are derived from ``tracker_case_facts``, ``tracker_acts`` and
@@ -28,6 +29,7 @@ branch_labels = None
 depends_on = None
 
 TABLE = "tracker_case_facts"
+COUNTS = "tracker_due_counts"
 MARKS = "ix_tracker_case_facts_obligated_marks"
 LAPSE = "ix_tracker_case_facts_obligated_lapse"
 FOLDED = "ix_tracker_case_facts_folded"
@@ -44,6 +46,13 @@ def upgrade() -> None:
     op.add_column(
         TABLE,
         sa.Column("lapses_to_consent", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.create_table(
+        COUNTS,
+        sa.Column("obligated", sa.String(64), primary_key=True),
+        sa.Column("lapses_to_consent", sa.Boolean(), primary_key=True),
+        sa.Column("due", sa.Date(), primary_key=True),
+        sa.Column("n", sa.Integer(), nullable=False),
     )
     from quyche_rules.tracker.marks import mark_all
 
@@ -66,6 +75,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table(COUNTS)
     for name in (PROVISIONAL, FOLDED, LAPSE, MARKS):
         op.drop_index(name, table_name=TABLE)
     op.create_index(OLD, TABLE, OLD_COLUMNS)
