@@ -39,7 +39,7 @@ of the two sees the first's committed rows. SQLite's writers are serialised alre
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Container, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -108,11 +108,12 @@ Tally = Counter[tuple[str, bool, Any]]
 """Cases no act settled, per (obligated body, lapses to consent, due date)."""
 
 
-def mark_documents(conn: Connection, doc_keys: Iterable[str], opened: Iterable[str] = ()) -> None:
+def mark_documents(conn: Connection, doc_keys: Iterable[str], fresh: Iterable[str] = ()) -> None:
     """Recompute the marks of the cases opened on these documents, inside the caller's
     (writing) transaction, after it wrote its rows — on PostgreSQL under a lock per
     document (see the module docstring) — and move ``tracker_due_counts`` by what
-    changed. ``opened``: the cases this transaction opened, not counted yet."""
+    changed. ``fresh``: documents this transaction recorded, whose cases (all opened
+    now) are not counted yet; a plain request then costs two statements."""
     keys = sorted(set(doc_keys))
     if not keys:
         return
@@ -126,25 +127,30 @@ def mark_documents(conn: Connection, doc_keys: Iterable[str], opened: Iterable[s
             ),
             {"keys": keys},
         )
-    new = set(opened)
-    before = _tally(conn, keys, skip=new)
+    new = set(fresh)
+    delta = _tally(conn, [k for k in keys if k not in new])
+    for d in delta:
+        delta[d] = -delta[d]
+    f = case_facts
     for i in range(0, len(keys), _CHUNK):
-        conn.execute(_update().where(case_facts.c.doc_key.in_(keys[i : i + _CHUNK])))
-    after = _tally(conn, keys)
-    after.subtract(before)
-    _move(conn, {k: n for k, n in after.items() if n})
+        q = _update().where(f.c.doc_key.in_(keys[i : i + _CHUNK]))
+        q = q.returning(f.c.obligated, f.c.lapses_to_consent, f.c.due, f.c.settled_on)
+        for obligated, lapses, due, settled_on in conn.execute(q):
+            if settled_on is None:
+                delta[(obligated, bool(lapses), due)] += 1
+    _move(conn, {k: n for k, n in delta.items() if n})
 
 
-def _tally(conn: Connection, keys: list[str], skip: Container[str] = frozenset()) -> Tally:
+def _tally(conn: Connection, keys: list[str]) -> Tally:
+    """The cases of these documents no act settled, as counted now."""
     f = case_facts
     out: Tally = Counter()
     for i in range(0, len(keys), _CHUNK):
-        q = sa.select(f.c.case_id, f.c.obligated, f.c.lapses_to_consent, f.c.due).where(
+        q = sa.select(f.c.obligated, f.c.lapses_to_consent, f.c.due).where(
             f.c.doc_key.in_(keys[i : i + _CHUNK]), f.c.settled_on.is_(None)
         )
-        for cid, obligated, lapses, due in conn.execute(q):
-            if cid not in skip:
-                out[(obligated, bool(lapses), due)] += 1
+        for obligated, lapses, due in conn.execute(q):
+            out[(obligated, bool(lapses), due)] += 1
     return out
 
 
@@ -165,6 +171,8 @@ def _move(conn: Connection, delta: dict[tuple[str, bool, Any], int]) -> None:
         for (obligated, lapses, due), n in sorted(delta.items())
     ]
     conn.execute(upsert, rows)
+    if all(n > 0 for n in delta.values()):
+        return  # nothing fell: no count can be zero
     conn.execute(
         sa.delete(dc).where(
             dc.c.n == 0,

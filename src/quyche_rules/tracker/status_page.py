@@ -41,7 +41,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -192,17 +192,16 @@ def status_page(
         raise ValueError(f"group: {group!r} is not one of {', '.join(GROUPS)}")
     f = case_facts
     with _snapshot(store) as conn:
-        # the sides where it is a counterparty are not asked when it is none's
-        sides = _sides(party, as_of, soon_days, owed=party is None or _owed_anything(conn, party))
-        todo_first = _ids(conn, sides, f.c.folded_from <= as_of)
+        sides = _sides(party, as_of, soon_days, owed=True)
+        owed, todo_first, prov = _first_look(
+            conn, party, sides, as_of, provisional=refresh is not None
+        )
+        if not owed:  # the sides where it is a counterparty are empty: not asked
+            sides = [s for s in sides if s.ranged]
         # the cases time alone would place, but which are folded: a provisional due date
         # that counts differently now
         moved: Any = None
         if refresh is not None:
-            known = set(todo_first)
-            prov = [
-                c for c in _ids(conn, sides, f.c.due_provisional == sa.true()) if c not in known
-            ]
             changed = set(prov) if recount is None else recount(conn, prov)
             if len(changed) > _MAX_EXCLUDED:
                 changed = set(prov)
@@ -211,16 +210,22 @@ def status_page(
                 moved = f.c.case_id.in_(sorted(changed))
             todo_first += [c for c in prov if c in changed]
         page = _Page(group, limit, after)
-        counts = dict.fromkeys(GROUPS, 0)
-        listed: list[tuple[Key, Case | None]] = []
+        batch = _Batch()
         for side in sides:
             if side.ranged:
-                _ranges(conn, side, party, as_of, soon_days, moved, page, counts, listed)
+                _ranges(batch, side, party, as_of, soon_days, moved, page)
                 continue
             where = sa.and_(side.where, _unsettled(as_of), _not(moved))
-            _add(conn, side, where, counts)
-            listed += page.keys(conn, sa.and_(where, side.groups[group]))
-        folded = _fold(store, conn, todo_first, as_of, refresh)
+            batch.add(side, where)
+            batch.keys.append(page.keys(sa.and_(where, side.groups[group])))
+        counts = batch.counts(conn)
+        keys = batch.listed(conn)[: limit + 1]
+        # the facts of the folded cases and of those the page may list, read at once
+        pairs = _facts(store, conn, [*todo_first, *(cid for _, cid in keys)], as_of, refresh)
+        first = set(todo_first)
+        built = {c.id: c for c in _fold_pairs(pairs, as_of)}
+        folded = [c for cid, c in built.items() if cid in first]
+        listed: list[tuple[Key, Case | None]] = [(k, None) for k in keys]
         if folded:
             st = status(folded, party, as_of, soon_days=soon_days)
             for g in GROUPS:
@@ -230,8 +235,6 @@ def status_page(
         listed = listed[: limit + 1]
         more = len(listed) > limit
         listed = listed[:limit]
-        todo = [key[1] for key, c in listed if c is None]
-        built = {c.id: c for c in _fold(store, conn, todo, as_of, refresh)}
     cases = tuple(c if c is not None else built[key[1]] for key, c in listed)
     return StatusPage(
         party=party,
@@ -243,14 +246,79 @@ def status_page(
     )
 
 
-def _owed_anything(conn: Connection, party: str) -> bool:
-    """Whether ``party`` is a counterparty to any case (one probe of the index by party
-    and role)."""
-    cp = case_parties
-    q = sa.select(sa.literal(1)).where(cp.c.party == party, cp.c.role == "counterparty")
-    # in the index's order: PostgreSQL then walks the index rather than the table
-    q = q.order_by(cp.c.party, cp.c.role, cp.c.case_id).limit(1)
-    return conn.execute(q).first() is not None
+def _first_look(
+    conn: Connection, party: str | None, sides: list[_Side], as_of: dt.date, *, provisional: bool
+) -> tuple[bool, list[str], list[str]]:
+    """In one statement: whether ``party`` is a counterparty to any case, the cases of
+    every side folded from a day by ``as_of`` (few: an index of the marks), and — when
+    ``provisional`` — the other cases with a provisional due date (few too)."""
+    f, cp = case_facts, case_parties
+    parts = []
+    for side in sides:
+        got = sa.select(sa.literal("f").label("k"), f.c.case_id.label("id"))
+        parts.append(got.where(side.where, f.c.folded_from <= as_of))
+        if provisional:
+            got = sa.select(sa.literal("p").label("k"), f.c.case_id.label("id"))
+            parts.append(got.where(side.where, f.c.due_provisional == sa.true()))
+    if party is not None:
+        roles = sa.select(cp.c.party).where(cp.c.party == party, cp.c.role == "counterparty")
+        parts.append(
+            sa.select(sa.literal("o").label("k"), sa.literal("").label("id")).where(
+                sa.exists(roles)
+            )
+        )
+    found: dict[str, dict[str, None]] = {"f": {}, "p": {}, "o": {}}
+    for k, cid in conn.execute(sa.union_all(*parts)):
+        found[k][cid] = None
+    folded = list(found["f"])
+    return (
+        party is None or bool(found["o"]),
+        folded,
+        [c for c in found["p"] if c not in found["f"]],
+    )
+
+
+@dataclass
+class _Batch:
+    """The counts and the page keys a status needs, gathered to be asked in one statement
+    each: under load every round trip to the database costs more than these small
+    statements do."""
+
+    #: statements of one row, each column weighing on some groups: (group, +1 or -1)
+    sums: list[tuple[Any, list[list[tuple[str, int]]]]] = field(default_factory=list)
+    keys: list[Any] = field(default_factory=list)  # (due, case_id) statements, ordered
+
+    def add(self, side: _Side, where: Any, sign: int = 1) -> None:
+        """Add (or with ``sign`` -1, take away) the groups of the cases meeting ``where``,
+        each case's group evaluated by the database (``side.groups``)."""
+        q = sa.select(
+            *(sa.func.coalesce(sa.func.sum(sa.case((c, 1), else_=0)), 0).label(f"n{j}")
+              for j, c in enumerate(side.groups.values()))
+        ).where(where)  # fmt: skip
+        self.sums.append((q, [[(g, sign)] for g in GROUPS]))
+
+    def counts(self, conn: Connection) -> dict[str, int]:
+        counts = dict.fromkeys(GROUPS, 0)
+        if not self.sums:
+            return counts
+        subs = [q.subquery(f"c{i}") for i, (q, _) in enumerate(self.sums)]
+        joined = subs[0]
+        for sub in subs[1:]:
+            joined = joined.join(sub, sa.true())
+        row = conn.execute(sa.select(*(c for sub in subs for c in sub.c)).select_from(joined))
+        weights = [w for _, ws in self.sums for w in ws]
+        for n, weighs in zip(row.one(), weights, strict=True):
+            for g, sign in weighs:
+                counts[g] += sign * int(n)
+        return counts
+
+    def listed(self, conn: Connection) -> list[Key]:
+        """Every statement's keys, merged in (due date, id) order."""
+        if not self.keys:
+            return []
+        subs = [q.subquery(f"k{i}") for i, q in enumerate(self.keys)]
+        q = sa.union_all(*(sa.select(sub.c.due, sub.c.case_id) for sub in subs))
+        return sorted((due, cid) for due, cid in conn.execute(q))
 
 
 def _not(moved: Any) -> Any:
@@ -272,38 +340,25 @@ class _Page:
     limit: int
     after: Key | None
 
-    def keys(self, conn: Connection, where: Any) -> list[tuple[Key, Case | None]]:
-        """The first keys of the cases meeting ``where``, in (due date, id) order."""
+    def keys(self, where: Any) -> Any:
+        """The statement of the first keys of the cases meeting ``where``, in (due date,
+        id) order."""
         f = case_facts
         q = sa.select(f.c.due, f.c.case_id).where(where)
         if self.after is not None:
             due, cid = self.after
             q = q.where(f.c.due >= due, sa.tuple_(f.c.due, f.c.case_id) > sa.tuple_(due, cid))
-        q = q.order_by(f.c.due, f.c.case_id).limit(self.limit + 1)
-        return [((due, cid), None) for due, cid in conn.execute(q)]
-
-
-def _add(conn: Connection, side: _Side, where: Any, counts: dict[str, int], sign: int = 1) -> None:
-    """Add (or with ``sign`` -1, take away) the groups of the cases meeting ``where``,
-    each case's group evaluated by the database (``side.groups``)."""
-    sums = sa.select(
-        *(sa.func.coalesce(sa.func.sum(sa.case((c, 1), else_=0)), 0)
-          for c in side.groups.values())
-    ).where(where)  # fmt: skip
-    for g, n in zip(GROUPS, conn.execute(sums).one(), strict=True):
-        counts[g] += sign * int(n)
+        return q.order_by(f.c.due, f.c.case_id).limit(self.limit + 1)
 
 
 def _ranges(
-    conn: Connection,
+    batch: _Batch,
     side: _Side,
     party: str | None,
     as_of: dt.date,
     soon_days: int,
     moved: Any | None,
     page: _Page,
-    counts: dict[str, int],
-    listed: list[tuple[Key, Case | None]],
 ) -> None:
     """The counts and page keys of the cases ``party`` is obliged in, without reading
     each case.
@@ -335,18 +390,17 @@ def _ranges(
     }
     total = sa.func.coalesce(sa.func.sum(dc.c.n), 0)
     each = [
-        sa.select(total).where(dc.c.obligated == party, c).scalar_subquery() for c in sums.values()
+        sa.select(total).where(dc.c.obligated == party, c).scalar_subquery().label(f"r{j}")
+        for j, c in enumerate(sums.values())
     ]
-    got = dict(zip(sums, (int(x) for x in conn.execute(sa.select(*each)).one()), strict=True))
-    counts["owes"] += got["awaiting"] + got["overdue"]
-    for g in ("due_soon", "overdue", "consent"):
-        counts[g] += got[g]
+    owes, due_soon, overdue, consent = ("owes", 1), ("due_soon", 1), ("overdue", 1), ("consent", 1)
+    batch.sums.append((sa.select(*each), [[owes], [due_soon], [owes, overdue], [consent]]))
     opened = f.c.opened_on <= as_of
     later = sa.and_(f.c.obligated == party, f.c.settled_on > as_of, opened, _not(moved))
-    _add(conn, side, later, counts)
-    _add(conn, side, sa.and_(awaiting, f.c.opened_on > as_of), counts, sign=-1)
+    batch.add(side, later)
+    batch.add(side, sa.and_(awaiting, f.c.opened_on > as_of), sign=-1)
     if moved is not None:
-        _add(conn, side, sa.and_(clear, opened, moved), counts, sign=-1)
+        batch.add(side, sa.and_(clear, opened, moved), sign=-1)
     listing = {
         "owes": ("awaiting", "overdue"),
         "due_soon": ("due_soon",),
@@ -354,30 +408,22 @@ def _ranges(
         "consent": ("consent",),
     }
     for r in listing.get(page.group, ()):
-        listed += page.keys(conn, sa.and_(ranges[r], opened, _not(moved)))
-    listed += page.keys(conn, sa.and_(later, side.groups[page.group]))
+        batch.keys.append(page.keys(sa.and_(ranges[r], opened, _not(moved))))
+    batch.keys.append(page.keys(sa.and_(later, side.groups[page.group])))
 
 
-def _ids(conn: Connection, sides: list[_Side], cond: Any) -> list[str]:
-    """The ids of the cases of every side that meet ``cond`` (few: one indexed query per
-    side, each its own index's walk)."""
-    out: dict[str, None] = {}
-    for side in sides:
-        q = sa.select(case_facts.c.case_id).where(side.where, cond)
-        out.update(dict.fromkeys(conn.execute(q).scalars()))
-    return list(out)
-
-
-def _fold(
+def _facts(
     store: Store,
     conn: Connection,
     ids: Sequence[str],
     as_of: dt.date,
     refresh: Refresh | None = None,
-) -> list[Case]:
+) -> list[tuple[Case, list[Act]]]:
     if not ids:
         return []
     pairs = store.facts(ids=ids, as_of=as_of, conn=conn)
-    if refresh is not None:
-        pairs = refresh(pairs)
+    return refresh(pairs) if refresh is not None else pairs
+
+
+def _fold_pairs(pairs: Sequence[tuple[Case, list[Act]]], as_of: dt.date) -> list[Case]:
     return [c for seed, found in pairs if (c := fold_case(seed, found, as_of)) is not None]

@@ -398,7 +398,7 @@ class Store:
             mark_documents(
                 conn,
                 [r["doc_key"] for r in (*fact_batch, *target_batch)],
-                opened=[r["case_id"] for r in fact_batch],
+                fresh=[n.doc_key for n in todo],
             )
             for hook in self.on_append:
                 hook(conn, [(n, seqs[n.doc_key]) for n in todo], recorded_at)
@@ -482,7 +482,7 @@ class Store:
         mark_documents(
             conn,
             [new.doc_key] * bool(new.cases) + [*new.targets, *new.joins],
-            opened=[cid for cid, _ in new.cases],
+            fresh=[new.doc_key],
         )
         for hook in self.on_append:
             hook(conn, [(new, seq)], recorded_at)
