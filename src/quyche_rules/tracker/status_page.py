@@ -253,20 +253,27 @@ def _first_look(
     every side folded from a day by ``as_of`` (few: an index of the marks), and — when
     ``provisional`` — the other cases with a provisional due date (few too)."""
     f, cp = case_facts, case_parties
+    # whether it is owed anything: probed once (a CTE), in the index's order (PostgreSQL
+    # would walk the table for a party it expects often, and drops the order of an EXISTS
+    # subquery), so the parts where it is a counterparty cost nothing when it is none's
+    probe = (
+        sa.select(cp.c.party)
+        .where(cp.c.party == party, cp.c.role == "counterparty")
+        .order_by(cp.c.party, cp.c.role, cp.c.case_id)
+        .limit(1)
+        .cte("owed_any")
+    )
+    owed = sa.exists(sa.select(probe.c.party))
     parts = []
     for side in sides:
+        gate = sa.true() if side.ranged or party is None else owed
         got = sa.select(sa.literal("f").label("k"), f.c.case_id.label("id"))
-        parts.append(got.where(side.where, f.c.folded_from <= as_of))
+        parts.append(got.where(gate, side.where, f.c.folded_from <= as_of))
         if provisional:
             got = sa.select(sa.literal("p").label("k"), f.c.case_id.label("id"))
-            parts.append(got.where(side.where, f.c.due_provisional == sa.true()))
+            parts.append(got.where(gate, side.where, f.c.due_provisional == sa.true()))
     if party is not None:
-        roles = sa.select(cp.c.party).where(cp.c.party == party, cp.c.role == "counterparty")
-        parts.append(
-            sa.select(sa.literal("o").label("k"), sa.literal("").label("id")).where(
-                sa.exists(roles)
-            )
-        )
+        parts.append(sa.select(sa.literal("o").label("k"), sa.literal("").label("id")).where(owed))
     found: dict[str, dict[str, None]] = {"f": {}, "p": {}, "o": {}}
     for k, cid in conn.execute(sa.union_all(*parts)):
         found[k][cid] = None
