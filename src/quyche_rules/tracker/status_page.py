@@ -8,9 +8,9 @@ acts reached them, not from the order of those acts. Each case carries the first
 act of each kind reached it (its marks, ``tracker.marks``), so the database classifies
 each case of the body opened by ``as_of`` by comparing dates:
 
-* **no act by** ``as_of`` (both marks later, or none): the case is where time alone put it
-  (``model._lapse``): awaiting up to its due date; past it, consent by silence when its
-  rule reads silence so and the due date is not provisional, otherwise overdue;
+* **no act by** ``as_of`` (``settled_on`` later, or none): the case is where time alone
+  put it (``model._lapse``): awaiting up to its due date; past it, consent by silence when
+  its rule reads silence so and the due date is not provisional, otherwise overdue;
 * **closed by** ``as_of`` (an answer or a withdrawal by the obligated body), and nothing
   else that applies: answered or withdrawn — which came first decides which, but either
   way the case is in no group of the status;
@@ -21,16 +21,18 @@ each case of the body opened by ``as_of`` by comparing dates:
   cases whose provisional due date now counts differently (``rederive``): which ones is
   the caller's ``recount`` (the tracker remembers the answer for each case).
 
-The counts are the database's sums over the first class plus the folded cases' groups;
-the page is the database's keyset page of the first class (by due date, then id) merged
-with the folded cases of the group, and the page's cases are then folded with their full
-history (``fold_case``), so each item is the very ``Case`` the whole status lists.
-``tests/tracker/test_status_page.py`` compares both answers on a varied log.
+For the cases the body is obliged in, the first class is counted without reading a case:
+each group is a range of due dates among the cases no act ever settled, and
+``tracker_due_counts`` holds how many there are per due date (``_ranges``); the few such
+sums miscount (settled only after ``as_of``, not yet opened) are counted one by one. The
+cases where it is a counterparty (few for most bodies) are classified case by case. The
+page is the keyset page of the first class (by due date, then id, walking the marks'
+indexes) merged with the folded cases of the group, and the page's cases are then folded
+with their full history (``fold_case``), so each item is the very ``Case`` the whole
+status lists. ``tests/tracker/test_status_page.py`` compares both answers on a varied log.
 
-A body's cases are read in parts that are each one walk of an index (revision 0012): the
-cases it is obliged in, by obligated body then due date (the index also holds every column
-the classification reads, so the counts read the index alone); those where it is only a
-counterparty, and those where it is both, by party and role.
+A request costs four statements, each gathering what it can (``_first_look``,
+``_Batch``): under load a round trip to the database costs more than these statements.
 
 Everything is read in one snapshot (SQLite's read transaction; PostgreSQL's
 ``REPEATABLE READ``), so the counts and the page agree under concurrent records.
