@@ -88,17 +88,9 @@ case_facts = sa.Table(
     sa.Column("lapses_to_consent", sa.Boolean(), nullable=False, server_default=sa.false()),
 )
 
-# a body's status page walks the cases no act has settled by obligated body and due date
-# (revision 0012, replacing 0011's index): awaiting and due soon are ranges of it
-sa.Index(
-    "ix_tracker_case_facts_obligated_marks",
-    case_facts.c.obligated,
-    case_facts.c.settled_on,
-    case_facts.c.due,
-    case_facts.c.case_id,
-    case_facts.c.opened_on,
-)
-# ... and by whether they lapse to consent: overdue and consent are ranges of it
+# a body's status page walks the cases no act has settled by obligated body, whether they
+# lapse to consent, and due date (revision 0012, replacing 0011's index): each group is a
+# range of it (awaiting and due soon: one per value of ``lapses_to_consent``)
 sa.Index(
     "ix_tracker_case_facts_obligated_lapse",
     case_facts.c.obligated,

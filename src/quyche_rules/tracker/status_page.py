@@ -270,10 +270,15 @@ def _first_look(
     for side in sides:
         gate = sa.true() if side.ranged or party is None else owed
         got = sa.select(sa.literal("f").label("k"), f.c.case_id.label("id"))
-        parts.append(got.where(gate, side.where, f.c.folded_from <= as_of))
+        # its own: folded from a day by as_of (opened by then: the marks are never earlier
+        # than the opening), by the index of the marks alone
+        mine = f.c.obligated == party if side.ranged else side.where
+        parts.append(got.where(gate, mine, f.c.folded_from <= as_of))
         if provisional:
             got = sa.select(sa.literal("p").label("k"), f.c.case_id.label("id"))
-            parts.append(got.where(gate, side.where, f.c.due_provisional == sa.true()))
+            # all of them (the partial index alone): one not yet opened on as_of is in no
+            # count, and its facts are not read as of that day
+            parts.append(got.where(gate, mine, f.c.due_provisional == sa.true()))
     if party is not None:
         parts.append(sa.select(sa.literal("o").label("k"), sa.literal("").label("id")).where(owed))
     found: dict[str, dict[str, None]] = {"f": {}, "p": {}, "o": {}}
@@ -383,7 +388,8 @@ def _ranges(
     f = case_facts
     soon = as_of + dt.timedelta(days=soon_days)
     clear = sa.and_(f.c.obligated == party, f.c.settled_on.is_(None))
-    awaiting = sa.and_(clear, f.c.due >= as_of)
+    # both values named, so the range is one walk of the index per value
+    awaiting = sa.and_(clear, f.c.lapses_to_consent.in_([False, True]), f.c.due >= as_of)
     ranges = {
         "awaiting": awaiting,
         "due_soon": sa.and_(awaiting, f.c.due <= soon),

@@ -30,7 +30,6 @@ depends_on = None
 
 TABLE = "tracker_case_facts"
 COUNTS = "tracker_due_counts"
-MARKS = "ix_tracker_case_facts_obligated_marks"
 LAPSE = "ix_tracker_case_facts_obligated_lapse"
 FOLDED = "ix_tracker_case_facts_folded"
 PROVISIONAL = "ix_tracker_case_facts_provisional"
@@ -58,7 +57,6 @@ def upgrade() -> None:
 
     mark_all(op.get_bind())
     op.drop_index(OLD, table_name=TABLE)
-    op.create_index(MARKS, TABLE, ["obligated", "settled_on", "due", "case_id", "opened_on"])
     op.create_index(
         LAPSE,
         TABLE,
@@ -76,7 +74,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table(COUNTS)
-    for name in (PROVISIONAL, FOLDED, LAPSE, MARKS):
+    for name in (PROVISIONAL, FOLDED, LAPSE):
         op.drop_index(name, table_name=TABLE)
     op.create_index(OLD, TABLE, OLD_COLUMNS)
     with op.batch_alter_table(TABLE) as batch:
