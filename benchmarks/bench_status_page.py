@@ -8,8 +8,9 @@ PostgreSQL server (``--only sqlite|postgresql``).
 All N cases are owed by one body (``ban_noi_chinh_tinh_uy``), as in the project's own
 22,309-case benchmark; a tenth of them were answered, so the database's classification
 (``tracker.status_page``) meets acts too. Target: first page + counts under 50 ms. The
-page and the counts are computed by the database (only cases with a disagreement or an
-extension are folded in memory); the baseline folds every case.
+counts are sums of the per-due-date counts the tracker keeps (``tracker.marks``), the page
+a walk of an index (only cases with a disagreement, an extension or a receipt correction
+are folded in memory); the baseline folds every case.
 """
 
 from __future__ import annotations

@@ -23,7 +23,14 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from quyche_rules.db.tracker_tables import PROJECTION, case_parties, cases, records, targets
+from quyche_rules.db.tracker_tables import (
+    PROJECTION,
+    case_parties,
+    cases,
+    due_counts,
+    records,
+    targets,
+)
 from quyche_rules.engine.engine import Engine
 from quyche_rules.errors import QuycheError
 from quyche_rules.tracker import Tracker
@@ -39,7 +46,7 @@ dates = st.dates(dt.date(2025, 1, 20), dt.date(2025, 3, 20))
 
 def reset(t: Tracker) -> None:
     with t.store.engine.begin() as conn:
-        for table in (*PROJECTION, targets, case_parties, cases, records):
+        for table in (*PROJECTION, due_counts, targets, case_parties, cases, records):
             conn.execute(sa.delete(table))
 
 

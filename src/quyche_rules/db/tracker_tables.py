@@ -78,19 +78,37 @@ case_facts = sa.Table(
     # the request's subject (its ``summary``, trích yếu), so a clerk finds a case by what
     # the letter is about, not by its hash (revision 0008); None when the event had none
     sa.Column("summary", sa.Text(), nullable=True),
+    # the case's marks (revision 0012; what each means and why: ``tracker.marks``): the
+    # first day an act settled it or made it one the fold decides, the first day of the
+    # latter, and whether it lapses to consent by silence. Derived from ``acts`` in each
+    # record's transaction and by the rebuild, so which cases time alone placed is a range
+    # of an index, and a body's counts are counts of ranges
+    sa.Column("settled_on", sa.Date(), nullable=True),
+    sa.Column("folded_from", sa.Date(), nullable=True),
+    sa.Column("lapses_to_consent", sa.Boolean(), nullable=False, server_default=sa.false()),
 )
 
-# a body's status page walks its cases by obligated body and due date (revision 0011)
+# a body's status page walks the cases no act has settled by obligated body, whether they
+# lapse to consent, and due date (revision 0012, replacing 0011's index): each group is a
+# range of it (awaiting and due soon: one per value of ``lapses_to_consent``)
 sa.Index(
-    "ix_tracker_case_facts_obligated_due",
+    "ix_tracker_case_facts_obligated_lapse",
     case_facts.c.obligated,
+    case_facts.c.settled_on,
+    case_facts.c.lapses_to_consent,
     case_facts.c.due,
     case_facts.c.case_id,
     case_facts.c.opened_on,
-    case_facts.c.opened_seq,
-    case_facts.c.silence_means,
-    case_facts.c.due_provisional,
-    case_facts.c.doc_key,
+)
+# the few cases of a body that are folded: from an act only the fold decides (revision 0012)
+sa.Index("ix_tracker_case_facts_folded", case_facts.c.obligated, case_facts.c.folded_from)
+# ... and its cases with a provisional due date, counted again on reading (revision 0012)
+sa.Index(
+    "ix_tracker_case_facts_provisional",
+    case_facts.c.obligated,
+    case_facts.c.case_id,
+    sqlite_where=case_facts.c.due_provisional == sa.true(),
+    postgresql_where=case_facts.c.due_provisional == sa.true(),
 )
 # ... and the cases where it is a counterparty (revision 0011)
 sa.Index(
@@ -98,6 +116,18 @@ sa.Index(
     case_parties.c.party,
     case_parties.c.role,
     case_parties.c.case_id,
+)
+
+# how many cases no act has settled each body owes per due date, and whether they lapse to
+# consent (revision 0012; ``tracker.marks``): a body's counts sum a few hundred of these
+# rows (one per due date) instead of counting tens of thousands of cases
+due_counts = sa.Table(
+    "tracker_due_counts",
+    metadata,
+    sa.Column("obligated", sa.String(64), primary_key=True),
+    sa.Column("lapses_to_consent", sa.Boolean(), primary_key=True),
+    sa.Column("due", sa.Date(), primary_key=True),
+    sa.Column("n", sa.Integer(), nullable=False),
 )
 
 acts = sa.Table(

@@ -29,39 +29,66 @@ from quyche_rules.tracker.model import Act, Case, HistoryEntry
 DueOf = Callable[[str, Any], "tuple[Any, bool] | None"]
 
 
+#: answers of ``due_of`` already asked, by (opening record, rule id): None when the recorded
+#: decision stands (no event, an event that no longer validates, no due date)
+Memo = dict[tuple[int, str], "tuple[Any, bool] | None"]
+
+
 def rederive(
     pairs: Sequence[tuple[Case, list[Act]]],
     events_of: Callable[[Sequence[int]], Mapping[int, str]],
     parse: Callable[[str], Any],
     due_of: DueOf,
+    memo: Memo | None = None,
 ) -> list[tuple[Case, list[Act]]]:
     """Each seed whose due date was provisional, counted again (the others untouched).
     ``events_of`` reads the opening events' JSON by sequence number, ``parse`` validates
-    one, ``due_of`` is the engine's ``due_of``."""
-    todo = [seed.opened_seq for seed, _ in pairs if seed.due_provisional]
-    if not todo:
-        return list(pairs)
-    events = events_of(todo)
+    one, ``due_of`` is the engine's ``due_of``. ``memo`` keeps the answers across calls,
+    for a caller whose engine (rulebook and calendar) does not change: the tracker, so a
+    status page does not read and validate the same opening events on every request."""
+    known: Memo = {} if memo is None else memo
+    todo = [
+        seed.opened_seq
+        for seed, _ in pairs
+        if seed.due_provisional and (seed.opened_seq, seed.rule_id) not in known
+    ]
+    events = events_of(todo) if todo else {}
     out: list[tuple[Case, list[Act]]] = []
     for seed, acts in pairs:
-        js = events.get(seed.opened_seq) if seed.due_provisional else None
-        if js is not None:
-            try:
-                event = parse(js)
-            except (QuycheError, ValueError):  # ValueError: pydantic's ValidationError
-                # the event no longer validates (a profile's body gone from the file): the
-                # recorded decision stands, provisional as it was
-                event = None
-            if event is not None:
-                seed = again(seed, event, due_of)
+        if seed.due_provisional:
+            key = (seed.opened_seq, seed.rule_id)
+            if key not in known:
+                known[key] = _asked(events.get(seed.opened_seq), seed.rule_id, parse, due_of)
+            got = known[key]
+            if got is not None:
+                seed = _moved(seed, got)
         out.append((seed, acts))
     return out
+
+
+def _asked(
+    js: str | None, rule_id: str, parse: Callable[[str], Any], due_of: DueOf
+) -> tuple[Any, bool] | None:
+    """The engine's due date for the opening event ``js``, or None: the recorded decision
+    stands."""
+    if js is None:
+        return None
+    try:
+        event = parse(js)
+    except (QuycheError, ValueError):  # ValueError: pydantic's ValidationError
+        # the event no longer validates (a profile's body gone from the file): the
+        # recorded decision stands, provisional as it was
+        return None
+    return due_of(rule_id, event)
 
 
 def again(seed: Case, event: Any, due_of: DueOf) -> Case:
     """One provisional seed counted on today's calendar: unchanged when the answer is the
     same (or the rule no longer gives one: the recorded decision stands)."""
-    got = due_of(seed.rule_id, event)
+    return _moved(seed, due_of(seed.rule_id, event))
+
+
+def _moved(seed: Case, got: tuple[Any, bool] | None) -> Case:
     if got is None or got[0] is None:
         return seed
     due, provisional = got

@@ -24,6 +24,7 @@ from quyche_rules.db.tracker_tables import (
     cases,
     records,
 )
+from quyche_rules.tracker.marks import mark_all
 from quyche_rules.tracker.model import (
     CORRECTED,
     RESTATED,
@@ -194,7 +195,7 @@ def rebuild_projection(conn: Connection, *, skip: frozenset[str] = frozenset()) 
     its backfill and by ``python -m quyche_rules.tracker.rebuild``.
 
     ``skip`` names columns a migration's schema does not have yet (0003 runs before 0008
-    adds ``summary``, which 0008 then backfills itself)."""
+    adds ``summary`` and 0012 the marks, which each then backfills itself)."""
     for table in reversed(PROJECTION):
         conn.execute(sa.delete(table))
     n = 0
@@ -204,6 +205,8 @@ def rebuild_projection(conn: Connection, *, skip: frozenset[str] = frozenset()) 
             sa.select(records).where(records.c.seq > last).order_by(records.c.seq).limit(2000)
         ).all()
         if not rows:
+            if "settled_on" not in skip:
+                mark_all(conn)  # each case's marks, from the acts just rebuilt
             return n
         # the cases the index says each record opened: a duty that joined another
         # document's case (``model.joins``) opened none, and is not rebuilt as one

@@ -4,32 +4,35 @@ database from the projection instead of folding every case in memory.
 A body with 22,000 cases asked for its first 50 ``owes`` used to pay for folding all
 22,000 (``model.fold_case`` over ``store.facts``) to throw 21,950 away. Most cases need no
 fold at all: their state as of a date follows from their facts and from *which kinds* of
-acts reached them, not from the order of those acts. The database classifies each case
-of the body opened by ``as_of`` from the acts on its document dated in its window (from
-the opening record on, by ``as_of``, as in ``fold_case``):
+acts reached them, not from the order of those acts. Each case carries the first day an
+act of each kind reached it (its marks, ``tracker.marks``), so the database classifies
+each case of the body opened by ``as_of`` by comparing dates:
 
-* **no act that applies**: the case is where time alone put it (``model._lapse``):
-  awaiting up to its due date; past it, consent by silence when its rule reads silence so
-  and the due date is not provisional, otherwise overdue;
-* **answers or withdrawals**, and nothing else that applies (by the obligated body, the
-  only acts of those kinds that apply to it): answered or withdrawn — which came first
-  decides which, but either way the case is in no group of the status;
-* **a disagreement or an extension** — whether a disagreement applies depends on party
-  lists, and an extension by the obligated body moves the due date only while the case
-  is still open (an order question): *folded* by ``model.fold_case``, the reference, then
-  grouped by ``model.status``. Few cases are in this class, and those are exactly the
-  ones whose order of events matters.
+* **no act by** ``as_of`` (``settled_on`` later, or none): the case is where time alone
+  put it (``model._lapse``): awaiting up to its due date; past it, consent by silence when
+  its rule reads silence so and the due date is not provisional, otherwise overdue;
+* **closed by** ``as_of`` (an answer or a withdrawal by the obligated body), and nothing
+  else that applies: answered or withdrawn — which came first decides which, but either
+  way the case is in no group of the status;
+* **folded from a day by** ``as_of`` (a disagreement, a receipt correction, an extension
+  by the obligated body — their effect depends on order and party lists): *folded* by
+  ``model.fold_case``, the reference, then grouped by ``model.status``. Few cases are in
+  this class, and those are exactly the ones whose order of events matters. So are the
+  cases whose provisional due date now counts differently (``rederive``): which ones is
+  the caller's ``recount`` (the tracker remembers the answer for each case).
 
-The counts are the database's sums over the first class plus the folded cases' groups;
-the page is the database's keyset page of the first class (by due date, then id) merged
-with the folded cases of the group, and the page's cases are then folded with their full
-history (``fold_case``), so each item is the very ``Case`` the whole status lists.
-``tests/tracker/test_status_page.py`` compares both answers on a varied log.
+For the cases the body is obliged in, the first class is counted without reading a case:
+each group is a range of due dates among the cases no act ever settled, and
+``tracker_due_counts`` holds how many there are per due date (``_ranges``); the few such
+sums miscount (settled only after ``as_of``, not yet opened) are counted one by one. The
+cases where it is a counterparty (few for most bodies) are classified case by case. The
+page is the keyset page of the first class (by due date, then id, walking the marks'
+indexes) merged with the folded cases of the group, and the page's cases are then folded
+with their full history (``fold_case``), so each item is the very ``Case`` the whole
+status lists. ``tests/tracker/test_status_page.py`` compares both answers on a varied log.
 
-A body's cases are read in parts that are each one walk of an index (revision 0011): the
-cases it is obliged in, by obligated body then due date (the index also holds every column
-the classification reads); those where it is only a counterparty, and those where it is
-both, by party and role.
+A request costs four statements, each gathering what it can (``_first_look``,
+``_Batch``): under load a round trip to the database costs more than these statements.
 
 Everything is read in one snapshot (SQLite's read transaction; PostgreSQL's
 ``REPEATABLE READ``), so the counts and the page agree under concurrent records.
@@ -40,24 +43,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from quyche_rules.db.tracker_tables import acts, case_facts, case_parties, targets
-from quyche_rules.tracker.model import (
-    ANSWERED,
-    CORRECTED,
-    DISAGREEMENT,
-    EXTENSION,
-    WITHDRAWN,
-    Act,
-    Case,
-    fold_case,
-    status,
-)
+from quyche_rules.db.tracker_tables import case_facts, case_parties, due_counts
+from quyche_rules.tracker.model import Act, Case, fold_case, status
 from quyche_rules.tracker.store import Store
 
 GROUPS = ("owes", "due_soon", "overdue", "owed_to", "consent", "escalated")
@@ -66,6 +59,12 @@ Key = tuple[dt.date, str]
 """Where a page stands: (due date, case id) of its last case."""
 
 Refresh = Callable[[list[tuple[Case, list[Act]]]], list[tuple[Case, list[Act]]]]
+Recount = Callable[[Connection, Sequence[str]], set[str]]
+"""Which of these cases (all with a provisional due date) ``Refresh`` would change."""
+
+#: at most this many changed provisional cases are left out of the database's count by
+#: id; beyond, every provisional case is folded (the answer is the same, only slower)
+_MAX_EXCLUDED = 500
 
 
 @dataclass(frozen=True)
@@ -87,29 +86,6 @@ def _snapshot(store: Store) -> Iterator[Connection]:
         yield conn
 
 
-def _in_window(as_of: dt.date) -> Any:
-    """An act dated in the case's window: from the opening record on (event date, then
-    sequence number), by ``as_of`` — the acts ``fold_case`` steps on."""
-    f, a = case_facts, acts
-    return sa.and_(
-        a.c.event_date <= as_of,
-        sa.or_(
-            a.c.event_date > f.c.opened_on,
-            sa.and_(a.c.event_date == f.c.opened_on, a.c.record_seq >= f.c.opened_seq),
-        ),
-    )
-
-
-def _acts_in_window(as_of: dt.date, kinds: Any) -> Any:
-    """EXISTS an act of ``kinds`` on the case's document, in the case's window."""
-    t, a = targets, acts
-    return sa.exists(
-        sa.select(sa.literal(1))
-        .select_from(t.join(a, a.c.record_seq == t.c.record_seq))
-        .where(t.c.doc_key == case_facts.c.doc_key, _in_window(as_of), kinds)
-    )
-
-
 @dataclass(frozen=True)
 class _Side:
     """A part of a body's cases, told apart so each part is one walk of an index: those
@@ -118,9 +94,11 @@ class _Side:
 
     where: Any  # which cases, opened by as_of
     groups: dict[str, Any]  # each group's condition, for the untouched cases
+    #: the body's own obliged cases, counted as ranges of the marks' indexes (``_ranges``)
+    ranged: bool = False
 
 
-def _sides(party: str | None, as_of: dt.date, soon_days: int) -> list[_Side]:
+def _sides(party: str | None, as_of: dt.date, soon_days: int, *, owed: bool) -> list[_Side]:
     f, cp = case_facts, case_parties
     opened = f.c.opened_on <= as_of
     if party is None:
@@ -142,13 +120,17 @@ def _sides(party: str | None, as_of: dt.date, soon_days: int) -> list[_Side]:
         )
         return f.c.case_id.in_(roles)
 
+    obliged = _Side(
+        sa.and_(f.c.obligated == party, opened),
+        _groups(as_of, soon_days, obliged=sa.true(), owed=sa.false()),
+        ranged=True,
+    )
+    if not owed:
+        return [obliged]
     only_owed = dict.fromkeys(GROUPS, sa.false())
     return [
-        # the cases it is obliged in, one walk of the index by obligated body and due date
-        _Side(
-            sa.and_(f.c.obligated == party, opened),
-            _groups(as_of, soon_days, obliged=sa.true(), owed=sa.false()),
-        ),
+        # the cases it is obliged in, counted as ranges of the index by obligated body
+        obliged,
         # those where it is only a counterparty
         _Side(
             sa.and_(counterparty_in(obliged=False), opened),
@@ -185,18 +167,6 @@ def _groups(as_of: dt.date, soon_days: int, *, obliged: Any, owed: Any) -> dict[
     }
 
 
-def _acts_kinds() -> tuple[Any, Any]:
-    """(acts only the fold decides, acts that close a case) — each applying to the case."""
-    f, a = case_facts, acts
-    by_obligated = a.c.requested == f.c.obligated  # answers, extensions, withdrawals
-    # a receipt correction moves the due date back to the case's opening: folded too
-    ordered = sa.or_(
-        a.c.kind.in_((DISAGREEMENT, CORRECTED)), sa.and_(a.c.kind == EXTENSION, by_obligated)
-    )
-    closing = sa.and_(a.c.kind.in_((ANSWERED, WITHDRAWN)), by_obligated)
-    return ordered, closing
-
-
 def _key(c: Case) -> Key:
     return (c.due, c.id)
 
@@ -211,43 +181,53 @@ def status_page(
     after: Key | None = None,
     soon_days: int = 3,
     refresh: Refresh | None = None,
+    recount: Recount | None = None,
 ) -> StatusPage:
     """The counts of every group and the page of ``group`` after ``after`` (at most
     ``limit`` cases, by due date then id): the same as ``model.status`` over every
     folded case, cut the same way. ``refresh``: what the tracker does to the facts it
-    reads before folding them (provisional due dates counted again, ``rederive``); cases
-    with a provisional due date are then folded in memory, as their stored due date may
-    no longer be the one that counts."""
+    reads before folding them (provisional due dates counted again, ``rederive``); the
+    cases with a provisional due date that ``recount`` says it changes are then folded in
+    memory, as their stored due date is no longer the one that counts (without
+    ``recount``: every case with a provisional due date)."""
     if group not in GROUPS:
         raise ValueError(f"group: {group!r} is not one of {', '.join(GROUPS)}")
     f = case_facts
-    ordered, closing = _acts_kinds()
-    untouched = sa.and_(
-        sa.not_(_acts_in_window(as_of, sa.or_(ordered, closing))),
-        sa.not_(f.c.due_provisional) if refresh is not None else sa.true(),
-    )
-    sides = _sides(party, as_of, soon_days)
     with _snapshot(store) as conn:
-        counts = dict.fromkeys(GROUPS, 0)
-        listed: list[tuple[Key, Case | None]] = []
-        for side in sides:
-            sums = sa.select(
-                *(sa.func.coalesce(sa.func.sum(sa.case((c, 1), else_=0)), 0)
-                  for c in side.groups.values())
-            ).where(side.where, untouched)  # fmt: skip
-            for g, n in zip(GROUPS, conn.execute(sums).one(), strict=True):
-                counts[g] += int(n)
-            q = sa.select(f.c.due, f.c.case_id).where(side.where, untouched, side.groups[group])
-            if after is not None:
-                due, cid = after
-                q = q.where(sa.or_(f.c.due > due, sa.and_(f.c.due == due, f.c.case_id > cid)))
-            q = q.order_by(f.c.due, f.c.case_id).limit(limit + 1)
-            listed += [((due, cid), None) for due, cid in conn.execute(q)]
-        mine = sa.or_(*(side.where for side in sides))
-        todo_first = _to_fold(conn, mine, as_of, ordered)
+        sides = _sides(party, as_of, soon_days, owed=True)
+        owed, todo_first, prov = _first_look(
+            conn, party, sides, as_of, provisional=refresh is not None
+        )
+        if not owed:  # the sides where it is a counterparty are empty: not asked
+            sides = [s for s in sides if s.ranged]
+        # the cases time alone would place, but which are folded: a provisional due date
+        # that counts differently now
+        moved: Any = None
         if refresh is not None:
-            todo_first += _provisional(conn, mine, as_of, set(todo_first))
-        folded = _fold(store, conn, todo_first, as_of, refresh)
+            changed = set(prov) if recount is None else recount(conn, prov)
+            if len(changed) > _MAX_EXCLUDED:
+                changed = set(prov)
+                moved = f.c.due_provisional == sa.true()
+            elif changed:
+                moved = f.c.case_id.in_(sorted(changed))
+            todo_first += [c for c in prov if c in changed]
+        page = _Page(group, limit, after)
+        batch = _Batch()
+        for side in sides:
+            if side.ranged:
+                _ranges(batch, side, party, as_of, soon_days, moved, page)
+                continue
+            where = sa.and_(side.where, _unsettled(as_of), _not(moved))
+            batch.add(side, where)
+            batch.keys.append(page.keys(sa.and_(where, side.groups[group])))
+        counts = batch.counts(conn)
+        keys = batch.listed(conn)[: limit + 1]
+        # the facts of the folded cases and of those the page may list, read at once
+        pairs = _facts(store, conn, [*todo_first, *(cid for _, cid in keys)], as_of, refresh)
+        first = set(todo_first)
+        built = {c.id: c for c in _fold_pairs(pairs, as_of)}
+        folded = [c for cid, c in built.items() if cid in first]
+        listed: list[tuple[Key, Case | None]] = [(k, None) for k in keys]
         if folded:
             st = status(folded, party, as_of, soon_days=soon_days)
             for g in GROUPS:
@@ -257,8 +237,6 @@ def status_page(
         listed = listed[: limit + 1]
         more = len(listed) > limit
         listed = listed[:limit]
-        todo = [key[1] for key, c in listed if c is None]
-        built = {c.id: c for c in _fold(store, conn, todo, as_of, refresh)}
     cases = tuple(c if c is not None else built[key[1]] for key, c in listed)
     return StatusPage(
         party=party,
@@ -270,47 +248,197 @@ def status_page(
     )
 
 
-def _to_fold(conn: Connection, mine: Any, as_of: dt.date, ordered: Any) -> list[str]:
-    """The cases of ``mine`` with an act in their window that only the fold decides (a
-    disagreement, an extension), looked for only among the documents such acts dated by
-    ``as_of`` name (read from the acts' side: they are few, and a body's thousands of
-    untouched cases are then never probed one by one)."""
-    a, t = acts, targets
-    keys = list(
-        conn.execute(
-            sa.select(t.c.doc_key)
-            .distinct()
-            .select_from(a.join(t, t.c.record_seq == a.c.record_seq))
-            .where(a.c.kind.in_((DISAGREEMENT, EXTENSION, CORRECTED)), a.c.event_date <= as_of)
-        ).scalars()
+def _first_look(
+    conn: Connection, party: str | None, sides: list[_Side], as_of: dt.date, *, provisional: bool
+) -> tuple[bool, list[str], list[str]]:
+    """In one statement: whether ``party`` is a counterparty to any case, the cases of
+    every side folded from a day by ``as_of`` (few: an index of the marks), and — when
+    ``provisional`` — the other cases with a provisional due date (few too)."""
+    f, cp = case_facts, case_parties
+    # whether it is owed anything: probed once (a CTE), in the index's order (PostgreSQL
+    # would walk the table for a party it expects often, and drops the order of an EXISTS
+    # subquery), so the parts where it is a counterparty cost nothing when it is none's
+    probe = (
+        sa.select(cp.c.party)
+        .where(cp.c.party == party, cp.c.role == "counterparty")
+        .order_by(cp.c.party, cp.c.role, cp.c.case_id)
+        .limit(1)
+        .cte("owed_any")
     )
-    out: list[str] = []
-    for i in range(0, len(keys), 500):
-        q = sa.select(case_facts.c.case_id).where(
-            case_facts.c.doc_key.in_(keys[i : i + 500]), mine, _acts_in_window(as_of, ordered)
-        )
-        out.extend(conn.execute(q).scalars())
-    return out
+    owed = sa.exists(sa.select(probe.c.party))
+    parts = []
+    for side in sides:
+        gate = sa.true() if side.ranged or party is None else owed
+        got = sa.select(sa.literal("f").label("k"), f.c.case_id.label("id"))
+        # its own: folded from a day by as_of (opened by then: the marks are never earlier
+        # than the opening), by the index of the marks alone
+        mine = f.c.obligated == party if side.ranged else side.where
+        parts.append(got.where(gate, mine, f.c.folded_from <= as_of))
+        if provisional:
+            got = sa.select(sa.literal("p").label("k"), f.c.case_id.label("id"))
+            # all of them (the partial index alone): one not yet opened on as_of is in no
+            # count, and its facts are not read as of that day
+            parts.append(got.where(gate, mine, f.c.due_provisional == sa.true()))
+    if party is not None:
+        parts.append(sa.select(sa.literal("o").label("k"), sa.literal("").label("id")).where(owed))
+    found: dict[str, dict[str, None]] = {"f": {}, "p": {}, "o": {}}
+    for k, cid in conn.execute(sa.union_all(*parts)):
+        found[k][cid] = None
+    folded = list(found["f"])
+    return (
+        party is None or bool(found["o"]),
+        folded,
+        [c for c in found["p"] if c not in found["f"]],
+    )
 
 
-def _provisional(conn: Connection, mine: Any, as_of: dt.date, known: set[str]) -> list[str]:
-    """The cases of ``mine`` opened by ``as_of`` whose due date is provisional (few: only
-    those falling in a year whose official arrangement was not recorded)."""
+@dataclass
+class _Batch:
+    """The counts and the page keys a status needs, gathered to be asked in one statement
+    each: under load every round trip to the database costs more than these small
+    statements do."""
+
+    #: statements of one row, each column weighing on some groups: (group, +1 or -1)
+    sums: list[tuple[Any, list[list[tuple[str, int]]]]] = field(default_factory=list)
+    keys: list[Any] = field(default_factory=list)  # (due, case_id) statements, ordered
+
+    def add(self, side: _Side, where: Any, sign: int = 1) -> None:
+        """Add (or with ``sign`` -1, take away) the groups of the cases meeting ``where``,
+        each case's group evaluated by the database (``side.groups``)."""
+        q = sa.select(
+            *(sa.func.coalesce(sa.func.sum(sa.case((c, 1), else_=0)), 0).label(f"n{j}")
+              for j, c in enumerate(side.groups.values()))
+        ).where(where)  # fmt: skip
+        self.sums.append((q, [[(g, sign)] for g in GROUPS]))
+
+    def counts(self, conn: Connection) -> dict[str, int]:
+        counts = dict.fromkeys(GROUPS, 0)
+        if not self.sums:
+            return counts
+        subs = [q.subquery(f"c{i}") for i, (q, _) in enumerate(self.sums)]
+        joined = subs[0]
+        for sub in subs[1:]:
+            joined = joined.join(sub, sa.true())
+        row = conn.execute(sa.select(*(c for sub in subs for c in sub.c)).select_from(joined))
+        weights = [w for _, ws in self.sums for w in ws]
+        for n, weighs in zip(row.one(), weights, strict=True):
+            for g, sign in weighs:
+                counts[g] += sign * int(n)
+        return counts
+
+    def listed(self, conn: Connection) -> list[Key]:
+        """Every statement's keys, merged in (due date, id) order."""
+        if not self.keys:
+            return []
+        subs = [q.subquery(f"k{i}") for i, q in enumerate(self.keys)]
+        q = sa.union_all(*(sa.select(sub.c.due, sub.c.case_id) for sub in subs))
+        return sorted((due, cid) for due, cid in conn.execute(q))
+
+
+def _not(moved: Any) -> Any:
+    """Not one of the cases folded instead of counted (``moved``: a condition, or None)."""
+    return sa.true() if moved is None else sa.not_(moved)
+
+
+def _unsettled(as_of: dt.date) -> Any:
+    """No act settled the case by ``as_of``: time alone placed it (``marks``)."""
+    return sa.or_(case_facts.c.settled_on.is_(None), case_facts.c.settled_on > as_of)
+
+
+@dataclass(frozen=True)
+class _Page:
+    """Which keys a page asks for: of ``group``, after ``after``, at most ``limit`` + 1
+    (the one more tells that more follow)."""
+
+    group: str
+    limit: int
+    after: Key | None
+
+    def keys(self, where: Any) -> Any:
+        """The statement of the first keys of the cases meeting ``where``, in (due date,
+        id) order."""
+        f = case_facts
+        q = sa.select(f.c.due, f.c.case_id).where(where)
+        if self.after is not None:
+            due, cid = self.after
+            q = q.where(f.c.due >= due, sa.tuple_(f.c.due, f.c.case_id) > sa.tuple_(due, cid))
+        return q.order_by(f.c.due, f.c.case_id).limit(self.limit + 1)
+
+
+def _ranges(
+    batch: _Batch,
+    side: _Side,
+    party: str | None,
+    as_of: dt.date,
+    soon_days: int,
+    moved: Any | None,
+    page: _Page,
+) -> None:
+    """The counts and page keys of the cases ``party`` is obliged in, without reading
+    each case.
+
+    Among the cases no act ever settled (``settled_on`` None), each group is a range of
+    due dates: awaiting and due soon over both values of ``lapses_to_consent``, overdue and
+    consent within one. The counts sum ``tracker_due_counts`` over those ranges (a row per
+    due date, kept by ``marks``); the page walks the same ranges of the marks' indexes.
+    Then the few the ranges miscount are evaluated one by one: added, those settled only
+    after ``as_of`` (for a recent date: the acts of the last days); taken away, those not
+    yet opened on ``as_of`` (all in the awaiting range: ``marks`` keeps ``opened_on <=
+    due`` for every case counted by time) and those folded instead (``moved``)."""
     f = case_facts
-    q = sa.select(f.c.case_id).where(mine, f.c.opened_on <= as_of, f.c.due_provisional)
-    return [cid for cid in conn.execute(q).scalars() if cid not in known]
+    soon = as_of + dt.timedelta(days=soon_days)
+    clear = sa.and_(f.c.obligated == party, f.c.settled_on.is_(None))
+    # both values named, so the range is one walk of the index per value
+    awaiting = sa.and_(clear, f.c.lapses_to_consent.in_([False, True]), f.c.due >= as_of)
+    ranges = {
+        "awaiting": awaiting,
+        "due_soon": sa.and_(awaiting, f.c.due <= soon),
+        "overdue": sa.and_(clear, f.c.lapses_to_consent == sa.false(), f.c.due < as_of),
+        "consent": sa.and_(clear, f.c.lapses_to_consent == sa.true(), f.c.due < as_of),
+    }
+    dc = due_counts
+    sums = {
+        "awaiting": dc.c.due >= as_of,
+        "due_soon": sa.and_(dc.c.due >= as_of, dc.c.due <= soon),
+        "overdue": sa.and_(dc.c.lapses_to_consent == sa.false(), dc.c.due < as_of),
+        "consent": sa.and_(dc.c.lapses_to_consent == sa.true(), dc.c.due < as_of),
+    }
+    total = sa.func.coalesce(sa.func.sum(dc.c.n), 0)
+    each = [
+        sa.select(total).where(dc.c.obligated == party, c).scalar_subquery().label(f"r{j}")
+        for j, c in enumerate(sums.values())
+    ]
+    owes, due_soon, overdue, consent = ("owes", 1), ("due_soon", 1), ("overdue", 1), ("consent", 1)
+    batch.sums.append((sa.select(*each), [[owes], [due_soon], [owes, overdue], [consent]]))
+    opened = f.c.opened_on <= as_of
+    later = sa.and_(f.c.obligated == party, f.c.settled_on > as_of, opened, _not(moved))
+    batch.add(side, later)
+    batch.add(side, sa.and_(awaiting, f.c.opened_on > as_of), sign=-1)
+    if moved is not None:
+        batch.add(side, sa.and_(clear, opened, moved), sign=-1)
+    listing = {
+        "owes": ("awaiting", "overdue"),
+        "due_soon": ("due_soon",),
+        "overdue": ("overdue",),
+        "consent": ("consent",),
+    }
+    for r in listing.get(page.group, ()):
+        batch.keys.append(page.keys(sa.and_(ranges[r], opened, _not(moved))))
+    batch.keys.append(page.keys(sa.and_(later, side.groups[page.group])))
 
 
-def _fold(
+def _facts(
     store: Store,
     conn: Connection,
     ids: Sequence[str],
     as_of: dt.date,
     refresh: Refresh | None = None,
-) -> list[Case]:
+) -> list[tuple[Case, list[Act]]]:
     if not ids:
         return []
     pairs = store.facts(ids=ids, as_of=as_of, conn=conn)
-    if refresh is not None:
-        pairs = refresh(pairs)
+    return refresh(pairs) if refresh is not None else pairs
+
+
+def _fold_pairs(pairs: Sequence[tuple[Case, list[Act]]], as_of: dt.date) -> list[Case]:
     return [c for seed, found in pairs if (c := fold_case(seed, found, as_of)) is not None]

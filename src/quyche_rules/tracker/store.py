@@ -51,10 +51,12 @@ from quyche_rules.db.tracker_tables import (
     case_facts,
     case_parties,
     cases,
+    due_counts,
     records,
     targets,
 )
 from quyche_rules.tracker.authority import CaseParties
+from quyche_rules.tracker.marks import mark_documents
 from quyche_rules.tracker.model import (
     RESTATED,
     Act,
@@ -88,6 +90,10 @@ neither. The tracker does not know what its hooks write."""
 #: as written): the service's decision-log entry for ``POST /v1/track`` commits with the
 #: record or not at all.
 Also = Callable[[Connection, int, bool, NewRecord], None]
+
+
+#: the projection's columns a fold does not read: the marks say which cases to fold
+_MARKS = frozenset({"settled_on", "folded_from", "lapses_to_consent"})
 
 
 class _AlsoFailed(Exception):
@@ -388,6 +394,12 @@ class Store:
                                  (acts, act_batch)):  # fmt: skip
                 if rows_:
                     conn.execute(table.insert(), rows_)
+            # the marks of every case these records opened or act on (``marks``)
+            mark_documents(
+                conn,
+                [r["doc_key"] for r in (*fact_batch, *target_batch)],
+                fresh=[n.doc_key for n in todo],
+            )
             for hook in self.on_append:
                 hook(conn, [(n, seqs[n.doc_key]) for n in todo], recorded_at)
         out = []
@@ -466,6 +478,12 @@ class Store:
                      if (int(r), k) not in have]  # fmt: skip
             if extra:
                 conn.execute(targets.insert(), extra)
+        # the marks of the cases it opened and of those it acts on (``marks``)
+        mark_documents(
+            conn,
+            [new.doc_key] * bool(new.cases) + [*new.targets, *new.joins],
+            fresh=[new.doc_key],
+        )
         for hook in self.on_append:
             hook(conn, [(new, seq)], recorded_at)
         return seq
@@ -545,7 +563,7 @@ class Store:
         f, a = case_facts, acts
         q = (
             sa.select(
-                f,
+                *(c for c in f.c if c.name not in _MARKS),  # what a seed is made of
                 a.c.record_seq,
                 a.c.kind,
                 a.c.event_date,
@@ -613,7 +631,7 @@ class Store:
         with self._read() as conn:
             return {
                 t.name: sorted(tuple(r) for r in conn.execute(sa.select(t)).all())
-                for t in PROJECTION
+                for t in (*PROJECTION, due_counts)  # the counts: derived like the rest
             }
 
     def all_records(self, parse: Any) -> list[Record]:

@@ -48,7 +48,7 @@ from quyche_rules.tracker.model import (
     status,
     targets_of,
 )
-from quyche_rules.tracker.rederive import rederive
+from quyche_rules.tracker.rederive import Memo, rederive
 from quyche_rules.tracker.rows import NewRecord
 from quyche_rules.tracker.status_page import StatusPage, status_page
 from quyche_rules.tracker.store import AppendHook, Store
@@ -117,6 +117,8 @@ class Tracker:
         # the engine's registry: a profile's concrete bodies are parties of the tracker too
         self._parties = self.engine.parties
         self._ended = ended_parties(self._parties)
+        self._recounted: dict[str, bool] = {}  # per provisional case: rederive moves it
+        self._due_memo: Memo = {}  # rederive's answers: the engine never changes
 
     def close(self) -> None:
         self.store.close()
@@ -368,7 +370,14 @@ class Tracker:
         day = as_of or self.today()
         pid = self._party(party)
         page = status_page(
-            self.store, pid, day, group=group, limit=limit, after=after, refresh=self._rederive
+            self.store,
+            pid,
+            day,
+            group=group,
+            limit=limit,
+            after=after,
+            refresh=self._rederive,
+            recount=self._recount,
         )
         return replace(page, cases=tuple(self._said(list(page.cases), day)))
 
@@ -410,7 +419,22 @@ class Tracker:
             self.store.events_of,
             lambda js: self._parse_stored(json.loads(js)),
             self.engine.due_of,
+            self._due_memo,
         )
+
+    def _recount(self, conn: Connection, ids: Sequence[str]) -> set[str]:
+        """Which of these cases with a provisional due date ``rederive`` changes now.
+        Remembered per case for the tracker's life: the answer depends only on the case's
+        opening record (never rewritten) and the engine's calendar (loaded once), so a
+        status page counts a body's provisional cases in the database and folds only those
+        whose due date really moved, instead of all of them on every request."""
+        todo = [cid for cid in ids if cid not in self._recounted]
+        if todo:
+            pairs = self.store.facts(ids=todo, as_of=dt.date.max, conn=conn)
+            for (seed, _), (again, _) in zip(pairs, self._rederive(pairs), strict=True):
+                moved = (again.due, again.due_provisional) != (seed.due, seed.due_provisional)
+                self._recounted[seed.id] = moved
+        return {cid for cid in ids if self._recounted.get(cid, True)}
 
     def _said(self, cases: list[Case], day: dt.date) -> list[Case]:
         """What the profile adds to folded cases on reading: who inherits an open case of

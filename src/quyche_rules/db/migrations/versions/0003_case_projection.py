@@ -64,8 +64,9 @@ def upgrade() -> None:
     )
     from quyche_rules.tracker.rows import rebuild_projection
 
-    # the columns later revisions add are theirs to fill (0008: the cases' summary)
-    rebuild_projection(op.get_bind(), skip=frozenset({"summary"}))
+    # the columns later revisions add are theirs to fill (0008: the summary; 0012: marks)
+    later = {"summary", "settled_on", "folded_from", "lapses_to_consent"}
+    rebuild_projection(op.get_bind(), skip=frozenset(later))
 
 
 def downgrade() -> None:

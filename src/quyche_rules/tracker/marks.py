@@ -1,0 +1,197 @@
+"""Each case's marks, kept in the projection (``tracker_case_facts``, revision 0012):
+``settled_on``, ``folded_from`` and ``lapses_to_consent``.
+
+A case's state as of a date is folded from its acts (``model.fold_case``). A body's
+status page must tell, among tens of thousands of cases, those no act has touched by that
+date — where time alone put them (``model._lapse``) — from the others, and count the
+former per group; probing every case's acts, or even reading every case's row, on every
+request cost more than the whole target. The acts that matter fall in two kinds, each
+applying to a case only from its opening on (event date, then sequence number, as
+``fold_case`` steps):
+
+* an answer or a withdrawal by the obligated body: from that day the case is answered or
+  withdrawn, in no group of the status, whichever came first;
+* a disagreement, a receipt correction, or an extension by the obligated body: their
+  effect depends on order and party lists, so from that day the case is folded by
+  ``fold_case``, the reference.
+
+``settled_on`` is the first day an act of either kind reached the case, ``folded_from``
+the first day of the second kind (None while none has). So the cases time alone placed as
+of D are those with ``settled_on`` None or after D; those folded, ``folded_from`` by D. A
+due date before the opening day (no event the rules accept gives one; the projection does
+not assume it) makes the case folded from its opening, so that every case counted by time
+alone has ``opened_on <= due``: one opened after D is then due after D too, and the cases
+not yet opened on D are found in the "awaiting" range alone. ``lapses_to_consent`` is the
+part of the classification no date changes — its rule reads silence as consent and its due
+date is not provisional — so that, among the cases no act settled, awaiting and due soon
+are ranges of due dates, and overdue and consent are ranges within each value of it: the
+database counts index ranges instead of evaluating every case (``tracker.status_page``).
+
+**Kept exact under concurrent writers.** The marks of a document's cases are recomputed
+from the acts in the transaction of every record that opens a case on that document or acts
+on it. On PostgreSQL two instances may record a request and its answer at once, each
+unable to see the other's rows; so each record first takes a transaction lock per
+document (``pg_advisory_xact_lock``), in one order, and recomputes after it: the second
+of the two sees the first's committed rows. SQLite's writers are serialised already
+(``BEGIN IMMEDIATE``). ``rebuild_projection`` recomputes every case's marks.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from quyche_rules.db.tracker_tables import acts, case_facts, due_counts, targets
+from quyche_rules.tracker.model import ANSWERED, CORRECTED, DISAGREEMENT, EXTENSION, WITHDRAWN
+
+_CHUNK = 500
+
+
+def closing() -> Any:
+    """An act that closes the case: an answer or a withdrawal by its obligated body (the
+    only acts of those kinds that apply to it)."""
+    f, a = case_facts, acts
+    return sa.and_(a.c.kind.in_((ANSWERED, WITHDRAWN)), a.c.requested == f.c.obligated)
+
+
+def ordered() -> Any:
+    """An act only the fold decides: whether a disagreement applies depends on party
+    lists, a receipt correction moves the due date back to the opening, and an extension
+    by the obligated body moves it only while the case is still open (an order question)."""
+    f, a = case_facts, acts
+    return sa.or_(
+        a.c.kind.in_((DISAGREEMENT, CORRECTED)),
+        sa.and_(a.c.kind == EXTENSION, a.c.requested == f.c.obligated),
+    )
+
+
+def in_window() -> Any:
+    """An act dated from the case's opening record on (event date, then sequence
+    number): the acts ``fold_case`` steps on, whatever the date asked."""
+    f, a = case_facts, acts
+    return sa.or_(
+        a.c.event_date > f.c.opened_on,
+        sa.and_(a.c.event_date == f.c.opened_on, a.c.record_seq >= f.c.opened_seq),
+    )
+
+
+def _first(kinds: Any) -> Any:
+    """The earliest day an act of ``kinds`` on the case's document reached the case."""
+    t, a = targets, acts
+    return (
+        sa.select(sa.func.min(a.c.event_date))
+        .select_from(t.join(a, a.c.record_seq == t.c.record_seq))
+        .where(t.c.doc_key == case_facts.c.doc_key, in_window(), kinds)
+        .scalar_subquery()
+    )
+
+
+def _update() -> Any:
+    f = case_facts
+    early = f.c.due < f.c.opened_on  # folded from its opening (see the module docstring)
+    return sa.update(f).values(
+        settled_on=sa.case((early, f.c.opened_on), else_=_first(sa.or_(closing(), ordered()))),
+        folded_from=sa.case((early, f.c.opened_on), else_=_first(ordered())),
+        lapses_to_consent=sa.case(
+            (sa.and_(f.c.silence_means == "consent", f.c.due_provisional == sa.false()), True),
+            else_=False,
+        ),
+    )
+
+
+Tally = Counter[tuple[str, bool, Any]]
+"""Cases no act settled, per (obligated body, lapses to consent, due date)."""
+
+
+def mark_documents(conn: Connection, doc_keys: Iterable[str], fresh: Iterable[str] = ()) -> None:
+    """Recompute the marks of the cases opened on these documents, inside the caller's
+    (writing) transaction, after it wrote its rows — on PostgreSQL under a lock per
+    document (see the module docstring) — and move ``tracker_due_counts`` by what
+    changed. ``fresh``: documents this transaction recorded, whose cases (all opened
+    now) are not counted yet; a plain request then costs two statements."""
+    keys = sorted(set(doc_keys))
+    if not keys:
+        return
+    if conn.dialect.name == "postgresql":
+        # one statement, the locks taken in one order: no two writers wait for each
+        # other in a circle over these locks
+        conn.execute(
+            sa.text(
+                "SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT hashtextextended(k, 20)"
+                " AS h FROM unnest(CAST(:keys AS text[])) AS k ORDER BY 1) AS s"
+            ),
+            {"keys": keys},
+        )
+    new = set(fresh)
+    delta = _tally(conn, [k for k in keys if k not in new])
+    for d in delta:
+        delta[d] = -delta[d]
+    f = case_facts
+    for i in range(0, len(keys), _CHUNK):
+        q = _update().where(f.c.doc_key.in_(keys[i : i + _CHUNK]))
+        q = q.returning(f.c.obligated, f.c.lapses_to_consent, f.c.due, f.c.settled_on)
+        for obligated, lapses, due, settled_on in conn.execute(q):
+            if settled_on is None:
+                delta[(obligated, bool(lapses), due)] += 1
+    _move(conn, {k: n for k, n in delta.items() if n})
+
+
+def _tally(conn: Connection, keys: list[str]) -> Tally:
+    """The cases of these documents no act settled, as counted now."""
+    f = case_facts
+    out: Tally = Counter()
+    for i in range(0, len(keys), _CHUNK):
+        q = sa.select(f.c.obligated, f.c.lapses_to_consent, f.c.due).where(
+            f.c.doc_key.in_(keys[i : i + _CHUNK]), f.c.settled_on.is_(None)
+        )
+        for obligated, lapses, due in conn.execute(q):
+            out[(obligated, bool(lapses), due)] += 1
+    return out
+
+
+def _move(conn: Connection, delta: dict[tuple[str, bool, Any], int]) -> None:
+    """Add ``delta`` to the counts, row by row in one order (two writers moving the same
+    rows wait for each other, never in a circle); a count that falls to zero is removed,
+    so the table holds what a rebuild would write."""
+    if not delta:
+        return
+    dc = due_counts
+    ins = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(dc)
+    upsert = ins.on_conflict_do_update(
+        index_elements=[dc.c.obligated, dc.c.lapses_to_consent, dc.c.due],
+        set_={"n": dc.c.n + ins.excluded.n},
+    )
+    rows = [
+        {"obligated": obligated, "lapses_to_consent": lapses, "due": due, "n": n}
+        for (obligated, lapses, due), n in sorted(delta.items())
+    ]
+    conn.execute(upsert, rows)
+    if all(n > 0 for n in delta.values()):
+        return  # nothing fell: no count can be zero
+    conn.execute(
+        sa.delete(dc).where(
+            dc.c.n == 0,
+            sa.tuple_(dc.c.obligated, dc.c.lapses_to_consent, dc.c.due).in_(sorted(delta)),
+        )
+    )
+
+
+def mark_all(conn: Connection) -> None:
+    """Recompute every case's marks and the counts (the rebuild, and revision 0012's
+    backfill)."""
+    f = case_facts
+    conn.execute(_update())
+    conn.execute(sa.delete(due_counts))
+    conn.execute(
+        due_counts.insert().from_select(
+            ["obligated", "lapses_to_consent", "due", "n"],
+            sa.select(f.c.obligated, f.c.lapses_to_consent, f.c.due, sa.func.count())
+            .where(f.c.settled_on.is_(None))
+            .group_by(f.c.obligated, f.c.lapses_to_consent, f.c.due),
+        )
+    )
