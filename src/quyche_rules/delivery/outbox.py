@@ -34,6 +34,7 @@ from quyche_rules.tracker.model import ANSWERED as ANSWERED_EVENT
 from quyche_rules.tracker.model import (
     CORRECTED,
     DISAGREEMENT,
+    EXTENSION,
     Act,
     Case,
     CaseState,
@@ -133,8 +134,11 @@ class OutboxWriter:
         """An answer or a disagreement: to each subscribed party of the cases it acts on,
         with the case as its fold leaves it on the act's date."""
         assert new.act is not None
+        # an extension moves the due date as a correction does ("cần có thêm thời gian ...
+        # xác định thời gian phản hồi", Art. 3.1): the bodies that follow the case are
+        # told the new date the same way, whatever else they subscribed to
         kind = {ANSWERED_EVENT: m.ANSWERED, DISAGREEMENT: m.ESCALATED,
-                CORRECTED: m.DUE_CHANGED}.get(new.act.kind)  # fmt: skip
+                CORRECTED: m.DUE_CHANGED, EXTENSION: m.DUE_CHANGED}.get(new.act.kind)  # fmt: skip
         if kind is None:
             return []
         rows: list[dict[str, Any]] = []
@@ -154,8 +158,9 @@ class OutboxWriter:
             if kind == m.DUE_CHANGED:
                 before = fold_case(_seed(f), [a for a in on_doc if a.seq != seq], new.act.date)
                 if before is None or before.due == case.due:
-                    continue  # the correction left the due date where it was
+                    continue  # the act left the due date where it was
                 extra["due_before"] = before.due.isoformat()
+                extra["cause"] = m.EXTENDED if new.act.kind == EXTENSION else m.RECEIPT_CORRECTED
             for sub in subs:
                 mid = m.message_id(sub.sub_id, kind, f.case_id, new.doc_key)
                 payload = m.case_payload(
