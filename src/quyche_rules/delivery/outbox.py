@@ -42,6 +42,7 @@ from quyche_rules.tracker.model import (
     seed_case,
 )
 from quyche_rules.tracker.rows import NewRecord
+from quyche_rules.tracker.status_page import Refresh
 from quyche_rules.tracker.store import Store
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
@@ -77,8 +78,10 @@ def insert_missing(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
         return 0
     dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
     stmt = dialect.insert(outbox).on_conflict_do_nothing(index_elements=["message_id"])
-    res = conn.execute(stmt, list(rows))
-    return max(res.rowcount, 0)
+    # counted from RETURNING: a many-row insert's rowcount is -1 on PostgreSQL (psycopg's
+    # batched insert), which made every sweep there report 0 new messages
+    res = conn.execute(stmt.returning(outbox.c.message_id), list(rows))
+    return len(res.all())
 
 
 class OutboxWriter:
@@ -218,8 +221,16 @@ def sweep(
     day: dt.date,
     now: dt.datetime,
     name_of: m.NameOf = str,
+    refresh: Refresh | None = None,
 ) -> int:
-    """Insert the time-caused messages ``day`` calls for; return how many were new."""
+    """Insert the time-caused messages ``day`` calls for; return how many were new.
+
+    ``refresh`` is what the tracker does to the facts it reads before folding them
+    (``Tracker.refresh``: a provisional due date counted again once the year's official
+    arrangement is recorded...): the sweep must fold the very cases a reader sees, or it
+    would remind of, or declare consent on, a due date that no longer counts. A due date
+    the refresh moved is said once (``case.due_changed``, cause ``rederived``) to the
+    subscribers of a case no act has closed."""
     with store.engine.connect() as conn:
         subs = active(conn)
     by_party: dict[str, list[Subscription]] = {}
@@ -227,16 +238,40 @@ def sweep(
         by_party.setdefault(s.party, []).append(s)
     rows: list[dict[str, Any]] = []
     for party, mine in by_party.items():
-        for seed, case_acts in store.facts(party=party, as_of=day):
+        pairs = store.facts(party=party, as_of=day)
+        stored = {seed.id: seed.due for seed, _ in pairs}
+        if refresh is not None:
+            pairs = refresh(pairs)
+        for seed, case_acts in pairs:
             case = fold_case(seed, case_acts, day)
             if case is None:
                 continue
             for sub in mine:
                 rows += _time_rows(sub, case, calendar, day, now, name_of)
+                if seed.due != stored[seed.id]:
+                    rows += _rederived_rows(sub, case, stored[seed.id], seed.due, now, name_of)
     if not rows:
         return 0
     with store.engine.begin() as conn:
         return insert_missing(conn, rows)
+
+
+def _rederived_rows(sub: Subscription, case: Case, before: dt.date, counted: dt.date,
+                    now: dt.datetime, name_of: m.NameOf) -> list[dict[str, Any]]:  # fmt: skip
+    """The one ``case.due_changed`` of a due date counted again: its id holds the new date,
+    so each sweep after it finds it sent, and a second re-count (another estimate) is a
+    new message. Not for a case an act closed (answered, withdrawn, escalated): its due
+    date no longer asks anything of anyone."""
+    if case.closed_on is not None or not m.wants(sub.kinds, m.DUE_CHANGED):
+        return []
+    # ``counted``: the date the re-count gave (an extension's later date, which the fold
+    # may have applied on top, is told by the extension's own message)
+    mid = m.message_id(sub.sub_id, m.DUE_CHANGED, case.id, m.REDERIVED, counted.isoformat())
+    payload = m.case_payload(
+        m.DUE_CHANGED, sub.party, case, name_of,
+        due_before=before.isoformat(), cause=m.REDERIVED,
+    )  # fmt: skip
+    return [_row(sub, m.DUE_CHANGED, mid, case.id, payload, now)]
 
 
 def _time_rows(sub: Subscription, case: Any, calendar: WorkingCalendar, day: dt.date,

@@ -38,7 +38,7 @@ Everything is read in one snapshot (SQLite's read transaction; PostgreSQL's
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -211,20 +211,25 @@ def status_page(
     after: Key | None = None,
     soon_days: int = 3,
     refresh: Refresh | None = None,
+    ends: Mapping[str, dt.date] | None = None,
 ) -> StatusPage:
     """The counts of every group and the page of ``group`` after ``after`` (at most
     ``limit`` cases, by due date then id): the same as ``model.status`` over every
     folded case, cut the same way. ``refresh``: what the tracker does to the facts it
     reads before folding them (provisional due dates counted again, ``rederive``); cases
     with a provisional due date are then folded in memory, as their stored due date may
-    no longer be the one that counts."""
+    no longer be the one that counts. ``ends``: the last day of each body the profile ends
+    (``succession.last_days``): a case such a body owes, due after that day, is folded in
+    memory too (its silence is not consent, which only the fold says: ``model._lapse``)."""
     if group not in GROUPS:
         raise ValueError(f"group: {group!r} is not one of {', '.join(GROUPS)}")
     f = case_facts
     ordered, closing = _acts_kinds()
+    after_end = _after_end(ends or {})
     untouched = sa.and_(
         sa.not_(_acts_in_window(as_of, sa.or_(ordered, closing))),
         sa.not_(f.c.due_provisional) if refresh is not None else sa.true(),
+        sa.not_(after_end),
     )
     sides = _sides(party, as_of, soon_days)
     with _snapshot(store) as conn:
@@ -247,6 +252,8 @@ def status_page(
         todo_first = _to_fold(conn, mine, as_of, ordered)
         if refresh is not None:
             todo_first += _provisional(conn, mine, as_of, set(todo_first))
+        if ends:
+            todo_first += _owed_after_end(conn, mine, as_of, after_end, set(todo_first))
         folded = _fold(store, conn, todo_first, as_of, refresh)
         if folded:
             st = status(folded, party, as_of, soon_days=soon_days)
@@ -298,6 +305,26 @@ def _provisional(conn: Connection, mine: Any, as_of: dt.date, known: set[str]) -
     those falling in a year whose official arrangement was not recorded)."""
     f = case_facts
     q = sa.select(f.c.case_id).where(mine, f.c.opened_on <= as_of, f.c.due_provisional)
+    return [cid for cid in conn.execute(q).scalars() if cid not in known]
+
+
+def _after_end(ends: Mapping[str, dt.date]) -> Any:
+    """A case owed by a body that ended before its (stored) due date. An extension may
+    move a due date past the end of a body whose stored one was not: such a case has an
+    extension act, and is folded anyway (``_to_fold``)."""
+    f = case_facts
+    if not ends:
+        return sa.false()
+    return sa.or_(*(sa.and_(f.c.obligated == pid, f.c.due > day) for pid, day in ends.items()))
+
+
+def _owed_after_end(
+    conn: Connection, mine: Any, as_of: dt.date, after_end: Any, known: set[str]
+) -> list[str]:
+    """The cases of ``mine`` opened by ``as_of`` owed by a body that ended before their due
+    date (few: only the bodies a profile ends)."""
+    f = case_facts
+    q = sa.select(f.c.case_id).where(mine, f.c.opened_on <= as_of, after_end)
     return [cid for cid in conn.execute(q).scalars() if cid not in known]
 
 

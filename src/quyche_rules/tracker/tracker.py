@@ -52,7 +52,12 @@ from quyche_rules.tracker.rederive import rederive
 from quyche_rules.tracker.rows import NewRecord
 from quyche_rules.tracker.status_page import StatusPage, status_page
 from quyche_rules.tracker.store import AppendHook, Store
-from quyche_rules.tracker.succession import ended_parties, with_successions
+from quyche_rules.tracker.succession import (
+    ended_parties,
+    last_days,
+    with_ends,
+    with_successions,
+)
 
 #: what a caller writes in a record's own transaction, given the connection and the record
 Then = Callable[[Connection, "Recorded"], None]
@@ -117,6 +122,7 @@ class Tracker:
         # the engine's registry: a profile's concrete bodies are parties of the tracker too
         self._parties = self.engine.parties
         self._ended = ended_parties(self._parties)
+        self._last_days = last_days(self._parties)
 
     def close(self) -> None:
         self.store.close()
@@ -368,7 +374,14 @@ class Tracker:
         day = as_of or self.today()
         pid = self._party(party)
         page = status_page(
-            self.store, pid, day, group=group, limit=limit, after=after, refresh=self._rederive
+            self.store,
+            pid,
+            day,
+            group=group,
+            limit=limit,
+            after=after,
+            refresh=self.refresh,
+            ends=self._last_days,
         )
         return replace(page, cases=tuple(self._said(list(page.cases), day)))
 
@@ -401,7 +414,15 @@ class Tracker:
     ) -> list[tuple[Case, list[Act]]]:
         """The store's facts, with provisional due dates counted again on the engine's
         calendar (``rederive``: on read, so a recorded arrangement applies at once)."""
-        return self._rederive(self.store.facts(party=party, case=case, as_of=as_of, conn=conn))
+        return self.refresh(self.store.facts(party=party, case=case, as_of=as_of, conn=conn))
+
+    def refresh(self, pairs: list[tuple[Case, list[Act]]]) -> list[tuple[Case, list[Act]]]:
+        """What the tracker does to the store's facts before folding them: every reader of
+        the cases (the delivery sweep too) folds them through this, so all see one case.
+        Provisional due dates are counted again on the engine's calendar (``rederive``),
+        and a case owed by a body the profile ends knows that body's last day (no consent
+        by silence after it: ``succession.with_ends``)."""
+        return with_ends(self._rederive(pairs), self._last_days)
 
     def _rederive(self, pairs: list[tuple[Case, list[Act]]]) -> list[tuple[Case, list[Act]]]:
         """Provisional due dates counted again on the engine's calendar (``rederive``)."""
