@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from quyche_rules.errors import EventError, RulebookError
+from quyche_rules.i18n import _, format_date, language
 from quyche_rules.io.parse_cache import load_yaml
 from quyche_rules.io.resources import packaged_profiles
 from quyche_rules.io.yamlio import error_message, loc_to_field, recording_reads
@@ -41,6 +42,9 @@ from quyche_rules.model.parties import District, Party, PartyKind, PartyRegistry
 #: environment variable naming the profile the CLI (and ``profile_from_env``) loads: a
 #: packaged profile's name (``dak-lak``) or a file's path
 PROFILE_ENV = "QUYCHE_PROFILE"
+#: ``QuycheError.code`` of an event dated after the regulation ceased to apply in the
+#: province (``regulation.ended_on``): the CLI, the library and the service's problem say it
+REGULATION_ENDED = "regulation_ended"
 _ID = r"^[a-z][a-z0-9_]*$"
 #: what a packaged profile's name looks like: no directory, no suffix
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -198,10 +202,23 @@ class Profile:
         end = self.regulation.ended_on
         if end is not None and date > end:
             # the same refusal as before the signing: no duty of this regulation exists
-            # after it ceased to apply, whatever body the event names
+            # after it ceased to apply, whatever body the event names. In the reader's
+            # language (the library's is English unless told), with its own code, so the
+            # CLI, the service and a program say and tell apart the same thing
+            vi = language() == "vi"
             raise EventError(
-                f"date: {date} is after {number} ceased to apply in {self.province} "
-                f"({end}, profile {self.file}): {self.regulation.ended_reason}"
+                "date: "
+                + _(
+                    "{date} is after {number} ceased to apply in {province} ({end}, profile "
+                    "{file}): {reason}",
+                    date=format_date(date) if vi else date.isoformat(),
+                    number=self.regulation.number or _("this regulation"),
+                    province=self.province,
+                    end=format_date(end) if vi else end.isoformat(),
+                    file=self.file,
+                    reason=self.regulation.ended_reason,
+                ),
+                code=REGULATION_ENDED,
             )
 
     def check_raw_date(self, data: Any) -> None:
