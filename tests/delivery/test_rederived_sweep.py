@@ -105,3 +105,23 @@ def test_the_delivery_command_sweeps_with_the_rules_directory_calendar(
     with Tracker(db, engine=Engine(book, backend="python")) as t:
         (msg,) = [x for x in messages(t) if x["type"] == m.DUE_CHANGED]
     assert (msg["due_before"], msg["case"]["due"]) == ("2027-01-07", "2027-01-08")
+
+
+def test_a_message_a_record_causes_tells_the_case_counted_again(
+    book: Rulebook, tmp_path: Path, db_url: str
+) -> None:
+    """The outbox written in a record's transaction folds the case as readers do: an
+    answer on 8/1/2027, the real due date (the estimate said 7/1), is on time in the
+    message, as in ``quyche track show`` — not late against the estimate."""
+    from quyche_rules.delivery.outbox import attach
+
+    with Tracker(db_url, engine=Engine(book, backend="python")) as before:
+        subscribe(before.store.engine, party=REQUESTER, url="http://127.0.0.1:9/a")
+        (cid,) = before.record(REQUEST).opened
+    calendar = _recorded_2027(tmp_path)
+    with attach(Tracker(db_url, engine=Engine(book, backend="python", calendar=calendar))) as t:
+        t.record({"type": "coordination_answered", "date": "2027-01-08", "requester": REQUESTER,
+                  "requested": REQUESTED, "in_reply_to": REQUEST["reference"]})  # fmt: skip
+        (msg,) = [x for x in messages(t) if x["type"] == m.ANSWERED]
+        assert (msg["case"]["state"], msg["case"]["due"]) == ("answered_on_time", "2027-01-08")
+        assert t.case(cid, REAL).state.value == "answered_on_time"

@@ -18,7 +18,7 @@ Claiming and settling the queue is ``delivery.queue``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -84,11 +84,20 @@ def insert_missing(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
     return len(res.all())
 
 
-class OutboxWriter:
-    """The tracker store's ``on_append`` hook: the messages one new record causes."""
+#: ``Tracker.refresh`` in a writing transaction: (facts, connection) → facts
+ConnRefresh = Callable[[list[tuple[Case, list[Act]]], Connection], list[tuple[Case, list[Act]]]]
 
-    def __init__(self, name_of: m.NameOf = str) -> None:
+
+class OutboxWriter:
+    """The tracker store's ``on_append`` hook: the messages one new record causes.
+
+    ``refresh``: what the tracker does to the facts it reads (``Tracker.refresh``), run in
+    the record's transaction, so a message tells the case a reader sees (a provisional due
+    date counted again, a body that ended)."""
+
+    def __init__(self, name_of: m.NameOf = str, refresh: ConnRefresh | None = None) -> None:
         self.name_of = name_of
+        self.refresh = refresh
 
     def __call__(
         self, conn: Connection, batch: Sequence[tuple[NewRecord, int]], now: dt.datetime
@@ -154,12 +163,15 @@ class OutboxWriter:
             if not subs:
                 continue
             on_doc = _acts(conn, f.doc_key)
-            case = fold_case(_seed(f), on_doc, new.act.date)
+            seed = _seed(f)
+            if self.refresh is not None:
+                ((seed, _),) = self.refresh([(seed, on_doc)], conn)
+            case = fold_case(seed, on_doc, new.act.date)
             if case is None:  # an act dated before the case opened: nothing to tell
                 continue
             extra: dict[str, Any] = {}
             if kind == m.DUE_CHANGED:
-                before = fold_case(_seed(f), [a for a in on_doc if a.seq != seq], new.act.date)
+                before = fold_case(seed, [a for a in on_doc if a.seq != seq], new.act.date)
                 if before is None or before.due == case.due:
                     continue  # the act left the due date where it was
                 extra["due_before"] = before.due.isoformat()
@@ -303,5 +315,11 @@ def attach(tracker: Any) -> Any:
     transaction; returns it. Every writer of the log must do this (the CLI and the service
     do), or the messages its records cause are not queued."""
     if not any(isinstance(h, OutboxWriter) for h in tracker.store.on_append):
-        tracker.store.on_append.append(OutboxWriter(tracker.name))
+
+        def refresh(
+            pairs: list[tuple[Case, list[Act]]], conn: Connection
+        ) -> list[tuple[Case, list[Act]]]:
+            return tracker.refresh(pairs, conn=conn)  # type: ignore[no-any-return]
+
+        tracker.store.on_append.append(OutboxWriter(tracker.name, refresh))
     return tracker

@@ -416,19 +416,24 @@ class Tracker:
         calendar (``rederive``: on read, so a recorded arrangement applies at once)."""
         return self.refresh(self.store.facts(party=party, case=case, as_of=as_of, conn=conn))
 
-    def refresh(self, pairs: list[tuple[Case, list[Act]]]) -> list[tuple[Case, list[Act]]]:
+    def refresh(
+        self, pairs: list[tuple[Case, list[Act]]], *, conn: Connection | None = None
+    ) -> list[tuple[Case, list[Act]]]:
         """What the tracker does to the store's facts before folding them: every reader of
-        the cases (the delivery sweep too) folds them through this, so all see one case.
-        Provisional due dates are counted again on the engine's calendar (``rederive``),
-        and a case owed by a body the profile ends knows that body's last day (no consent
-        by silence after it: ``succession.with_ends``)."""
-        return with_ends(self._rederive(pairs), self._last_days)
+        the cases (the delivery sweep and outbox too) folds them through this, so all see
+        one case. Provisional due dates are counted again on the engine's calendar
+        (``rederive``), and a case owed by a body the profile ends knows that body's last
+        day (no consent by silence after it: ``succession.with_ends``). With ``conn``,
+        reads in that (writing) transaction."""
+        return with_ends(self._rederive(pairs, conn), self._last_days)
 
-    def _rederive(self, pairs: list[tuple[Case, list[Act]]]) -> list[tuple[Case, list[Act]]]:
+    def _rederive(
+        self, pairs: list[tuple[Case, list[Act]]], conn: Connection | None = None
+    ) -> list[tuple[Case, list[Act]]]:
         """Provisional due dates counted again on the engine's calendar (``rederive``)."""
         return rederive(
             pairs,
-            self.store.events_of,
+            lambda seqs: self.store.events_of(seqs, conn),
             lambda js: self._parse_stored(json.loads(js)),
             self.engine.due_of,
         )
