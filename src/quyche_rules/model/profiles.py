@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,6 @@ from pydantic import (
 )
 
 from quyche_rules.errors import EventError, RulebookError
-from quyche_rules.i18n import _, format_date, language
 from quyche_rules.io.parse_cache import load_yaml
 from quyche_rules.io.resources import packaged_profiles
 from quyche_rules.io.yamlio import error_message, loc_to_field, recording_reads
@@ -205,16 +205,16 @@ class Profile:
             # after it ceased to apply, whatever body the event names. In the reader's
             # language (the library's is English unless told), with its own code, so the
             # CLI, the service and a program say and tell apart the same thing
-            vi = language() == "vi"
+            vi, say = _reader_language()
             raise EventError(
                 "date: "
-                + _(
+                + say(
                     "{date} is after {number} ceased to apply in {province} ({end}, profile "
                     "{file}): {reason}",
-                    date=format_date(date) if vi else date.isoformat(),
-                    number=self.regulation.number or _("this regulation"),
+                    date=date.strftime("%d/%m/%Y") if vi else date.isoformat(),
+                    number=self.regulation.number or say("this regulation"),
                     province=self.province,
-                    end=format_date(end) if vi else end.isoformat(),
+                    end=end.strftime("%d/%m/%Y") if vi else end.isoformat(),
                     file=self.file,
                     reason=self.regulation.ended_reason,
                 ),
@@ -234,6 +234,21 @@ class Profile:
                 return
         if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
             self.check_date(raw)
+
+
+def _reader_language() -> tuple[bool, Callable[..., str]]:
+    """(whether the reader reads Vietnamese, the translating function). The catalogue
+    needs Babel, which the core install does not carry (only the ``[cli]``/``[service]``
+    extras do): without it, English, as the library speaks unless told."""
+    try:
+        from quyche_rules.i18n import _, language
+    except ModuleNotFoundError:
+
+        def english(message: str, /, **values: object) -> str:
+            return message.format(**values) if values else message
+
+        return False, english
+    return language() == "vi", _
 
 
 ProfileRef = Profile | str | Path | None
