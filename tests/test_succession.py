@@ -198,3 +198,66 @@ def test_the_tracker_says_who_inherits_an_open_case_of_an_ended_body(
 def _other(db: Path, e: Engine) -> str:
     with Tracker(db, engine=e) as t:
         return next(c.id for c in t.cases(as_of=dt.date(2025, 1, 22)) if c.reference == "5-CV")
+
+
+def test_silence_of_a_body_that_ended_before_the_due_date_is_not_consent(
+    tmp_path: Path,
+) -> None:
+    """Art. 3.1 deems the requested body to agree "và cùng chịu trách nhiệm": not a body
+    gone before its time to answer ran out. Sở A (ended 15/1) owed an answer by 23/1: on
+    24/1 the case is overdue, not consent, and its successor is named; Sở D, ending on
+    its due date 15/1, had the whole time: its silence counts. Every reader agrees: the
+    case, the status, the paged status, the delivery sweep and the CLI."""
+    from quyche_rules.calendar import WorkingCalendar
+    from quyche_rules.delivery import messages as m
+    from quyche_rules.delivery.outbox import sweep
+    from quyche_rules.delivery.subscriptions import subscribe
+    from quyche_rules.tracker.model import CaseState
+
+    profile = _write(tmp_path, BASE)
+    db = tmp_path / "t.db"
+    e = Engine(backend="python", profile=profile)
+    day = dt.date(2025, 1, 24)
+    with Tracker(db, engine=e) as t:
+        (gone,) = t.record(_request("so_a", "2025-01-14", "6-CV")).opened
+        (last,) = t.record(_request("so_d", "2025-01-06", "7-CV")).opened
+        (alive,) = t.record(_request("so_c", "2025-01-14", "8-CV")).opened
+        case = t.case(gone, day)
+        assert case.due == dt.date(2025, 1, 23)
+        assert (case.state, case.consent_since) == (CaseState.OVERDUE, None)
+        assert case.history[-1].text == (
+            "no answer by 2025-01-23 (so_a ended on 2025-01-15, before the due date: "
+            "no consent by silence)"
+        )
+        assert case.successions[0].inheritor == "so_c"
+        assert t.case(gone, dt.date(2025, 1, 23)).state is CaseState.AWAITING
+        ended_on_due = t.case(last, day)
+        assert ended_on_due.due == dt.date(2025, 1, 15) == e.parties.parties["so_d"].valid_to
+        assert ended_on_due.state is CaseState.CONSENT
+        assert t.case(alive, day).state is CaseState.CONSENT
+        st = t.status(None, day)
+        assert {c.id for c in st.consent} == {last, alive}
+        assert [c.id for c in st.overdue] == [gone]
+        for group, ids in (("consent", {last, alive}), ("overdue", {gone})):
+            page = t.status_page(None, day, group=group)
+            assert {c.id for c in page.cases} == ids
+            assert (page.counts["consent"], page.counts["overdue"]) == (2, 1)
+        # the delivery sweep: overdue, never consent
+        subscribe(t.store.engine, party="dang_uy_khoi", url="http://127.0.0.1:9/a")
+        now = dt.datetime(2025, 1, 24, 3, tzinfo=dt.UTC)
+        sweep(t.store, WorkingCalendar(), day, now, refresh=t.refresh)
+        with t.store.engine.connect() as c:
+            from quyche_rules.db.delivery_tables import outbox
+
+            sent = {(r.kind, r.case_id) for r in c.execute(outbox.select())}
+        assert (m.OVERDUE, gone) in sent and (m.CONSENT, gone) not in sent
+        assert (m.CONSENT, alive) in sent
+    shown = runner.invoke(
+        cli,
+        ["--profile", str(profile), "--lang", "vi", "track", "show", gone, "--db", str(db),
+         "--as-of", "2025-01-24"],
+    )  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    assert "Sở A đã kết thúc ngày 15/01/2025, trước hạn: im lặng không được xem là đồng ý" in (
+        " ".join(shown.output.split())
+    )

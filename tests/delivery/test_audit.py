@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from quyche_rules.cli.main import main
 from quyche_rules.db.delivery_tables import chain
-from quyche_rules.db.service_tables import decisions
+from quyche_rules.db.service_tables import decisions, key_days
 from quyche_rules.delivery import audit
 from quyche_rules.service.store import DecisionRecord, Store
 
@@ -120,7 +120,8 @@ def test_prune_keeps_the_chain_verifiable_and_leaves_a_record(
         main(["decisions", "prune", "--before", "2026-01-09", "--db", db_url])
     assert ex.value.code == 0
     got = json.loads(capsys.readouterr().out)
-    assert got == {"pruned": 4, "through_link": 4, "record_link": 11}
+    # the quota's counts of 5-8/1 (days in Vietnam, all over before 9/1 00:00 UTC) go too
+    assert got == {"pruned": 4, "through_link": 4, "record_link": 11, "key_days": 4}
     assert audit.verify(store.engine).ok
     store.append_decisions([record(20)])  # the chain goes on after the record
     v = audit.verify(store.engine)
@@ -130,6 +131,40 @@ def test_prune_keeps_the_chain_verifiable_and_leaves_a_record(
         conn.execute(chain.delete().where(chain.c.kind == "prune"))
     v = audit.verify(store.engine)
     assert not v.ok and v.problem is not None and "no prune record covers them" in v.problem
+
+
+def key_day_counts(s: Store) -> dict[dt.date, int]:
+    with s.engine.connect() as conn:
+        return {r.day: int(r.decisions) for r in conn.execute(sa.select(key_days))}
+
+
+def test_prune_takes_the_quota_counts_of_the_days_it_ended_never_todays(store: Store) -> None:
+    """One decision a day, 5/1 to 14/1/2026 (09:00 in Vietnam), each counted for the quota
+    (``service_key_days``). Pruning before a day deletes the counts of the days entirely
+    before it; never the count of today in Vietnam (nor a later day), whatever ``before``
+    says, or a key could store its day's quota again; ``audit verify`` still passes."""
+    days = [dt.date(2026, 1, 5) + dt.timedelta(days=i) for i in range(10)]
+    assert key_day_counts(store) == dict.fromkeys(days, 1)
+    got = audit.prune(store.engine, dt.date(2026, 1, 9), now=T0 + dt.timedelta(days=30))
+    assert (got.decisions, got.key_days) == (4, 4)
+    assert sorted(key_day_counts(store)) == days[4:]
+    assert audit.verify(store.engine).ok
+    # 23:59 on 12/1 in Vietnam (16:59 UTC): today is 12/1, its count stays, as do later ones
+    late = dt.datetime(2026, 1, 12, 16, 59, tzinfo=dt.UTC)
+    got = audit.prune(store.engine, dt.date(2026, 1, 30), now=late)
+    assert got.key_days == 3  # 9, 10 and 11/1
+    assert sorted(key_day_counts(store)) == days[7:]
+    assert store.decisions_on("k0000001", dt.date(2026, 1, 12)) == 1  # the quota still holds
+    assert audit.verify(store.engine).ok
+    # one minute later it is 13/1 in Vietnam: 12/1 is over, its count may go
+    got = audit.prune(store.engine, dt.date(2026, 1, 30), now=late + dt.timedelta(minutes=1))
+    assert got.key_days == 1 and sorted(key_day_counts(store)) == days[8:]
+    assert audit.verify(store.engine).ok
+    # the prune record says how many counts went (the second pruning's record: it pruned
+    # the first record with the decisions; the third pruned no decision, so no record)
+    with store.engine.connect() as conn:
+        q = sa.select(chain.c.detail).where(chain.c.kind == "prune")
+        assert [json.loads(d)["key_days"] for d in conn.execute(q).scalars()] == [3]
 
 
 def test_export_masks_free_text_unless_asked(

@@ -18,7 +18,7 @@ from quyche_rules.delivery.outbox import sweep
 from quyche_rules.delivery.subscriptions import DeliveryError, subscribe
 from quyche_rules.tracker import Tracker
 
-from ..tracker.events import REQUESTED, REQUESTER, answer, correction, request
+from ..tracker.events import REQUESTED, REQUESTER, answer, correction, extension, request
 
 NOW = dt.datetime(2026, 1, 5, 3, tzinfo=dt.UTC)
 
@@ -27,6 +27,11 @@ def rows(t: Tracker) -> list[dict[str, Any]]:
     with t.store.engine.connect() as c:
         got = c.execute(sa.select(outbox).order_by(outbox.c.kind, outbox.c.party)).all()
     return [r._asdict() for r in got]
+
+
+def changed(t: Tracker) -> list[dict[str, Any]]:
+    """The payloads of the ``case.due_changed`` messages queued so far."""
+    return [json.loads(r["payload"]) for r in rows(t) if r["kind"] == m.DUE_CHANGED]
 
 
 def n_records(t: Tracker) -> int:
@@ -89,6 +94,38 @@ def test_a_corrected_receipt_says_the_due_date_changed(tracker: Tracker) -> None
     # a correction that leaves the due date where it was says nothing
     tracker.record(correction("5/CV", "2026-01-08", "2026-01-06"))
     assert len(rows(tracker)) == 4
+
+
+def test_an_extension_says_the_due_date_changed(tracker: Tracker) -> None:
+    """An extension that moves the due date is told like a corrected receipt: one
+    ``case.due_changed`` per subscriber, with the new and the former date and its cause;
+    one that leaves the date where it was (not later, or after the due date) says
+    nothing."""
+    e = tracker.store.engine
+    subscribe(e, party=REQUESTER, url="http://127.0.0.1:9/a")
+    subscribe(e, party=REQUESTED, url="http://127.0.0.1:9/b", kinds=[m.NEW_OBLIGATION])
+    tracker.record(request("6/CV", "2026-01-05"))  # due 13/01/2026
+    tracker.record(extension("6/CV", "2026-01-08", "2026-01-12", own_ref="6a/CV"))
+    assert changed(tracker) == []  # an extension never shortens: nothing moved
+    tracker.record(extension("6/CV", "2026-01-09", "2026-01-20", own_ref="6b/CV"))
+    msgs = changed(tracker)
+    assert sorted(x["party"] for x in msgs) == sorted([REQUESTED, REQUESTER])
+    for msg in msgs:
+        assert (msg["case"]["due"], msg["due_before"]) == ("2026-01-20", "2026-01-13")
+        assert (msg["cause"], msg["case"]["state"]) == ("extension", "extended")
+        assert msg["text_vi"].startswith("Hạn thay đổi (cơ quan được đề nghị xin thêm thời gian")
+        assert "hạn 20/01/2026 (trước đây: 13/01/2026)" in msg["text_vi"]
+        assert msg["text_en"].startswith("Due date changed (the requested body asked")
+    # a later extension moves it again: a second message each, its own id
+    tracker.record(extension("6/CV", "2026-01-19", "2026-01-23", own_ref="6c/CV"))
+    assert len(changed(tracker)) == 4
+    # one dated after the (new) due date changes nothing: consent had arisen
+    tracker.record(extension("6/CV", "2026-01-27", "2026-02-10", own_ref="6d/CV"))
+    assert len(changed(tracker)) == 4
+    # the corrected receipt's message says its own cause
+    tracker.record(request("7/CV", "2026-01-05"))
+    tracker.record(correction("7/CV", "2026-01-07", "2026-01-06"))
+    assert {x["cause"] for x in changed(tracker)} == {"extension", "receipt_corrected"}
 
 
 def test_a_batch_queues_messages_for_each_new_record(tracker: Tracker) -> None:

@@ -95,9 +95,11 @@ def test_unknown_bodies_still_refused_naming_the_field(
         r = pclient.post(path, json=body, headers=h)
         assert r.status_code == 422, r.text
         assert r.json()["detail"].startswith(f"{place}: unknown party 'Sở Không Có'"), r.text
-    # before the regulation was signed (the profile's date): refused, one line
+    # before the regulation was signed (the profile's date): refused, one line, for the
+    # regulation's time before its bodies' (a place in the body, as every body error)
     r = pclient.post("/v1/notify", json={**EVENT, "date": "2020-01-02"}, headers=h)
-    assert r.status_code == 422 and r.json()["detail"].startswith("date: 2020-01-02 is before")
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("body.date: 2020-01-02 is before"), r.text
     # the same concrete body on a service without the profile: unknown, as in the library
     r = client.post("/v1/notify", json=EVENT, headers=keys.h(keys.admin))
     assert r.status_code == 422

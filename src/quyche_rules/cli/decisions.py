@@ -69,4 +69,4 @@ def prune(
     assert day is not None
     got = do_prune(tracker_store(db).engine, day)
     typer.echo(json.dumps({"pruned": got.decisions, "through_link": got.through_seq,
-                           "record_link": got.anchor_seq}))  # fmt: skip
+                           "record_link": got.anchor_seq, "key_days": got.key_days}))  # fmt: skip

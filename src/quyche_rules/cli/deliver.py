@@ -71,9 +71,11 @@ def party_id(party: str) -> str:
 def make_worker(db: str | None, *, timeout: float, dead_after_hours: float) -> Any:
     """The worker, with SMTP settings from ``$QUYCHE_SMTP_*`` (none: e-mail endpoints
     wait, retried); a bad setting is one line naming the variable."""
+    from quyche_rules.cli.common import engine_for  # --rules-dir, --profile
     from quyche_rules.delivery.mail import SmtpSettings
     from quyche_rules.delivery.queue import Backoff
     from quyche_rules.delivery.worker import Worker
+    from quyche_rules.tracker import Tracker
 
     if timeout <= 0 or dead_after_hours <= 0:
         fail("--timeout and --dead-after-hours: must be positive")
@@ -81,8 +83,14 @@ def make_worker(db: str | None, *, timeout: float, dead_after_hours: float) -> A
         smtp = SmtpSettings.from_env()
     except QuycheError as exc:
         fail(str(exc))
+    store = tracker_store(db)
+    # the sweep folds the cases as the tracker reads them (a provisional due date counted
+    # again on the calendar of --rules-dir): the tracker's engine, on the same store
+    tracker = Tracker(store.engine, engine=engine_for("python"))
     return Worker(
-        tracker_store(db),
+        tracker.store,
+        calendar=tracker.engine.calendar,
+        refresh=tracker.refresh,
         timeout=timeout,
         backoff=Backoff(dead_after=dt.timedelta(hours=dead_after_hours)),
         name_of=name_of(),

@@ -207,6 +207,11 @@ _HISTORY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for p, msg in (
         (rf"^no answer by {_D}: deemed consent$", N_("no answer by {0}: deemed consent")),
         (rf"^no answer by {_D}$", N_("no answer by {0}")),
+        (
+            rf"^no answer by {_D} \((\S+) ended on {_D}, before the due date: no consent by "
+            r"silence\)$",
+            N_("no answer by {0} ({1} ended on {2}, before the due date: no consent by silence)"),
+        ),
         (r"^answered on time$", N_("answered on time")),
         (rf"^answered late \(due {_D}\)$", N_("answered late (due {0})")),
         (r"^answer received; case already (\w+)$", N_("answer received; case already {0}")),

@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from quyche_rules.db.delivery_tables import GENESIS, chain, chain_hash
-from quyche_rules.db.service_tables import decisions
+from quyche_rules.db.service_tables import decisions, key_days
 
 _PG_LOCK = 0x71756963686175  # advisory lock serialising appends to the chain
 CHAIN_LOCK = _PG_LOCK  #: the same, for the service's log writer (``service.logsql``)
@@ -140,15 +140,25 @@ class Pruned:
     decisions: int
     through_seq: int
     anchor_seq: int
+    #: per-key day counts of the quota deleted with them (``service_key_days``)
+    key_days: int = 0
+
+
+#: the quota's days are days in Vietnam (``service.quota``)
+VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
 
 
 def prune(engine: Engine, before: dt.date, now: dt.datetime | None = None) -> Pruned:
     """Delete the decisions decided before ``before`` (00:00 UTC) that form a prefix of the
-    chain, and append a ``prune`` link recording what went. One transaction."""
+    chain, and append a ``prune`` link recording what went. One transaction.
+
+    The quota's per-key counts of the same days go with them (``prune_key_days``), so
+    retention leaves nothing of those days behind."""
     now = now or dt.datetime.now(dt.UTC)
     cutoff = dt.datetime.combine(before, dt.time(), tzinfo=dt.UTC)
     with engine.begin() as conn:
         _lock(conn)
+        counts = prune_key_days(conn, before, now)
         q = (
             sa.select(
                 chain.c.seq,
@@ -171,19 +181,31 @@ def prune(engine: Engine, before: dt.date, now: dt.datetime | None = None) -> Pr
         ids = [g.decision_id for g in gone if g.decision_id]
         head_seq, head_hash = _head(conn)
         if not ids:
-            return Pruned(0, 0, 0)
+            return Pruned(0, 0, 0, counts)
         last = gone[-1]
         for i in range(0, len(ids), 500):
             conn.execute(sa.delete(decisions).where(decisions.c.decision_id.in_(ids[i : i + 500])))
         conn.execute(sa.delete(chain).where(chain.c.seq <= int(last.seq)))
         detail = json.dumps({"before": before.isoformat(), "count": len(ids),
                              "through_seq": int(last.seq), "last_hash": str(last.row_hash),
-                             "at": now.isoformat()}, sort_keys=True)  # fmt: skip
+                             "at": now.isoformat(), "key_days": counts},
+                            sort_keys=True)  # fmt: skip
         seq = head_seq + 1
         h = chain_hash(head_hash, seq, PRUNE, detail, None)
         conn.execute(chain.insert().values(seq=seq, kind=PRUNE, decision_id=None, detail=detail,
                                            prev_hash=head_hash, row_hash=h))  # fmt: skip
-    return Pruned(len(ids), int(last.seq), seq)
+    return Pruned(len(ids), int(last.seq), seq, counts)
+
+
+def prune_key_days(conn: Connection, before: dt.date, now: dt.datetime) -> int:
+    """Delete the quota's counts (``service_key_days``) of the days entirely before the
+    prune point: a day in Vietnam (UTC+7) ends at 17:00 UTC, so day D is over by
+    ``before`` 00:00 UTC exactly when D < ``before``. Never today's, nor a later day's,
+    whatever ``before`` says: the count of a day still running is what holds a key to its
+    quota, and losing it would let the key store its quota again. Returns rows deleted."""
+    last = min(before, now.astimezone(VIETNAM).date())
+    res = conn.execute(sa.delete(key_days).where(key_days.c.day < last))
+    return max(int(res.rowcount or 0), 0)
 
 
 def _utc(v: dt.datetime) -> dt.datetime:

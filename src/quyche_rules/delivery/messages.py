@@ -33,7 +33,8 @@ KINDS: Mapping[str, str] = {
     CONSENT: "quá hạn không phản hồi: xem là đồng ý (Điều 3.1)",
     ANSWERED: "đã trả lời",
     ESCALATED: "không thống nhất, báo cáo cấp trên",
-    DUE_CHANGED: "hạn thay đổi: ngày nhận văn bản được đính chính",
+    DUE_CHANGED: "hạn thay đổi: ngày nhận văn bản được đính chính, gia hạn, hoặc hạn tạm tính "
+    "được tính lại",
 }
 DEFAULT_REMIND_DAYS = 2
 
@@ -102,6 +103,24 @@ CASE_TEXT: Mapping[str, tuple[str, str]] = {
 }
 
 
+#: why a due date moved (``cause`` in a ``case.due_changed`` payload) and how a person
+#: reads it: the text of ``CASE_TEXT`` for the kind is the correction's, kept as it was
+RECEIPT_CORRECTED = "receipt_corrected"
+EXTENDED = "extension"
+REDERIVED = "rederived"
+DUE_CAUSE_TEXT: Mapping[str, tuple[str, str]] = {
+    RECEIPT_CORRECTED: CASE_TEXT[DUE_CHANGED],
+    EXTENDED: (
+        "Hạn thay đổi (cơ quan được đề nghị xin thêm thời gian, Điều 3.1)",
+        "Due date changed (the requested body asked for more time, Art. 3.1)",
+    ),
+    REDERIVED: (
+        "Hạn thay đổi (hạn tạm tính được tính lại theo lịch nghỉ chính thức của năm)",
+        "Due date changed (the provisional due date counted again on the year's official days off)",
+    ),
+}
+
+
 def wants(kinds: tuple[str, ...], kind: str) -> bool:
     """Whether a subscription to ``kinds`` receives ``kind``. A due-date change is a change
     of the obligation a subscriber to new obligations was told about, so those receive it
@@ -114,7 +133,7 @@ def case_payload(
     kind: str, party: str, case: Case, name_of: NameOf, **extra: Any
 ) -> dict[str, Any]:
     """A message about one case as its fold leaves it."""
-    vi, en = CASE_TEXT[kind]
+    vi, en = DUE_CAUSE_TEXT[extra["cause"]] if "cause" in extra else CASE_TEXT[kind]
     prov_vi = " (hạn tạm tính)" if case.due_provisional else ""
     before = extra.get("due_before")
     was_vi = f" (trước đây: {vn_date(dt.date.fromisoformat(before))})" if before else ""

@@ -18,7 +18,7 @@ Claiming and settling the queue is ``delivery.queue``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +34,7 @@ from quyche_rules.tracker.model import ANSWERED as ANSWERED_EVENT
 from quyche_rules.tracker.model import (
     CORRECTED,
     DISAGREEMENT,
+    EXTENSION,
     Act,
     Case,
     CaseState,
@@ -41,6 +42,7 @@ from quyche_rules.tracker.model import (
     seed_case,
 )
 from quyche_rules.tracker.rows import NewRecord
+from quyche_rules.tracker.status_page import Refresh
 from quyche_rules.tracker.store import Store
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
@@ -76,15 +78,26 @@ def insert_missing(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
         return 0
     dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
     stmt = dialect.insert(outbox).on_conflict_do_nothing(index_elements=["message_id"])
-    res = conn.execute(stmt, list(rows))
-    return max(res.rowcount, 0)
+    # counted from RETURNING: a many-row insert's rowcount is -1 on PostgreSQL (psycopg's
+    # batched insert), which made every sweep there report 0 new messages
+    res = conn.execute(stmt.returning(outbox.c.message_id), list(rows))
+    return len(res.all())
+
+
+#: ``Tracker.refresh`` in a writing transaction: (facts, connection) → facts
+ConnRefresh = Callable[[list[tuple[Case, list[Act]]], Connection], list[tuple[Case, list[Act]]]]
 
 
 class OutboxWriter:
-    """The tracker store's ``on_append`` hook: the messages one new record causes."""
+    """The tracker store's ``on_append`` hook: the messages one new record causes.
 
-    def __init__(self, name_of: m.NameOf = str) -> None:
+    ``refresh``: what the tracker does to the facts it reads (``Tracker.refresh``), run in
+    the record's transaction, so a message tells the case a reader sees (a provisional due
+    date counted again, a body that ended)."""
+
+    def __init__(self, name_of: m.NameOf = str, refresh: ConnRefresh | None = None) -> None:
         self.name_of = name_of
+        self.refresh = refresh
 
     def __call__(
         self, conn: Connection, batch: Sequence[tuple[NewRecord, int]], now: dt.datetime
@@ -133,8 +146,11 @@ class OutboxWriter:
         """An answer or a disagreement: to each subscribed party of the cases it acts on,
         with the case as its fold leaves it on the act's date."""
         assert new.act is not None
+        # an extension moves the due date as a correction does ("cần có thêm thời gian ...
+        # xác định thời gian phản hồi", Art. 3.1): the bodies that follow the case are
+        # told the new date the same way, whatever else they subscribed to
         kind = {ANSWERED_EVENT: m.ANSWERED, DISAGREEMENT: m.ESCALATED,
-                CORRECTED: m.DUE_CHANGED}.get(new.act.kind)  # fmt: skip
+                CORRECTED: m.DUE_CHANGED, EXTENSION: m.DUE_CHANGED}.get(new.act.kind)  # fmt: skip
         if kind is None:
             return []
         rows: list[dict[str, Any]] = []
@@ -147,15 +163,19 @@ class OutboxWriter:
             if not subs:
                 continue
             on_doc = _acts(conn, f.doc_key)
-            case = fold_case(_seed(f), on_doc, new.act.date)
+            seed = _seed(f)
+            if self.refresh is not None:
+                ((seed, _),) = self.refresh([(seed, on_doc)], conn)
+            case = fold_case(seed, on_doc, new.act.date)
             if case is None:  # an act dated before the case opened: nothing to tell
                 continue
             extra: dict[str, Any] = {}
             if kind == m.DUE_CHANGED:
-                before = fold_case(_seed(f), [a for a in on_doc if a.seq != seq], new.act.date)
+                before = fold_case(seed, [a for a in on_doc if a.seq != seq], new.act.date)
                 if before is None or before.due == case.due:
-                    continue  # the correction left the due date where it was
+                    continue  # the act left the due date where it was
                 extra["due_before"] = before.due.isoformat()
+                extra["cause"] = m.EXTENDED if new.act.kind == EXTENSION else m.RECEIPT_CORRECTED
             for sub in subs:
                 mid = m.message_id(sub.sub_id, kind, f.case_id, new.doc_key)
                 payload = m.case_payload(
@@ -213,8 +233,16 @@ def sweep(
     day: dt.date,
     now: dt.datetime,
     name_of: m.NameOf = str,
+    refresh: Refresh | None = None,
 ) -> int:
-    """Insert the time-caused messages ``day`` calls for; return how many were new."""
+    """Insert the time-caused messages ``day`` calls for; return how many were new.
+
+    ``refresh`` is what the tracker does to the facts it reads before folding them
+    (``Tracker.refresh``: a provisional due date counted again once the year's official
+    arrangement is recorded...): the sweep must fold the very cases a reader sees, or it
+    would remind of, or declare consent on, a due date that no longer counts. A due date
+    the refresh moved is said once (``case.due_changed``, cause ``rederived``) to the
+    subscribers of a case no act has closed."""
     with store.engine.connect() as conn:
         subs = active(conn)
     by_party: dict[str, list[Subscription]] = {}
@@ -222,16 +250,40 @@ def sweep(
         by_party.setdefault(s.party, []).append(s)
     rows: list[dict[str, Any]] = []
     for party, mine in by_party.items():
-        for seed, case_acts in store.facts(party=party, as_of=day):
+        pairs = store.facts(party=party, as_of=day)
+        stored = {seed.id: seed.due for seed, _ in pairs}
+        if refresh is not None:
+            pairs = refresh(pairs)
+        for seed, case_acts in pairs:
             case = fold_case(seed, case_acts, day)
             if case is None:
                 continue
             for sub in mine:
                 rows += _time_rows(sub, case, calendar, day, now, name_of)
+                if seed.due != stored[seed.id]:
+                    rows += _rederived_rows(sub, case, stored[seed.id], seed.due, now, name_of)
     if not rows:
         return 0
     with store.engine.begin() as conn:
         return insert_missing(conn, rows)
+
+
+def _rederived_rows(sub: Subscription, case: Case, before: dt.date, counted: dt.date,
+                    now: dt.datetime, name_of: m.NameOf) -> list[dict[str, Any]]:  # fmt: skip
+    """The one ``case.due_changed`` of a due date counted again: its id holds the new date,
+    so each sweep after it finds it sent, and a second re-count (another estimate) is a
+    new message. Not for a case an act closed (answered, withdrawn, escalated): its due
+    date no longer asks anything of anyone."""
+    if case.closed_on is not None or not m.wants(sub.kinds, m.DUE_CHANGED):
+        return []
+    # ``counted``: the date the re-count gave (an extension's later date, which the fold
+    # may have applied on top, is told by the extension's own message)
+    mid = m.message_id(sub.sub_id, m.DUE_CHANGED, case.id, m.REDERIVED, counted.isoformat())
+    payload = m.case_payload(
+        m.DUE_CHANGED, sub.party, case, name_of,
+        due_before=before.isoformat(), cause=m.REDERIVED,
+    )  # fmt: skip
+    return [_row(sub, m.DUE_CHANGED, mid, case.id, payload, now)]
 
 
 def _time_rows(sub: Subscription, case: Any, calendar: WorkingCalendar, day: dt.date,
@@ -263,5 +315,11 @@ def attach(tracker: Any) -> Any:
     transaction; returns it. Every writer of the log must do this (the CLI and the service
     do), or the messages its records cause are not queued."""
     if not any(isinstance(h, OutboxWriter) for h in tracker.store.on_append):
-        tracker.store.on_append.append(OutboxWriter(tracker.name))
+
+        def refresh(
+            pairs: list[tuple[Case, list[Act]]], conn: Connection
+        ) -> list[tuple[Case, list[Act]]]:
+            return tracker.refresh(pairs, conn=conn)  # type: ignore[no-any-return]
+
+        tracker.store.on_append.append(OutboxWriter(tracker.name, refresh))
     return tracker

@@ -31,6 +31,7 @@ from quyche_rules.delivery.mail import send as send_mail
 from quyche_rules.delivery.outbox import sweep
 from quyche_rules.delivery.queue import Backoff, Claimed, claim, settle
 from quyche_rules.delivery.subscriptions import mail_address
+from quyche_rules.tracker.status_page import Refresh
 from quyche_rules.tracker.store import Store
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
@@ -82,8 +83,12 @@ class Worker:
         name_of: m.NameOf = str,
         owner: str | None = None,
         smtp: SmtpSettings | None = None,
+        refresh: Refresh | None = None,
     ) -> None:
         self.store = store
+        # what the tracker does to the facts it reads (``Tracker.refresh``): the sweep folds
+        # the cases a reader sees, provisional due dates counted again included
+        self.refresh = refresh
         self.calendar = calendar or WorkingCalendar()
         self.timeout = timeout
         self.backoff = backoff or Backoff()
@@ -104,7 +109,7 @@ class Worker:
         """Queue what today (in Vietnam) calls for: reminders, overdue, consent."""
         now = self.clock()
         return sweep(self.store, self.calendar, now.astimezone(VIETNAM).date(), now,
-                     self.name_of)  # fmt: skip
+                     self.name_of, self.refresh)  # fmt: skip
 
     def run_once(self, *, do_sweep: bool = True) -> Stats:
         """One pass: sweep, then deliver every message due when the pass started (each at

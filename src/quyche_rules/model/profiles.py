@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,9 @@ from quyche_rules.model.parties import District, Party, PartyKind, PartyRegistry
 #: environment variable naming the profile the CLI (and ``profile_from_env``) loads: a
 #: packaged profile's name (``dak-lak``) or a file's path
 PROFILE_ENV = "QUYCHE_PROFILE"
+#: ``QuycheError.code`` of an event dated after the regulation ceased to apply in the
+#: province (``regulation.ended_on``): the CLI, the library and the service's problem say it
+REGULATION_ENDED = "regulation_ended"
 _ID = r"^[a-z][a-z0-9_]*$"
 #: what a packaged profile's name looks like: no directory, no suffix
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -198,10 +202,23 @@ class Profile:
         end = self.regulation.ended_on
         if end is not None and date > end:
             # the same refusal as before the signing: no duty of this regulation exists
-            # after it ceased to apply, whatever body the event names
+            # after it ceased to apply, whatever body the event names. In the reader's
+            # language (the library's is English unless told), with its own code, so the
+            # CLI, the service and a program say and tell apart the same thing
+            vi, say = _reader_language()
             raise EventError(
-                f"date: {date} is after {number} ceased to apply in {self.province} "
-                f"({end}, profile {self.file}): {self.regulation.ended_reason}"
+                "date: "
+                + say(
+                    "{date} is after {number} ceased to apply in {province} ({end}, profile "
+                    "{file}): {reason}",
+                    date=date.strftime("%d/%m/%Y") if vi else date.isoformat(),
+                    number=self.regulation.number or say("this regulation"),
+                    province=self.province,
+                    end=end.strftime("%d/%m/%Y") if vi else end.isoformat(),
+                    file=self.file,
+                    reason=self.regulation.ended_reason,
+                ),
+                code=REGULATION_ENDED,
             )
 
     def check_raw_date(self, data: Any) -> None:
@@ -217,6 +234,21 @@ class Profile:
                 return
         if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
             self.check_date(raw)
+
+
+def _reader_language() -> tuple[bool, Callable[..., str]]:
+    """(whether the reader reads Vietnamese, the translating function). The catalogue
+    needs Babel, which the core install does not carry (only the ``[cli]``/``[service]``
+    extras do): without it, English, as the library speaks unless told."""
+    try:
+        from quyche_rules.i18n import _, language
+    except ModuleNotFoundError:
+
+        def english(message: str, /, **values: object) -> str:
+            return message.format(**values) if values else message
+
+        return False, english
+    return language() == "vi", _
 
 
 ProfileRef = Profile | str | Path | None

@@ -153,7 +153,11 @@ def create_app(
     app.add_middleware(Language)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     # outermost: every layer below, and every router, sees the app's registry
-    app.add_middleware(RegistryScope, registry=engine.parties if engine.profile else None)
+    app.add_middleware(
+        RegistryScope,
+        registry=engine.parties if engine.profile else None,
+        profile=engine.profile,
+    )
     # outermost of all: the request id is set before anything can answer, errors included
     app.add_middleware(RequestId)
     return app

@@ -9,6 +9,12 @@ with that registry. The registry reaches the validator in a context variable set
 request by ``RegistryScope`` (an ASGI middleware, so it holds for every router, including
 ones added with ``extra_routers``). The JSON Schema, hence the OpenAPI document, is
 ``Event``'s own.
+
+The profile's own time is checked first, as the engine does (``Profile.check_raw_date``):
+an event dated after the regulation ceased to apply in the province names parties that
+ended with it (``regulation.parties_ended``), and must be refused for the regulation's
+end — its code ``regulation_ended``, the field ``date`` and the profile's reason, in the
+request's language, as the CLI says it — not for one of those parties.
 """
 
 from __future__ import annotations
@@ -24,9 +30,12 @@ from quyche_rules.errors import QuycheError
 from quyche_rules.model.event_checks import parse_event
 from quyche_rules.model.events import Event
 from quyche_rules.model.parties import PartyRegistry
+from quyche_rules.model.profiles import Profile
 
 #: the registry of the app serving the current request when it is not the default one
 REGISTRY: ContextVar[PartyRegistry | None] = ContextVar("quyche_registry", default=None)
+#: the profile of the app serving the current request (None: no profile)
+PROFILE: ContextVar[Profile | None] = ContextVar("quyche_profile", default=None)
 
 #: pydantic error type carrying the field path in ``ctx["field"]`` (``app`` joins it to
 #: the location, so the detail reads ``body.requester: unknown party ...``)
@@ -38,6 +47,9 @@ def _in_registry(value: Any, handler: ValidatorFunctionWrapHandler, info: Valida
     if registry is None:  # the regulation's own parties: pydantic's path, as in the library
         return handler(value)
     try:
+        profile = PROFILE.get()
+        if profile is not None:  # the regulation's own time first, as in the engine
+            profile.check_raw_date(value)
         return parse_event(value, registry=registry)
     except QuycheError as exc:
         field, _, msg = str(exc).partition(": ")
@@ -68,13 +80,18 @@ class RegistryScope:
     """Sets ``REGISTRY`` to the app's registry for the duration of each request (None when
     the engine has no profile: the default registry, nothing to change)."""
 
-    def __init__(self, app: ASGIApp, registry: PartyRegistry | None) -> None:
+    def __init__(
+        self, app: ASGIApp, registry: PartyRegistry | None, profile: Profile | None = None
+    ) -> None:
         self.app = app
         self.registry = registry
+        self.profile = profile
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         token = REGISTRY.set(self.registry)
+        ptoken = PROFILE.set(self.profile)
         try:
             await self.app(scope, receive, send)
         finally:
+            PROFILE.reset(ptoken)
             REGISTRY.reset(token)

@@ -24,6 +24,16 @@ Readings of the text (Art. 3.1), each tested:
 - A withdrawal by the requester ends the case whatever its state, unless already answered.
 - A due date counted on a year with no recorded official arrangement is provisional: past
   it the case is overdue (flagged ``due_provisional``), never consent by silence.
+- A request addressed to a body that ended (``valid_to`` in the profile: merged, dissolved)
+  before the due date never becomes consent by silence: past the due date the case is
+  overdue. The text deems the *requested body* to agree "và cùng chịu trách nhiệm về vấn
+  đề đã được trao đổi phối hợp" — a shared responsibility no body that had ceased to exist
+  can take on — and its silence is not a choice it made over the whole of "thời gian 7
+  ngày làm việc kể từ khi nhận được văn bản" (it was not there at the end of it). Its
+  successor inherits the open case (``succession``), but it is not the body the request
+  was addressed to, nor did its own 7 days run from a receipt: nothing lets its silence
+  count either. The reader sets ``obligated_ended_on`` from the profile (``succession``);
+  a body ending on the due date itself had the whole time, and its silence counts.
 - A correction of the day the request was received (``coordination_receipt_corrected``)
   counts Art. 3.1's 7 working days again from the corrected day: from the correction's
   date on, the case is folded as if the request had been recorded with the right day (a
@@ -246,6 +256,9 @@ class Case:
     successions: tuple[Succession, ...] = field(default=())
     #: the request's subject (its ``summary``, trích yếu), for people finding the case
     summary: str | None = None
+    #: the last day of the obligated body when the profile ends it (set on reading, by
+    #: ``succession.with_ends``): past a due date after it, silence is not consent
+    obligated_ended_on: dt.date | None = None
 
     @property
     def is_open(self) -> bool:
@@ -389,6 +402,7 @@ def seed_case(
             ),
         ),
         summary=summary,
+        obligated_ended_on=None,
     )
 
 
@@ -456,6 +470,18 @@ def _lapse(case: Case, today: dt.date) -> Case:
             "overdue",
             f"no answer by {case.due.isoformat()} (provisional due date: no consent "
             "until the year's official arrangement is recorded)",
+        )
+        return _evolve(case, state=CaseState.OVERDUE, history=(*case.history, note))
+    ended = case.obligated_ended_on
+    if case.silence_means == "consent" and ended is not None and ended < case.due:
+        # the requested body was gone before its time to answer ran out: its silence is
+        # not consent, and no other body's is (see the module docstring)
+        note = HistoryEntry(
+            -1,
+            since,
+            "overdue",
+            f"no answer by {case.due.isoformat()} ({case.obligated} ended on "
+            f"{ended.isoformat()}, before the due date: no consent by silence)",
         )
         return _evolve(case, state=CaseState.OVERDUE, history=(*case.history, note))
     if case.silence_means == "consent":

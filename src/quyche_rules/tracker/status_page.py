@@ -41,7 +41,7 @@ Everything is read in one snapshot (SQLite's read transaction; PostgreSQL's
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -182,6 +182,7 @@ def status_page(
     soon_days: int = 3,
     refresh: Refresh | None = None,
     recount: Recount | None = None,
+    ends: Mapping[str, dt.date] | None = None,
 ) -> StatusPage:
     """The counts of every group and the page of ``group`` after ``after`` (at most
     ``limit`` cases, by due date then id): the same as ``model.status`` over every
@@ -189,7 +190,10 @@ def status_page(
     reads before folding them (provisional due dates counted again, ``rederive``); the
     cases with a provisional due date that ``recount`` says it changes are then folded in
     memory, as their stored due date is no longer the one that counts (without
-    ``recount``: every case with a provisional due date)."""
+    ``recount``: every case with a provisional due date). ``ends``: the last day of each
+    body the profile ends (``succession.last_days``): a case such a body owes, due after
+    that day, is folded in memory too (its silence is not consent, which only the fold
+    says: ``model._lapse``)."""
     if group not in GROUPS:
         raise ValueError(f"group: {group!r} is not one of {', '.join(GROUPS)}")
     f = case_facts
@@ -211,6 +215,12 @@ def status_page(
             elif changed:
                 moved = f.c.case_id.in_(sorted(changed))
             todo_first += [c for c in prov if c in changed]
+        if ends:
+            # owed by a body that ended before the due date: folded, never counted by time
+            after_end = _after_end(ends)
+            mine = sa.or_(*(f.c.obligated == party if s.ranged else s.where for s in sides))
+            todo_first += _owed_after_end(conn, mine, as_of, after_end, set(todo_first))
+            moved = after_end if moved is None else sa.or_(moved, after_end)
         page = _Page(group, limit, after)
         batch = _Batch()
         for side in sides:
@@ -425,6 +435,26 @@ def _ranges(
     for r in listing.get(page.group, ()):
         batch.keys.append(page.keys(sa.and_(ranges[r], opened, _not(moved))))
     batch.keys.append(page.keys(sa.and_(later, side.groups[page.group])))
+
+
+def _after_end(ends: Mapping[str, dt.date]) -> Any:
+    """A case owed by a body that ended before its (stored) due date. An extension may
+    move a due date past the end of a body whose stored one was not: such a case has an
+    extension act, and is folded anyway (``marks``: ``folded_from``)."""
+    f = case_facts
+    if not ends:
+        return sa.false()
+    return sa.or_(*(sa.and_(f.c.obligated == pid, f.c.due > day) for pid, day in ends.items()))
+
+
+def _owed_after_end(
+    conn: Connection, mine: Any, as_of: dt.date, after_end: Any, known: set[str]
+) -> list[str]:
+    """The cases of ``mine`` opened by ``as_of`` owed by a body that ended before their due
+    date (few: only the bodies a profile ends)."""
+    f = case_facts
+    q = sa.select(f.c.case_id).where(mine, f.c.opened_on <= as_of, after_end)
+    return [cid for cid in conn.execute(q).scalars() if cid not in known]
 
 
 def _facts(

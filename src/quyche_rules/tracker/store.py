@@ -607,11 +607,12 @@ class Store:
                 got[1].append(Act(int(seq), day, kind, requested, acted, reply_by))
         return list(out.values())
 
-    def events_of(self, seqs: Sequence[int]) -> dict[int, str]:
-        """The stored event JSON of these records (by sequence number)."""
+    def events_of(self, seqs: Sequence[int], conn: Connection | None = None) -> dict[int, str]:
+        """The stored event JSON of these records (by sequence number); with ``conn``, as
+        that transaction sees them."""
         wanted = list(dict.fromkeys(seqs))
         out: dict[int, str] = {}
-        with self._read() as conn:
+        with self._read(conn) as conn:
             for i in range(0, len(wanted), 500):
                 q = sa.select(records.c.seq, records.c.event_json).where(
                     records.c.seq.in_(wanted[i : i + 500])

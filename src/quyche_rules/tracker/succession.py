@@ -11,16 +11,40 @@ in the profile later applies to every case already recorded.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from quyche_rules.model.parties import PartyRegistry
-from quyche_rules.tracker.model import Case, Succession
+from quyche_rules.tracker.model import Act, Case, Succession
 
 
 def ended_parties(registry: PartyRegistry) -> frozenset[str]:
     """The parties with an end date: when there is none, no case needs looking at."""
     return frozenset(p.id for p in registry if p.valid_to is not None)
+
+
+def last_days(registry: PartyRegistry) -> dict[str, dt.date]:
+    """Each ended party's last day (``valid_to``)."""
+    return {p.id: p.valid_to for p in registry if p.valid_to is not None}
+
+
+def with_ends(
+    pairs: list[tuple[Case, list[Act]]], ends: Mapping[str, dt.date]
+) -> list[tuple[Case, list[Act]]]:
+    """Each seed whose obligated body ended, with that body's last day
+    (``Case.obligated_ended_on``): the fold then never reads its silence past a due date
+    after that day as consent (``model._lapse``, where the reading is written). On
+    reading, like the successors: an end recorded in the profile later applies to every
+    case already recorded."""
+    if not ends:
+        return pairs
+    out: list[tuple[Case, list[Act]]] = []
+    for seed, acts in pairs:
+        ended = ends.get(seed.obligated)
+        if ended is not None:  # compared with the due date the fold reaches (extended...)
+            seed = replace(seed, obligated_ended_on=ended)
+        out.append((seed, acts))
+    return out
 
 
 def inheritor(registry: PartyRegistry, pid: str, as_of: dt.date) -> str | None:

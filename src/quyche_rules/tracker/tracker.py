@@ -52,7 +52,12 @@ from quyche_rules.tracker.rederive import Memo, rederive
 from quyche_rules.tracker.rows import NewRecord
 from quyche_rules.tracker.status_page import StatusPage, status_page
 from quyche_rules.tracker.store import AppendHook, Store
-from quyche_rules.tracker.succession import ended_parties, with_successions
+from quyche_rules.tracker.succession import (
+    ended_parties,
+    last_days,
+    with_ends,
+    with_successions,
+)
 
 #: what a caller writes in a record's own transaction, given the connection and the record
 Then = Callable[[Connection, "Recorded"], None]
@@ -117,6 +122,7 @@ class Tracker:
         # the engine's registry: a profile's concrete bodies are parties of the tracker too
         self._parties = self.engine.parties
         self._ended = ended_parties(self._parties)
+        self._last_days = last_days(self._parties)
         self._recounted: dict[str, bool] = {}  # per provisional case: rederive moves it
         self._due_memo: Memo = {}  # rederive's answers: the engine never changes
 
@@ -376,8 +382,9 @@ class Tracker:
             group=group,
             limit=limit,
             after=after,
-            refresh=self._rederive,
+            refresh=self.refresh,
             recount=self._recount,
+            ends=self._last_days,
         )
         return replace(page, cases=tuple(self._said(list(page.cases), day)))
 
@@ -410,13 +417,26 @@ class Tracker:
     ) -> list[tuple[Case, list[Act]]]:
         """The store's facts, with provisional due dates counted again on the engine's
         calendar (``rederive``: on read, so a recorded arrangement applies at once)."""
-        return self._rederive(self.store.facts(party=party, case=case, as_of=as_of, conn=conn))
+        return self.refresh(self.store.facts(party=party, case=case, as_of=as_of, conn=conn))
 
-    def _rederive(self, pairs: list[tuple[Case, list[Act]]]) -> list[tuple[Case, list[Act]]]:
+    def refresh(
+        self, pairs: list[tuple[Case, list[Act]]], *, conn: Connection | None = None
+    ) -> list[tuple[Case, list[Act]]]:
+        """What the tracker does to the store's facts before folding them: every reader of
+        the cases (the delivery sweep and outbox too) folds them through this, so all see
+        one case. Provisional due dates are counted again on the engine's calendar
+        (``rederive``), and a case owed by a body the profile ends knows that body's last
+        day (no consent by silence after it: ``succession.with_ends``). With ``conn``,
+        reads in that (writing) transaction."""
+        return with_ends(self._rederive(pairs, conn), self._last_days)
+
+    def _rederive(
+        self, pairs: list[tuple[Case, list[Act]]], conn: Connection | None = None
+    ) -> list[tuple[Case, list[Act]]]:
         """Provisional due dates counted again on the engine's calendar (``rederive``)."""
         return rederive(
             pairs,
-            self.store.events_of,
+            lambda seqs: self.store.events_of(seqs, conn),
             lambda js: self._parse_stored(json.loads(js)),
             self.engine.due_of,
             self._due_memo,
@@ -431,7 +451,7 @@ class Tracker:
         todo = [cid for cid in ids if cid not in self._recounted]
         if todo:
             pairs = self.store.facts(ids=todo, as_of=dt.date.max, conn=conn)
-            for (seed, _), (again, _) in zip(pairs, self._rederive(pairs), strict=True):
+            for (seed, _), (again, _) in zip(pairs, self._rederive(pairs, conn), strict=True):
                 moved = (again.due, again.due_provisional) != (seed.due, seed.due_provisional)
                 self._recounted[seed.id] = moved
         return {cid for cid in ids if self._recounted.get(cid, True)}
