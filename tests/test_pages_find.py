@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 
-from .test_pages_browser import Live, browser, engine, live  # noqa: F401  (fixtures)
+from .browser import Live
 
 
-def test_search_finds_a_clause_and_filters_narrow(browser: Browser, live: Live) -> None:  # noqa: F811
+def test_search_finds_a_clause_and_filters_narrow(browser: Browser, live: Live) -> None:
     page = browser.new_page()
     try:
         page.goto(live.url)
