@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from quyche_rules.analysis.check import CheckReport, check
 from quyche_rules.engine.backends import durable_missing, durable_version
 from quyche_rules.engine.engine import Engine
 from quyche_rules.rulebook.loader import RULES_DIR, Rulebook, load_rulebook
@@ -87,6 +88,19 @@ def profile_engines(book: Rulebook) -> dict[str, Engine]:
         "durable": Engine(book, backend="durable", profile=PROFILE),
         "python": Engine(book, backend="python", profile=PROFILE),
     }
+
+
+@pytest.fixture(scope="session")
+def check_report(engines: dict[str, Engine]) -> CheckReport:
+    """``rules check`` of the packaged rulebook (every event class run), made once for the
+    analysis and the silent-readings tests; no test changes it."""
+    return check(engines["python"])
+
+
+@pytest.fixture(scope="session")
+def profile_check_report(profile_engines: dict[str, Engine]) -> CheckReport:
+    """The same with the shipped Đắk Lắk profile loaded."""
+    return check(profile_engines["python"])
 
 
 @pytest.fixture(scope="session")
