@@ -1,6 +1,6 @@
 """axe-core (the copy shipped inside the ``axe-playwright-python`` package: no CDN) on every
 page, in Vietnamese and in English, at desktop and at phone width (390 px), against the live
-service of ``tests/test_pages_browser.py``: zero violations. The Morning page is also
+service of ``tests/browser.py``: zero violations. The Morning page is also
 checked with a body's cases laid out by its script, in both languages.
 
 The literate view (``/``, ~750 KB) takes axe about 50 s on a two-core machine, even when

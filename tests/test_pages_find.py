@@ -1,6 +1,6 @@
 """Search and filters on the literate view, offline: a word of a clause finds it (with or
 without diacritics), and the filters by body, duty, article, deadline and coverage narrow
-the list (the live service of tests/test_pages_browser.py, Debian's Chromium)."""
+the list (the live service of tests/browser.py, Debian's Chromium)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """One language at a time, in a real browser (Debian's Chromium via Playwright, against the
-live service of ``tests/test_pages_browser.py``): the Vietnamese view of every page shows
+live service of ``tests/browser.py``): the Vietnamese view of every page shows
 no English sentence outside the language switch, and the English view no Vietnamese outside
 what is marked as Vietnamese (``lang="vi"``: the regulation's own words and quotes, a
 letter's number and subject). Both with the pages as served and with what their scripts

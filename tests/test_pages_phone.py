@@ -1,5 +1,5 @@
 """Every screen on a phone: at 390 px wide no page scrolls sideways (Debian's Chromium via
-Playwright, against the live service of tests/test_pages_browser.py). Screenshots go to
+Playwright, against the live service of tests/browser.py). Screenshots go to
 artifacts/screenshots/phone-*.png."""
 
 from __future__ import annotations
