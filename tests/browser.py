@@ -21,20 +21,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
 
 from quyche_rules.engine.engine import Engine
 from quyche_rules.io.yamlio import parse_yaml
-from quyche_rules.pages import write_site
 from quyche_rules.rulebook.loader import Rulebook
-from quyche_rules.service import Settings, create_app
-from quyche_rules.service.auth import new_key
 
-from .security.live import serving
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+# Playwright, the service and the pages are imported by the fixtures that use them: every
+# run loads this plugin, most runs need none of them.
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "tracker"
@@ -88,6 +88,11 @@ def engine(book: Rulebook) -> Engine:
 def live(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[Live]:
     """The service with its pages, under uvicorn on 127.0.0.1, and the README's morning
     case (examples/tracker/01 and 02) recorded through its ``POST /v1/track``."""
+    from quyche_rules.service import Settings, create_app
+    from quyche_rules.service.auth import new_key
+
+    from .security.live import serving
+
     db = f"sqlite:///{tmp_path_factory.mktemp('live') / 'service.db'}"
     app = create_app(Settings(db_url=db, rate_per_minute=0, access_log=False), engine=engine)
     store = app.state.services.store
@@ -108,6 +113,8 @@ def live(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[L
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[str]:
     """The static site of ``quyche render --html`` on a loopback http.server."""
+    from quyche_rules.pages import write_site
+
     root = tmp_path_factory.mktemp("site")
     write_site(engine, root)
     handler = functools.partial(_QuietHandler, directory=str(root))
@@ -124,6 +131,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[s
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium (never a downloaded build), launched once for the run."""
+    from playwright.sync_api import sync_playwright
+
     assert CHROMIUM.exists(), "Debian's chromium is missing: run scripts/setup-system"
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
