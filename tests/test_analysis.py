@@ -10,7 +10,7 @@ import jsonschema_rs
 import pytest
 from typer.testing import CliRunner
 
-from quyche_rules.analysis.check import NO_ONE, CheckReport, check, conflicts, to_json
+from quyche_rules.analysis.check import NO_ONE, CheckReport, conflicts, to_json
 from quyche_rules.analysis.classes import EventClass, TypeEnumeration, atoms_of
 from quyche_rules.analysis.diff import DiffReport, diff
 from quyche_rules.analysis.diff import to_json as diff_json
@@ -27,13 +27,13 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def report(engines: dict[str, Engine]) -> CheckReport:
-    return check(engines["python"])
+def report(check_report: CheckReport) -> CheckReport:
+    return check_report
 
 
 @pytest.fixture(scope="module")
-def profile_report(profile_engines: dict[str, Engine]) -> CheckReport:
-    return check(profile_engines["python"])
+def profile_report(profile_check_report: CheckReport) -> CheckReport:
+    return profile_check_report
 
 
 def _classes(report: CheckReport) -> list[EventClass]:

@@ -9,112 +9,39 @@ the wheel installed in a venv outside the checkout (what an operator deploys).
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect
 
-from quyche_rules.engine.engine import Engine
-from quyche_rules.rulebook.loader import Rulebook
-from quyche_rules.service import Settings, create_app
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update"]  # fmt: skip
-
-
-@contextmanager
-def _in_process(where: Path, book: Rulebook) -> Iterator[str]:
-    """The service from this checkout, in a thread."""
-    db = f"sqlite:///{where / 'service.db'}"
-    app = create_app(
-        Settings(db_url=db, rate_per_minute=0, access_log=False),
-        engine=Engine(book, backend="python"),
-    )
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
-@contextmanager
-def _from_wheel(where: Path, venv: Path) -> Iterator[str]:
-    """``quyche serve`` of the wheel installed outside the checkout, run from a directory
-    that has no checkout: the assets must come from the installed distributions."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    log = where / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [venv / "bin" / "quyche", "serve", "--port", str(port),
-             "--db", f"sqlite:///{where / 'service.db'}"],
-            cwd=where, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+from .browser import Live
+from .live import quyche_serve
 
 
 @pytest.fixture(scope="module", params=["checkout", "wheel"])
 def base(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The same pages twice: from this checkout, and from the wheel installed elsewhere."""
-    where = tmp_path_factory.mktemp("docs")
+    """The same pages twice: from this checkout (the live service every browser test
+    shares, ``tests/browser.py``), and from ``quyche serve`` of the wheel installed in a
+    venv outside the checkout, run from a directory that has no checkout: there the assets
+    must come from the installed distributions."""
     if request.param == "checkout":
-        server = _in_process(where, request.getfixturevalue("book"))
-    else:
-        server = _from_wheel(where, request.getfixturevalue("full_wheel_venv"))
-    with server as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "Debian's chromium is missing: run scripts/setup-system"
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+        live: Live = request.getfixturevalue("live")
+        yield live.url.rstrip("/")
+        return
+    where = tmp_path_factory.mktemp("docs")
+    venv: Path = request.getfixturevalue("full_wheel_venv")
+    with quyche_serve(
+        "--db",
+        f"sqlite:///{where / 'service.db'}",
+        command=venv / "bin" / "quyche",
+        probe="/healthz",
+        cwd=where,
+        log=where / "serve.log",
+    ) as served:
+        yield served.base
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """axe-core (the copy shipped inside the ``axe-playwright-python`` package: no CDN) on every
 page, in Vietnamese and in English, at desktop and at phone width (390 px), against the live
-service of ``tests/test_pages_browser.py``: zero violations. The Morning page is also
+service of ``tests/browser.py``: zero violations. The Morning page is also
 checked with a body's cases laid out by its script, in both languages.
 
 The literate view (``/``, ~750 KB) takes axe about 50 s on a two-core machine, even when
@@ -20,15 +20,12 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .test_pages_browser import (  # noqa: F401  (fixtures)
+from .test_pages_browser import (
     BODY,
     REQUESTED,
     Live,
     _morning,
     _violations,
-    browser,
-    engine,
-    live,
 )
 
 PAGES = ["bodies/", f"bodies/{BODY}", "ask", "morning", "articles/4", "bodies/no_such_body"]
@@ -39,7 +36,7 @@ KEPT = ("dieu-2", "dieu-4")
 
 
 @contextmanager
-def _sized(browser: Browser, size: str) -> Iterator[Page]:  # noqa: F811
+def _sized(browser: Browser, size: str) -> Iterator[Page]:
     width, height = SIZES[size]
     ctx = browser.new_context(
         viewport={"width": width, "height": height}, locale="vi-VN", is_mobile=width < 600
@@ -51,7 +48,7 @@ def _sized(browser: Browser, size: str) -> Iterator[Page]:  # noqa: F811
 
 
 @pytest.fixture(params=sorted(SIZES))
-def sized(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:  # noqa: F811
+def sized(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
     with _sized(browser, request.param) as page:
         yield page
 
@@ -69,8 +66,8 @@ MATRIX = [
 
 @pytest.mark.parametrize(("path", "lang", "size"), MATRIX)
 def test_axe_finds_nothing_on_any_page(
-    browser: Browser,  # noqa: F811
-    live: Live,  # noqa: F811
+    browser: Browser,
+    live: Live,
     path: str,
     lang: str,
     size: str,
@@ -83,8 +80,8 @@ def test_axe_finds_nothing_on_any_page(
 
 @pytest.mark.parametrize(("lang", "size"), [("vi", "phone"), ("en", "desktop"), ("en", "phone")])
 def test_axe_finds_nothing_on_the_literate_view(
-    browser: Browser,  # noqa: F811
-    live: Live,  # noqa: F811
+    browser: Browser,
+    live: Live,
     lang: str,
     size: str,
 ) -> None:
@@ -103,7 +100,7 @@ def test_axe_finds_nothing_on_the_literate_view(
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_axe_finds_nothing_on_the_morning_pages_cases(sized: Page, live: Live, lang: str) -> None:  # noqa: F811
+def test_axe_finds_nothing_on_the_morning_pages_cases(sized: Page, live: Live, lang: str) -> None:
     sized.goto(f"{live.url}morning?lang={lang}")
     _morning(sized, live, live.keys[REQUESTED], dt.date(2025, 2, 12))
     expect(sized.locator("[data-group='owes'] tbody tr")).to_have_count(1)

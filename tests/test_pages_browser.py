@@ -1,10 +1,11 @@
 """The pages in a real browser: Debian's Chromium, driven by Playwright, against the LIVE
 service (issue 11's app with the pages of issue 12, run by uvicorn on 127.0.0.1).
 
-One app is started per module on a free port, on its own SQLite file, with keys made by
-the service's own store API; the Ask form posts to the real ``POST /v1/notify`` and the
-decision it logs is read back with ``GET /v1/decisions/{id}``. The static site written by
-``quyche render --html`` gets a smoke test of its own (relative links, no console error).
+One app is started per run (``tests/browser.py``, shared by every browser test) on a free
+port, on its own SQLite file, with keys made by the service's own store API; the Ask form
+posts to the real ``POST /v1/notify`` and the decision it logs is read back with ``GET
+/v1/decisions/{id}``. The static site written by ``quyche render --html`` gets a smoke
+test of its own (relative links, no console error).
 
 Every expectation is computed from the rulebook, the registry, ``Engine.duties_of``, the
 working calendar and the example files — never from a list written here. Screenshots of
@@ -18,146 +19,26 @@ README's morning case (``examples/tracker/``) is recorded through the live ``POS
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Request, expect
 
 from quyche_rules.engine.engine import Engine
-from quyche_rules.io.yamlio import parse_yaml
 from quyche_rules.model.event_checks import events_json_schema
 from quyche_rules.model.events import EVENT_TYPES
-from quyche_rules.pages import anchor, write_site
+from quyche_rules.pages import anchor
 from quyche_rules.rulebook.loader import Rule, Rulebook
-from quyche_rules.service import Settings, create_app
-from quyche_rules.service.auth import new_key
+
+from .browser import REQUESTED, REQUESTER, Live, example
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-EXAMPLES = ROOT / "examples" / "tracker"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-REQUESTER = "dang_uy_khoi"
-REQUESTED = "ban_noi_chinh_tinh_uy"
 BODY = "ban_to_chuc_tinh_uy"
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def engine(book: Rulebook) -> Engine:
-    return Engine(book, backend="python")
-
-
-def _example(name: str) -> dict[str, Any]:
-    path = EXAMPLES / name
-    data: dict[str, Any] = parse_yaml(path.read_text(encoding="utf-8"), file=str(path))
-    return data
-
-
-@dataclass(frozen=True)
-class Live:
-    url: str  # the base URL, ending in "/"
-    admin: str
-    keys: dict[str, str]  # party id -> that body's key
-
-    def auth(self, party: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.keys[party]}"}
-
-    def get(self, path: str, key: str) -> httpx.Response:
-        return httpx.get(self.url + path, headers={"Authorization": f"Bearer {key}"})
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[Live]:
-    """The service with its pages, under uvicorn on 127.0.0.1, and the README's morning
-    case (examples/tracker/01 and 02) recorded through its ``POST /v1/track``."""
-    db = f"sqlite:///{tmp_path_factory.mktemp('live') / 'service.db'}"
-    app = create_app(Settings(db_url=db, rate_per_minute=0, access_log=False), engine=engine)
-    store = app.state.services.store
-    admin, _ = new_key(store, party=None, admin=True)
-    keys = {p: new_key(store, party=p, admin=False)[0] for p in (REQUESTER, REQUESTED)}
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        live = Live(f"http://127.0.0.1:{port}/", admin, keys)
-        for name, sender in (
-            ("01-request-before-tet.yaml", REQUESTER),
-            ("02-extension.yaml", REQUESTED),
-        ):
-            event = json.loads(json.dumps(_example(name), default=str))  # dates as ISO text
-            res = httpx.post(live.url + "v1/track", json=event, headers=live.auth(sender))
-            assert res.status_code == 200, res.text
-        yield live
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[str]:
-    """The static site of ``quyche render --html`` on a loopback http.server."""
-    root = tmp_path_factory.mktemp("site")
-    write_site(engine, root)
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "Debian's chromium is missing: run scripts/setup-system"
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
@@ -501,7 +382,7 @@ def test_the_morning_view_follows_the_readme_case_to_consent(
 ) -> None:
     """The README's morning report: awaiting on 07/02, extended on 12/02, consent from the
     day after the new due date — dates from the calendar and the example files."""
-    request, extension = _example("01-request-before-tet.yaml"), _example("02-extension.yaml")
+    request, extension = example("01-request-before-tet.yaml"), example("02-extension.yaml")
     first_due = engine.calendar.deadline(_day(request["received_on"]), 7).due
     new_due = _day(extension["reply_by"])
     asked = _day(extension["date"])

@@ -1,15 +1,15 @@
 """Search and filters on the literate view, offline: a word of a clause finds it (with or
 without diacritics), and the filters by body, duty, article, deadline and coverage narrow
-the list (the live service of tests/test_pages_browser.py, Debian's Chromium)."""
+the list (the live service of tests/browser.py, Debian's Chromium)."""
 
 from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 
-from .test_pages_browser import Live, browser, engine, live  # noqa: F401  (fixtures)
+from .browser import Live
 
 
-def test_search_finds_a_clause_and_filters_narrow(browser: Browser, live: Live) -> None:  # noqa: F811
+def test_search_finds_a_clause_and_filters_narrow(browser: Browser, live: Live) -> None:
     page = browser.new_page()
     try:
         page.goto(live.url)

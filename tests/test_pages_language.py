@@ -1,5 +1,5 @@
 """One language at a time, in a real browser (Debian's Chromium via Playwright, against the
-live service of ``tests/test_pages_browser.py``): the Vietnamese view of every page shows
+live service of ``tests/browser.py``): the Vietnamese view of every page shows
 no English sentence outside the language switch, and the English view no Vietnamese outside
 what is marked as Vietnamese (``lang="vi"``: the regulation's own words and quotes, a
 letter's number and subject). Both with the pages as served and with what their scripts
@@ -21,16 +21,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from quyche_rules.engine.engine import Engine
 
-from .test_pages_browser import (  # noqa: F401  (fixtures)
+from .test_pages_browser import (
     BODY,
     REQUESTED,
     REQUESTER,
     Live,
     _fill_request,
     _morning,
-    browser,
-    engine,
-    live,
 )
 
 PAGES = ["", "bodies/", f"bodies/{BODY}", "ask", "morning"]
@@ -104,7 +101,7 @@ def _words(text: str) -> list[str]:
 
 
 @pytest.fixture
-def desk(browser: Browser) -> Iterator[Page]:  # noqa: F811
+def desk(browser: Browser) -> Iterator[Page]:
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     try:
         yield ctx.new_page()
@@ -112,7 +109,7 @@ def desk(browser: Browser) -> Iterator[Page]:  # noqa: F811
         ctx.close()
 
 
-def test_the_word_check_can_fail(desk: Page, live: Live) -> None:  # noqa: F811
+def test_the_word_check_can_fail(desk: Page, live: Live) -> None:
     """An English sentence planted in the Vietnamese view, and a Vietnamese one in the
     English view, are both found; the same words marked as quoted Vietnamese are not."""
     desk.goto(live.url + "bodies/")
@@ -131,7 +128,7 @@ def test_the_word_check_can_fail(desk: Page, live: Live) -> None:  # noqa: F811
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 @pytest.mark.parametrize("path", PAGES)
-def test_each_page_is_in_one_language(desk: Page, live: Live, path: str, lang: str) -> None:  # noqa: F811
+def test_each_page_is_in_one_language(desk: Page, live: Live, path: str, lang: str) -> None:
     desk.goto(f"{live.url}{path}?lang={lang}")
     assert desk.evaluate("document.documentElement.lang") == lang
     _check(desk, lang)
@@ -139,8 +136,8 @@ def test_each_page_is_in_one_language(desk: Page, live: Live, path: str, lang: s
 
 def test_what_the_scripts_write_is_in_one_language(
     desk: Page,
-    live: Live,  # noqa: F811
-    engine: Engine,  # noqa: F811
+    live: Live,
+    engine: Engine,
 ) -> None:
     """An Ask answer and the Morning page's cases, in Vietnamese, then after the switch."""
     desk.goto(live.url + "ask")

@@ -1,5 +1,5 @@
 """Every screen on a phone: at 390 px wide no page scrolls sideways (Debian's Chromium via
-Playwright, against the live service of tests/test_pages_browser.py). Screenshots go to
+Playwright, against the live service of tests/browser.py). Screenshots go to
 artifacts/screenshots/phone-*.png."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
-from .test_pages_browser import BODY, SCREENSHOTS, Live, browser, engine, live  # noqa: F401
+from .test_pages_browser import BODY, SCREENSHOTS, Live
 
 
 @pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:  # noqa: F811
+def phone(browser: Browser) -> Iterator[Page]:
     ctx = browser.new_context(
         viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
         has_touch=True, locale="vi-VN",
@@ -25,7 +25,7 @@ def phone(browser: Browser) -> Iterator[Page]:  # noqa: F811
 
 
 @pytest.mark.parametrize("path", ["", "bodies/", f"bodies/{BODY}", "ask", "morning"])
-def test_no_page_scrolls_sideways_on_a_phone(phone: Page, live: Live, path: str) -> None:  # noqa: F811
+def test_no_page_scrolls_sideways_on_a_phone(phone: Page, live: Live, path: str) -> None:
     phone.goto(live.url + path)
     wide = phone.evaluate(
         """() => [...document.querySelectorAll('body *')]

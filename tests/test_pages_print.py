@@ -14,8 +14,6 @@ from quyche_rules.engine.engine import Engine
 from quyche_rules.pages.phrases import default_phrasebook
 from quyche_rules.pages.views import Links, ViewBuilder
 
-from .test_pages_browser import browser, engine, site  # noqa: F401  (fixtures)
-
 PAGE = re.compile(rb"/Type\s*/Page[^s]")
 #: how many of the largest bodies are printed (the largest first)
 LARGEST = 3
@@ -39,7 +37,7 @@ def _pdf_pages(page: Page, eng: Engine) -> int:
     return len(PAGE.findall(page.pdf(format="A4")))
 
 
-def test_the_largest_bodies_are_the_ones_printed(engine: Engine) -> None:  # noqa: F811
+def test_the_largest_bodies_are_the_ones_printed(engine: Engine) -> None:
     """The bodies checked below are the largest by what their pages print, so every other
     body's page is shorter; the body the regulation is about is among them."""
     largest = _largest(engine)
@@ -50,9 +48,9 @@ def test_the_largest_bodies_are_the_ones_printed(engine: Engine) -> None:  # noq
 
 @pytest.mark.parametrize("rank", range(LARGEST))
 def test_a_bodys_page_prints_on_at_most_three_a4_pages(
-    browser: Browser,  # noqa: F811
-    site: str,  # noqa: F811
-    engine: Engine,  # noqa: F811
+    browser: Browser,
+    site: str,
+    engine: Engine,
     rank: int,
 ) -> None:
     body = _largest(engine)[rank]
@@ -66,9 +64,9 @@ def test_a_bodys_page_prints_on_at_most_three_a4_pages(
 
 
 def test_an_articles_page_prints_that_article_with_its_rules(
-    browser: Browser,  # noqa: F811
-    site: str,  # noqa: F811
-    engine: Engine,  # noqa: F811
+    browser: Browser,
+    site: str,
+    engine: Engine,
 ) -> None:
     number = 3
     rules = [r.id for r in engine.rulebook if r.basis.article == number]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from quyche_rules.analysis.check import CheckReport, check, to_json
+from quyche_rules.analysis.check import CheckReport, to_json
 from quyche_rules.analysis.classes import EventClass
 from quyche_rules.analysis.readings import FILE, Readings, load_readings
 from quyche_rules.analysis.render import check_lines
@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def reports(engines: dict[str, Engine], profile_engines: dict[str, Engine]) -> list[CheckReport]:
-    return [check(engines["python"]), check(profile_engines["python"])]
+def reports(check_report: CheckReport, profile_check_report: CheckReport) -> list[CheckReport]:
+    return [check_report, profile_check_report]
 
 
 def _silent(report: CheckReport) -> list[EventClass]:

@@ -15,6 +15,8 @@ from typing import Any
 
 from standardwebhooks.webhooks import Webhook
 
+from .faults import Faults
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -23,17 +25,15 @@ def free_port() -> int:
 
 
 @dataclass
-class Receiver:
+class Receiver(Faults):
+    """``fail_first``, ``slow_first``, ``slow_seconds``: the shared fault plan (``Faults``);
+    a refused attempt is answered 500."""
+
     secrets: dict[str, str] = field(default_factory=dict)  # path → whsec
     port: int = field(default_factory=free_port)
-    fail_first: int = 0  # answer 500 to this many requests
-    slow_first: int = 0  # answer this many requests after ``slow_seconds``
-    slow_seconds: float = 0.0
     arrived: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (id, payload)
-    attempts: int = 0
     bad_signatures: int = 0
     _server: ThreadingHTTPServer | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def url(self) -> str:
@@ -45,12 +45,9 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                with rec._lock:
-                    rec.attempts += 1
-                    n = rec.attempts
-                if n <= rec.slow_first:
-                    time.sleep(rec.slow_seconds)
-                if n <= rec.fail_first + rec.slow_first and n > rec.slow_first:
+                wait, refuse = rec.attempt()
+                time.sleep(wait)
+                if refuse:
                     self.send_response(500)
                     self.end_headers()
                     return

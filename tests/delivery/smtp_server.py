@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import email
 import socket
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default
 from typing import Any
@@ -14,16 +15,16 @@ from aiosmtpd.controller import Controller
 
 from quyche_rules.delivery.mail import SmtpSettings, message_id_header
 
+from .faults import Faults
 
-class Inbox:
-    """The aiosmtpd handler: keeps every mail it accepted; may refuse a recipient, fail
-    the first messages with a 451, or answer the first ones late."""
 
-    def __init__(self) -> None:
-        self.mails: list[EmailMessage] = []
-        self.refuse: set[str] = set()
-        self.slow_first = 0
-        self.slow_seconds = 0.0
+@dataclass
+class Inbox(Faults):
+    """The aiosmtpd handler: keeps every mail it accepted; may refuse a recipient, and
+    delays or refuses (451) the first messages by the shared fault plan (``Faults``)."""
+
+    mails: list[EmailMessage] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:  # fmt: skip
@@ -33,12 +34,13 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        wait, refuse = self.attempt()
+        if refuse:
+            return "451 4.3.0 try again later"
         mail = email.message_from_bytes(envelope.content, policy=default)
         assert isinstance(mail, EmailMessage)
         self.mails.append(mail)
-        if self.slow_first > 0:
-            self.slow_first -= 1
-            await asyncio.sleep(self.slow_seconds)
+        await asyncio.sleep(wait)  # a late answer: the mail was accepted all the same
         return "250 2.0.0 accepted"
 
     def count(self, expected: set[str]) -> dict[str, int]:

@@ -114,6 +114,21 @@ def test_server_down_then_up_none_lost(mail_tracker: Tracker, smtp: Server) -> N
     w.close()
 
 
+def test_a_451_is_retried_and_none_lost(mail_tracker: Tracker, smtp: Server) -> None:
+    """A temporary refusal (451) is retried: the message arrives once, later."""
+    expected = queue(mail_tracker, 3)
+    smtp.inbox.fail_first = 2
+    smtp.start()
+    w = Worker(mail_tracker.store, smtp=smtp.settings(), backoff=FAST)
+    stats = drain(w, mail_tracker.store.engine)
+    got = smtp.inbox.count(expected)
+    got.update(sent=stats.sent, retried=stats.retried, dead_lettered=stats.dead)
+    dump("e-mail: 451 twice", got)
+    assert got["lost"] == got["duplicates"] == got["unexpected"] == 0
+    assert stats.retried == 2 and smtp.inbox.attempts == 5
+    w.close()
+
+
 def test_answer_after_the_timeout_is_a_duplicate_with_the_same_message_id(
     mail_tracker: Tracker, smtp: Server
 ) -> None:

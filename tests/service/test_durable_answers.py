@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -38,10 +35,10 @@ from quyche_rules.service.models import NotifyOut
 from quyche_rules.service.receipts import Receipt, canonical_json
 from quyche_rules.service.store import Store
 
+from ..live import quyche_serve
 from ..tracker.pgserver import PgServer
 from .conftest import Keys
 
-QUYCHE = str(Path(sys.executable).with_name("quyche"))
 EVENT = {
     "type": "coordination_requested",
     "date": "2025-01-23",
@@ -160,13 +157,6 @@ def test_a_failed_commit_is_an_error_answer_never_a_receipt(tmp_path: Path, engi
 # --- a real server, killed right after it answers ---------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
@@ -181,32 +171,9 @@ def server(db_url: str, tmp_path: Path) -> Iterator[tuple[str, str, subprocess.P
     store.create_tables()
     key, _ = new_key(store, party=None, admin=True)
     store.engine.dispose()
-    port = _free_port()
-    log = tmp_path / "server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [QUYCHE, "serve", "--port", str(port), "--db", db_url, "--rate-per-minute", "0"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"quyche serve did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
-        yield base, key, proc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
+    args = ["--db", db_url, "--rate-per-minute", "0"]
+    with quyche_serve(*args, log=tmp_path / "server.log") as served:
+        yield served.base, key, served.proc
 
 
 def _logged(db_url: str, ids: list[str]) -> set[str]:

@@ -11,14 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +26,7 @@ from quyche_rules.engine.engine import Engine
 from quyche_rules.service import Settings, create_app
 from quyche_rules.tracker import Tracker
 
+from ..live import quyche_serve
 from ..tracker.events import REQUESTED, request
 from .conftest import ROOT
 
@@ -142,13 +139,6 @@ def test_the_client_calls_the_spec_operations() -> None:
 # --- live: the guide's calls, retried 429s and 1,000 cases paged --------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _key(db: str, *args: str) -> str:
     made = subprocess.run(
         [QUYCHE, "keys", "create", *args, "--db", db],
@@ -172,36 +162,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
         t.record_many([request(f"J{n}-CV", d) for n, d in enumerate(days)])
     key = _key(db, "--party", REQUESTED)
     admin = _key(db, "--admin")
-    port = _free_port()
-    log = tmp / "server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [QUYCHE, "serve", "--port", str(port), "--db", db, "--backend", "python",
-             "--rate-per-minute", "60", "--rate-burst", "12"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"quyche serve did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
-        yield base, key, admin
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    args = ["--db", db, "--backend", "python", "--rate-per-minute", "60", "--rate-burst", "12"]
+    with quyche_serve(*args, log=tmp / "server.log") as served:
+        yield served.base, key, admin
 
 
 def test_the_typed_client_against_a_live_server(

@@ -4,10 +4,7 @@ by the Java 17 example client (compiled with javac) and by plain HTTP."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +17,7 @@ import pytest
 
 from quyche_rules.engine.engine import Engine
 
+from ..live import quyche_serve
 from .conftest import ROOT
 
 QUYCHE = str(Path(sys.executable).with_name("quyche"))
@@ -34,13 +32,6 @@ class Live:
     db: str
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("live")
@@ -51,35 +42,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         text=True,
         check=True,
     )
-    port = _free_port()
-    log = tmp / "server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [QUYCHE, "serve", "--port", str(port), "--db", db],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"quyche serve did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
-        yield Live(base, made.stdout.strip(), log, db)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    with quyche_serve("--db", db, log=tmp / "server.log") as served:
+        yield Live(served.base, made.stdout.strip(), served.log, db)
 
 
 def _library(event_file: Path) -> list[dict[str, object]]:

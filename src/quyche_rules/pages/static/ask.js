@@ -1,6 +1,7 @@
 // The Ask form: show the fields of the chosen event type, post the event as JSON to the
 // service's notify endpoint, and show the obligations, their due dates and the receipt.
-// Every value from the server is written with textContent, never as HTML.
+// Every value from the server is written with textContent, never as HTML. What it shares
+// with the Morning page (both languages, dates, cells, the call with the key) is shared.js.
 (() => {
   "use strict";
   const form = document.getElementById("ask");
@@ -13,19 +14,7 @@
   const decision = document.getElementById("decision");
   const decisionId = document.getElementById("decision-id");
   const duties = JSON.parse(document.getElementById("ask-data").textContent).duties;
-  const lang = () => (window.quycheLang ? window.quycheLang() : document.documentElement.lang);
-  // text in both languages, the page's switch showing one (as the templates' spans do)
-  const both = (vi, en) => {
-    const f = document.createDocumentFragment();
-    for (const [l, text] of [["vi", vi], ["en", en]]) {
-      const s = document.createElement("span");
-      s.className = l;
-      s.lang = l;
-      s.textContent = text;
-      f.appendChild(s);
-    }
-    return f;
-  };
+  const { lang, both, dmy, cell, request, problem } = window.quyche;
 
   const showType = () => {
     for (const fs of form.querySelectorAll("fieldset.event")) {
@@ -54,23 +43,6 @@
     return event;
   };
 
-  // dates for people: dd/mm/yyyy (the JSON keeps ISO 8601)
-  const dmy = (iso) => {
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
-    return m ? m[3] + "/" + m[2] + "/" + m[1] : iso;
-  };
-
-  const cell = (row, content, href) => {
-    const td = row.insertCell();
-    const node = typeof content === "string" ? document.createTextNode(content) : content;
-    if (href) {
-      const a = document.createElement("a");
-      a.href = href;
-      a.appendChild(node);
-      td.appendChild(a);
-    } else td.appendChild(node);
-    return td;
-  };
   const names = (parties) => {
     const f = document.createDocumentFragment();
     parties.forEach((p, i) => { if (i) f.append("; "); f.appendChild(both(p.name_vi, p.name_en)); });
@@ -133,23 +105,18 @@
   showType();
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const headers = { "Content-Type": "application/json", "Accept": "application/json" };
     const key = document.getElementById("api-key").value.trim();
-    if (key) headers.Authorization = "Bearer " + key;
     status.className = "";
     status.textContent = "…";
     try {
-      const res = await fetch(form.dataset.notifyUrl, {
-        method: "POST", headers, body: JSON.stringify(payload()),
+      const res = await request(form.dataset.notifyUrl, key, {
+        method: "POST", body: JSON.stringify(payload()),
       });
-      const data = await res.json().catch(() => null);
       if (!res.ok) {
-        // the problem's title is in the request's language; its detail names the field
-        const detail = data && (data.detail || data.error);
-        const text = typeof detail === "string" ? detail : JSON.stringify(detail);
-        fail(both("Lỗi ", "Error "), res.status + ": " + (data && data.title ? data.title + " — " : "") + text);
+        fail(await problem(res));
         return;
       }
+      const data = await res.json();
       show(data);
     } catch (e) {
       fail(both("Không gửi được: ", "Could not send: "), e.message);

@@ -4,6 +4,8 @@
 // answer, an extension with its new reply date, a withdrawal or a disagreement on a case
 // through the same POST track_url the systems use (so the same key checks apply); then show
 // the case again. Every value from the server is written with textContent, never as HTML.
+// What it shares with the Ask page (both languages, dates, cells, the call with the key) is
+// shared.js.
 (() => {
   "use strict";
   const form = document.getElementById("morning");
@@ -20,19 +22,7 @@
   let icsAsOf = "";
 
   try { keyInput.value = sessionStorage.getItem(STORE) || ""; } catch (e) { /* private mode */ }
-  // text in both languages, the page's switch showing one (as the templates' spans do)
-  const lang = () => (window.quycheLang ? window.quycheLang() : document.documentElement.lang);
-  const both = (vi, en) => {
-    const f = document.createDocumentFragment();
-    for (const [l, text] of [["vi", vi], ["en", en]]) {
-      const s = document.createElement("span");
-      s.className = l;
-      s.lang = l;
-      s.textContent = text;
-      f.appendChild(s);
-    }
-    return f;
-  };
+  const { lang, both, dmy, cell, bearer, request, problem } = window.quyche;
   const name = (id) => {
     const p = lookup.parties[id];
     return p ? both(p.vi, p.en) : document.createTextNode(id);
@@ -51,28 +41,11 @@
     return e;
   };
   const key = () => keyInput.value.trim();
-  const headers = () => ({ "Accept": "application/json", "Authorization": "Bearer " + key() });
-  // dates for people: dd/mm/yyyy (the JSON keeps ISO 8601)
-  const dmy = (iso) => {
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
-    return m ? m[3] + "/" + m[2] + "/" + m[1] : (iso || "");
-  };
   const today = () => {
     const d = new Date();
     return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
   };
 
-  const cell = (row, content, href) => {
-    const td = row.insertCell();
-    const node = typeof content === "string" ? document.createTextNode(content) : content;
-    if (href) {
-      const a = document.createElement("a");
-      a.href = href;
-      a.appendChild(node);
-      td.appendChild(a);
-    } else td.appendChild(node);
-    return td;
-  };
   const note = (td, content, cls) => {
     const s = document.createElement("span");
     s.className = cls || "was";
@@ -129,12 +102,10 @@
       if (pick.value === "extension" && !by.value) { fail(both("Ngày trả lời mới: bắt buộc", "New reply date: required")); return; }
       const event = ACTIONS[pick.value][1](c, date.value, by.value);
       try {
-        const res = await fetch(form.dataset.trackUrl, {
-          method: "POST",
-          headers: { ...headers(), "Content-Type": "application/json" },
-          body: JSON.stringify(event),
+        const res = await request(form.dataset.trackUrl, key(), {
+          method: "POST", body: JSON.stringify(event),
         });
-        if (!res.ok) { fail(await errorText(res)); return; }
+        if (!res.ok) { fail(await problem(res)); return; }
         const data = await res.json();
         await refresh();
         status.append(" — ", both("Đã ghi #", "Recorded #"), String(data.record.seq), " (", quoted("span", "ref", c.reference), ")");
@@ -212,24 +183,14 @@
     status.replaceChildren(...message);
   };
 
-  // the problem's title is in the request's language; its detail names the field
-  const errorText = async (res) => {
-    const data = await res.json().catch(() => null);
-    const detail = data && data.detail;
-    const text = typeof detail === "string" ? detail : JSON.stringify(detail);
-    const f = document.createDocumentFragment();
-    f.append(both("Lỗi ", "Error "), res.status + ": " + (data && data.title ? data.title + " — " : "") + text);
-    return f;
-  };
-
   const refresh = async () => {
     const params = new URLSearchParams();
     const asOf = document.getElementById("m-as-of").value;
     const party = document.getElementById("m-party").value;
     if (asOf) params.set("as_of", asOf);
     if (party) params.set("party", party);
-    const res = await fetch(form.dataset.statusUrl + "?" + params, { headers: headers() });
-    if (!res.ok) { fail(await errorText(res)); return false; }
+    const res = await request(form.dataset.statusUrl + "?" + params, key());
+    if (!res.ok) { fail(await problem(res)); return false; }
     show(await res.json());
     return true;
   };
@@ -258,8 +219,8 @@
   icsLink.addEventListener("click", async (ev) => {
     ev.preventDefault();
     try {
-      const res = await fetch(icsLink.href, { headers: { "Authorization": "Bearer " + key() } });
-      if (!res.ok) { fail(await errorText(res)); return; }
+      const res = await fetch(icsLink.href, { headers: bearer(key()) });
+      if (!res.ok) { fail(await problem(res)); return; }
       const url = URL.createObjectURL(await res.blob());
       const a = document.createElement("a");
       a.href = url;
