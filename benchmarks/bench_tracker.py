@@ -101,7 +101,14 @@ def rows(
     # the projection (revision 0003): the same dicts the store writes, as tuples
     facts = [tuple(r.values()) for r in fact_rows(new, seq)]
     acts = [tuple(r.values()) for r in act_rows(new, seq)]
+    if new.cases and not FACT_COLUMNS:  # named: the table has columns the rows leave unset
+        FACT_COLUMNS.extend(fact_rows(new, seq)[0])
     return rec, cases, parties, facts, acts
+
+
+#: the projection's columns the tracker's rows fill, in their order (the marks, which the
+#: tracker computes after inserting them, keep the table's defaults in the baseline)
+FACT_COLUMNS: list[str] = []
 
 
 class Bare:
@@ -141,7 +148,11 @@ class Bare:
             (f"INSERT INTO tracker_records VALUES ({','.join([m] * 11)})", recs),
             (f"INSERT INTO tracker_cases VALUES ({','.join([m] * 5)})", cases),
             (f"INSERT INTO tracker_case_parties VALUES ({','.join([m] * 3)})", parties),
-            (f"INSERT INTO tracker_case_facts VALUES ({','.join([m] * 13)})", facts),
+            (
+                f"INSERT INTO tracker_case_facts ({','.join(FACT_COLUMNS)}) "
+                f"VALUES ({','.join([m] * len(FACT_COLUMNS))})",
+                facts,
+            ),
             (f"INSERT INTO tracker_acts VALUES ({','.join([m] * 6)})", acts),
         ]
         sql = [(q, data) for q, data in sql if data]
