@@ -97,16 +97,23 @@ def _store(entry: Path, payload: dict[str, Any]) -> None:
         entry.parent.mkdir(parents=True, exist_ok=True)
         if sum(1 for _ in entry.parent.glob("*.json")) >= MAX_ENTRIES:
             return
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(payload, fh, ensure_ascii=False)
-            os.replace(tmp, entry)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_private(entry, json.dumps(payload, ensure_ascii=False).encode())
     except OSError:
         pass  # a read-only or full disk costs speed, never an answer
+
+
+def write_private(path: Path, body: bytes) -> None:
+    """Write a cache entry whole or not at all: a temporary file (``mkstemp``: mode 0600)
+    renamed over ``path``, so a reader never sees half an entry and a crash leaves only a
+    ``.tmp`` file behind. Raises ``OSError``: each cache decides what a failed write costs."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(body)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def load_yaml(path: Path, *, limits: Limits = RULE_FILE_LIMITS) -> Any:

@@ -27,14 +27,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from quyche_rules.io.parse_cache import cache_dir
+from quyche_rules.io.parse_cache import cache_dir, write_private
 from quyche_rules.model.basis import Basis
 from quyche_rules.model.vocabulary import Duty, Form, Period
 from quyche_rules.rulebook.conditions import All, AnyOf, Condition, Contains, Eq, In
@@ -241,14 +239,7 @@ def write(path: Path, data: dict[str, Any]) -> None:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         _make_room(path.parent)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")  # mode 0600
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_private(path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
     except OSError:
         pass  # a read-only or full disk costs speed, never an answer
 
