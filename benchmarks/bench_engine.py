@@ -252,7 +252,37 @@ def notify_cold(runs: int = 9) -> tuple[Runs, Runs, Runs, Runs]:
 
 
 #: where a ``notify --json`` spends its CPU, stage by stage, in one fresh interpreter (the
-#: stages the fast path runs, in its order; each line the time since the previous one)
+#: stages the fast path runs, in its order; each line the time since the previous one):
+#: from the engine written down by an earlier run (``engine.snapshot``, the usual case) ...
+PLAIN_STAGES = """
+import time
+t = [time.process_time()]
+def lap(): t.append(time.process_time())
+import yaml; lap()
+import quyche_rules.cli.fast
+from quyche_rules.engine import snapshot_cache
+from quyche_rules.engine.plain import PlainEngine
+from quyche_rules.io import resources
+from quyche_rules.io.yamlio import event_limits, read_event; lap()
+rules = resources.rules_dir(None)
+entry = snapshot_cache.entry_path(rules); lap()
+data = snapshot_cache.read(*entry); lap()
+plain = PlainEngine.for_rules(data, rules); lap()
+import sys
+from pathlib import Path
+event = read_event(Path(sys.argv[1]), file="e", limits=event_limits(None))
+assert plain.answer(event); lap()
+print(" ".join(str(b - a) for a, b in zip(t, t[1:])))
+"""
+PLAIN_STAGE_NAMES = (
+    "import yaml (the floor's, without pydantic)",
+    "the modules of the plain path",
+    "the snapshot's key (code and rule files hashed)",
+    "reading the snapshot (JSON, checksum)",
+    "the calendar",
+    "reading, checking and answering the event",
+)
+#: ... and from the engine, when there is no snapshot or it hands the event back
 STAGES = """
 import time
 t = [time.process_time()]
@@ -281,19 +311,25 @@ STAGE_NAMES = (
 )
 
 
-def print_stages(runs: int, event: str) -> None:
-    """Medians per stage over fresh interpreters (CPU): what remains above the floor."""
+def _stages(script: str, names: tuple[str, ...], runs: int, event: str, title: str) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run([sys.executable, "-c", STAGES, event], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", script, event], env=env, check=True, capture_output=True)
     laps = [
         [float(x) for x in subprocess.check_output(
-            [sys.executable, "-c", STAGES, event], env=env, text=True
+            [sys.executable, "-c", script, event], env=env, text=True
         ).split()]
         for _ in range(runs)
     ]  # fmt: skip
-    print(f"  where the CPU goes, in process (medians of {runs} fresh interpreters):")
-    for i, name in enumerate(STAGE_NAMES):
+    print(f"  {title} (CPU, medians of {runs} fresh interpreters):")
+    for i, name in enumerate(names):
         print(f"    {name:<50} {statistics.median(x[i] for x in laps) * 1000:6.1f} ms")
+    print(f"    {'total':<50} {statistics.median(sum(x) for x in laps) * 1000:6.1f} ms")
+
+
+def print_stages(runs: int, event: str) -> None:
+    """Medians per stage over fresh interpreters (CPU): what remains above the floor."""
+    _stages(PLAIN_STAGES, PLAIN_STAGE_NAMES, runs, event, "where the CPU goes, from the snapshot")
+    _stages(STAGES, STAGE_NAMES, runs, event, "and from the engine, when it must answer")
 
 
 def print_notify_cold(rows: list[tuple[str, str, str]], runs: int) -> None:

@@ -4,10 +4,14 @@ status; and on its own path it imports neither Typer, Click nor Rich."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
+import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -150,8 +154,8 @@ def test_the_fast_path_imports_no_typer_click_or_rich() -> None:
 SPARE = (
     "import atexit, sys\n"
     "def show():\n"
-    "    loader = sys.modules['quyche_rules.rulebook.loader']\n"
-    "    built = loader.ArticleFileModel.__pydantic_complete__\n"
+    "    loader = sys.modules.get('quyche_rules.rulebook.loader')\n"
+    "    built = loader.ArticleFileModel.__pydantic_complete__ if loader else None\n"
     "    sys.stderr.write(f'VALIDATED {built} MODULES ' + ' '.join(sorted(sys.modules)))\n"
     "atexit.register(show)\n"
     "from quyche_rules.cli import main\n"
@@ -159,22 +163,40 @@ SPARE = (
 )
 
 
-def test_the_fast_path_loads_only_what_the_answer_needs() -> None:
-    """Neither the layers above the engine, nor the profiles' or explanations' models when
-    no profile is named, nor the libraries of the service and the pages; and, the rules
-    cached by the first run, the second validates no rule file (the validating model is
-    never even built)."""
-    argv = ["notify", EXAMPLES[0], "--json"]
-    assert _run(SPARE, *argv).returncode == 0  # fills the cache if the suite has not
-    run = _run(SPARE, *argv)
+def _spare_run(argv: list[str], cache: Path) -> tuple[bytes, str, set[str]]:
+    run = subprocess.run(
+        [sys.executable, "-c", SPARE, *argv],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "QUYCHE_CACHE_DIR": str(cache)},
+    )
     err, _, mods = run.stderr.decode().partition(" MODULES ")
-    assert run.returncode == 0 and err == "VALIDATED False", err
-    modules = set(mods.split())
+    assert run.returncode == 0, err
+    return run.stdout, err, set(mods.split())
+
+
+def test_the_fast_path_loads_only_what_the_answer_needs(tmp_path: Path) -> None:
+    """Neither the layers above the engine, nor the profiles' or explanations' models when
+    no profile is named, nor the libraries of the service and the pages; the rules cached
+    by the first run, the engine validates no rule file (the validating model is never even
+    built); and once the engine is written down (``engine.snapshot``), pydantic itself is
+    not imported: no model class is built, the answer's bytes are the same."""
+    argv = ["notify", EXAMPLES[0], "--json"]
+    first, _, _ = _spare_run(argv, tmp_path)  # fills the caches: rules and snapshot
+    shutil.rmtree(tmp_path / "answers")  # the engine answers again, from the rules' cache
+    out, err, modules = _spare_run(argv, tmp_path)
+    assert err == "VALIDATED False" and out == first, err
     unwanted = {"sqlalchemy", "httpx", "jinja2", "babel", "fastapi", "holidays", "alembic"}
     assert not unwanted & {m.split(".")[0] for m in modules}
     ours = {m for m in modules if m.startswith("quyche_rules.")}
     for spare in ("model.profiles", "engine.whynot", "tracker", "service", "pages", "db"):
         assert not any(m.startswith(f"quyche_rules.{spare}") for m in ours), spare
+    assert (tmp_path / "answers").is_dir()  # written down again
+    out, err, modules = _spare_run(argv, tmp_path)
+    assert err == "VALIDATED None" and out == first, err
+    assert not {m for m in modules if m.split(".")[0] in ("pydantic", "pydantic_core")}
+    assert not {"quyche_rules.model.events", "quyche_rules.engine.engine"} & modules
 
 
 def test_a_refusal_in_a_fresh_interpreter_is_the_typer_one() -> None:
@@ -195,3 +217,96 @@ def test_the_profile_variable_is_the_profiles_own() -> None:
     from quyche_rules.model.profiles import PROFILE_ENV
 
     assert fast.PROFILE_ENV == PROFILE_ENV
+
+
+def _one_with(**changes: str) -> bytes:
+    """The first example with some lines changed (``None``-like values written as YAML)."""
+    lines = (ROOT / ONE).read_text(encoding="utf-8").splitlines()
+    out = [ln for ln in lines if ln.split(":")[0] not in changes]
+    out += [f"{k}: {v}" for k, v in changes.items()]
+    return ("\n".join(out) + "\n").encode()
+
+
+NFD = unicodedata.normalize("NFD", "Ban Nội chính Tỉnh ủy")
+FORMS: list[bytes] = [
+    (ROOT / ONE).read_bytes(),
+    _one_with(requested=NFD),
+    _one_with(reference=unicodedata.normalize("NFD", "Công văn số 12-CV/ĐUK")),
+    _one_with(date="2025-02-30"),
+    _one_with(date="20250123"),
+    _one_with(type="no_such_type"),
+    _one_with(requested="Không có cơ quan này"),
+    _one_with(extra_field="1"),
+    _one_with(reference="null"),
+    _one_with(summary='"a\\u001bb"'),
+    b"type: [unclosed\n",
+    b"- a list\n",
+]
+
+
+@pytest.fixture
+def written_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache of its own, with the engine written down by one answer."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("QUYCHE_PROFILE", raising=False)
+    monkeypatch.setenv("QUYCHE_CACHE_DIR", str(tmp_path))
+    assert fast.answer(["notify", ONE, "--json"]) == 0
+    assert len(list((tmp_path / "answers").glob("*.json"))) == 1
+    return tmp_path
+
+
+@pytest.mark.parametrize("form", range(len(FORMS)))
+def test_forms_through_the_snapshot_are_the_typer_ones(
+    form: int,
+    written_down: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Answers and refusals, the snapshot present: byte for byte and exit status as Typer."""
+    capsys.readouterr()
+    argv = ["notify", "-", "--json"]
+    _stdin(monkeypatch, FORMS[form])
+    got = _entry(argv, capsys)
+    _stdin(monkeypatch, FORMS[form])
+    assert got == _typer(argv, capsys)
+
+
+def test_the_snapshot_answers_without_the_engine(
+    written_down: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    capsys.readouterr()
+    argv = ["notify", *EXAMPLES, "--json", "--indent", "2"]
+
+    def no_engine(*args: object) -> None:
+        raise AssertionError("the engine was asked")
+
+    monkeypatch.setattr(fast, "_engine", no_engine)
+    assert fast.answer(argv) == 0
+    out = capsys.readouterr().out
+    assert (0, out, "") == _typer(argv, capsys)
+    _stdin(monkeypatch, _one_with(date="2025-02-30"))
+    assert fast.answer(["notify", "-", "--json"]) is None  # handed back, then refused
+
+
+def test_a_damaged_or_foreign_entry_is_ignored_and_replaced(
+    written_down: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    capsys.readouterr()
+    argv = ["notify", *EXAMPLES, "--json"]
+    want = _typer(argv, capsys)
+    [entry] = (written_down / "answers").glob("*.json")
+    good = entry.read_bytes()
+    head, _, body = good.partition(b"\n")
+    # a body's name changed, as a damaged disk or a hand would; the key of another entry
+    wrong = body.replace("Ban Nội chính".encode(), b"Ban Ngoai chinh", 1)
+    foreign = body.replace(b'{"key": "', b'{"key": "0', 1)
+    assert wrong != body and foreign != body
+    for bad in (
+        head + b"\n" + wrong,  # damaged: the checksum fails
+        hashlib.sha256(foreign).hexdigest().encode() + b"\n" + foreign,  # another key's
+        b"",
+    ):
+        entry.write_bytes(bad)
+        assert fast.answer(argv) == 0
+        assert (0, capsys.readouterr().out, "") == want
+        assert entry.read_bytes() == good  # written down again by the engine

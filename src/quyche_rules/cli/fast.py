@@ -16,6 +16,10 @@ handed to it again). The refusals are thus the Typer path's own by construction,
 answers are held to it byte for byte by ``tests/test_cli_fast.py``.
 
 It imports only the layers a ``notify`` needs (reading, the engine), never ``cli.common``.
+Without a profile it first asks the engine as an earlier run wrote it down
+(``engine.snapshot``, kept by ``engine.snapshot_cache``): ``engine.plain`` answers from
+that data without importing pydantic, and hands back any event it is not sure of; the
+engine then answers every file, and writes the snapshot down when there was none.
 """
 
 from __future__ import annotations
@@ -93,14 +97,14 @@ def _profile(option: str | None) -> Path | None:
 
 def _answer(args: _Args, stdin_read: list[bytes]) -> str:
     """The JSON text ``quyche notify --json`` prints, or any exception."""
+    from quyche_rules.engine import snapshot_cache
     from quyche_rules.io import resources
     from quyche_rules.io.yamlio import event_limits, read_event
 
     o = args.options
     limits = event_limits(int(o["--max-bytes"]) if "--max-bytes" in o else None)
     backend = o.get("--backend", "auto")
-    out: list[dict[str, Any]] = []
-    engine = None
+    events: list[tuple[str, Any]] = []
     for path in args.files:
         if path == "-":
             # read as ``read_bounded`` reads a stream (limit + 1 bytes, at once), and kept
@@ -109,14 +113,68 @@ def _answer(args: _Args, stdin_read: list[bytes]) -> str:
             data = read_event(io.BytesIO(stdin_read[0]), file="<stdin>", limits=limits)
         else:
             data = read_event(Path(path), file=path, limits=limits)
-        engine = engine or _engine(resources.rules_dir(None), backend, _profile(o.get("--profile")))
-        out.extend(
+        events.append((path, data))
+    rules_dir = resources.rules_dir(None)
+    profile = _profile(o.get("--profile"))
+    # the engine written down by an earlier run answers when it is sure (engine.plain);
+    # with a profile, or when it is unsure of one event, the engine answers them all
+    entry = snapshot_cache.entry_path(rules_dir) if profile is None else None
+    plain = _plain_engine(rules_dir, *entry) if entry is not None else None
+    out = _plain_answer(plain, events) if plain is not None and _durable_quiet(backend) else None
+    if out is None:
+        engine = _engine(rules_dir, backend, profile)
+        out = [
             {"event_file": path, **ob.model_dump(mode="json")}
+            for path, data in events
             for ob in engine.who_must_be_notified(data)
-        )
+        ]
+        if entry is not None and plain is None:  # none yet, or unusable: write it down
+            from quyche_rules.engine import snapshot
+
+            data = snapshot.build(engine)
+            if data is not None:
+                snapshot_cache.write(*entry, data)
     indent = int(o["--indent"]) if "--indent" in o else None
     seps = (",", ":") if indent is None else None
     return json.dumps(out, ensure_ascii=False, indent=indent, separators=seps, default=str)
+
+
+def _durable_quiet(backend: str) -> bool:
+    """Whether the engine would answer without a word on stderr: durable-rules is there
+    when it is asked for or chosen (``auto`` without it logs its fallback once). The two
+    matchers give the same answers (the differential tests), so the snapshot answers for
+    either."""
+    return backend == "python" or find_spec("durable") is not None
+
+
+def _plain_engine(rules_dir: Path, path: Path, key: str) -> Any:
+    """The engine written down as data (``engine.snapshot``), or None when there is no
+    usable entry."""
+    from quyche_rules.engine import snapshot_cache
+    from quyche_rules.engine.plain import PlainEngine
+
+    data = snapshot_cache.read(path, key)
+    if data is None:
+        return None
+    try:
+        return PlainEngine.for_rules(data, rules_dir)
+    except (LookupError, TypeError, ValueError, AttributeError):
+        return None  # an entry that does not rebuild is no entry
+
+
+def _plain_answer(plain: Any, events: list[tuple[str, Any]]) -> list[dict[str, Any]] | None:
+    """Every event's obligations from the snapshot, without building a pydantic model;
+    None when it is unsure of one event."""
+    out: list[dict[str, Any]] = []
+    for path, data in events:
+        try:
+            obligations = plain.answer(data)
+        except Exception:  # whatever it is, the engine decides
+            return None
+        if obligations is None:
+            return None
+        out.extend({"event_file": path, **ob} for ob in obligations)
+    return out
 
 
 def answer(argv: list[str]) -> int | None:
