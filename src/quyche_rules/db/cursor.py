@@ -17,7 +17,8 @@ here. Two things keep it the same as SQLAlchemy would have done:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,7 +47,10 @@ class DriverCursor:
     def __init__(self, conn: Connection) -> None:
         self.dialect = conn.dialect
         self.error: type[Exception] = conn.dialect.loaded_dbapi.Error
-        self.cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        driver = conn.connection.driver_connection
+        assert driver is not None  # a connection in a transaction has its driver's
+        self.driver: Any = driver
+        self.cursor: Any = driver.cursor()
 
     def __enter__(self) -> DriverCursor:
         return self
@@ -54,22 +58,56 @@ class DriverCursor:
     def __exit__(self, *_exc: object) -> None:
         self.cursor.close()
 
-    def run(self, statement: str, params: Any = ()) -> list[Any]:
-        """Execute; the rows it returns (none for a plain write)."""
+    def run(self, statement: str, params: Any = ()) -> None:
+        """Execute, for its effect (in ``pipelined``: sent, not waited for)."""
         try:
             self.cursor.execute(statement, params)
-            return self.cursor.fetchall() if self.cursor.description else []
+        except self.error as exc:
+            raise self._error(statement, exc) from exc
+
+    def rows(self, statement: str, params: Any = ()) -> list[Any]:
+        """Execute and return its rows (in ``pipelined``: waits for everything sent)."""
+        try:
+            self.cursor.execute(statement, params)
+            return list(self.cursor.fetchall())
         except self.error as exc:
             raise self._error(statement, exc) from exc
 
     def many(self, statement: str, params: Sequence[Any]) -> None:
-        """Execute once per parameter row (the driver's ``executemany``)."""
+        """Execute once per parameter row (one row: a plain execute, which on psycopg
+        costs one round trip where its ``executemany`` costs a pipeline's few)."""
         try:
-            self.cursor.executemany(statement, params)
+            if len(params) == 1:
+                self.cursor.execute(statement, params[0])
+            else:
+                self.cursor.executemany(statement, params)
         except self.error as exc:
             raise self._error(statement, exc) from exc
+
+    @contextmanager
+    def pipelined(self) -> Iterator[None]:
+        """On PostgreSQL, the statements run inside go to the server together (psycopg's
+        pipeline mode): one round trip, not one each, until a ``rows`` needs an answer;
+        the server still runs them one after the other, each seeing the ones before. An
+        error of any of them is raised by the next ``rows`` or at the end. On SQLite (in
+        process, no round trips) nothing changes."""
+        if self.dialect.name != "postgresql" or not _pipelines():
+            yield
+            return
+        try:
+            with self.driver.pipeline():
+                yield
+        except self.error as exc:
+            raise self._error("(pipeline)", exc) from exc
 
     def _error(self, statement: str, exc: Exception) -> Exception:
         return sa.exc.DBAPIError.instance(
             statement, None, exc, self.error, hide_parameters=True, dialect=self.dialect
         )
+
+
+def _pipelines() -> bool:
+    """Whether psycopg's libpq has pipeline mode (libpq 14 and later)."""
+    from psycopg import Pipeline
+
+    return bool(Pipeline.is_supported())

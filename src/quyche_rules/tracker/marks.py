@@ -191,11 +191,11 @@ def mark_documents(conn: Connection, doc_keys: Iterable[str], fresh: Iterable[st
         counted = [k for k in keys if k not in new]
         if counted:  # the cases counted now, before their marks move
             for where, params in _documents(dialect, counted):
-                for obligated, lapses, due in cur.run(sql.tally + where, params):
+                for obligated, lapses, due in cur.rows(sql.tally + where, params):
                     delta[(obligated, bool(lapses), due)] -= 1
         for where, params in _documents(dialect, keys):
             returning = " RETURNING obligated, lapses_to_consent, due, settled_on"
-            for obligated, lapses, due, settled_on in cur.run(sql.update + where + returning,
+            for obligated, lapses, due, settled_on in cur.rows(sql.update + where + returning,
                                                               params):  # fmt: skip
                 if settled_on is None:
                     delta[(obligated, bool(lapses), due)] += 1
