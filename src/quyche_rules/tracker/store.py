@@ -80,7 +80,7 @@ from quyche_rules.tracker.rows import (
     record_row,
     target_rows,
 )
-from quyche_rules.tracker.writesql import record_sql, select_in
+from quyche_rules.tracker.writesql import MARKS, record_sql, select_in
 
 AppendHook = Callable[[Connection, Sequence[tuple[NewRecord, int]], dt.datetime], None]
 """Called inside the transaction that appends new records (connection, each new record with
@@ -95,7 +95,7 @@ Also = Callable[[Connection, int, bool, NewRecord], None]
 
 
 #: the projection's columns a fold does not read: the marks say which cases to fold
-_MARKS = frozenset({"settled_on", "folded_from", "lapses_to_consent"})
+_MARKS = MARKS
 
 
 class _AlsoFailed(Exception):
