@@ -177,7 +177,7 @@ def _lite(v: Any) -> Any:
 def measure(
     kind: str, db: str, bare_dbs: tuple[str, str], n: int, live: int, engine: Engine
 ) -> dict[str, Any]:
-    """Tracker and baseline alternate chunk by chunk (100 events live, 1000 import), so a
+    """Tracker and baseline alternate chunk by chunk (50 events live, 1000 import), so a
     change of load on this shared machine hits both alike."""
     evs = events(n, "b")
     t = Tracker(db, engine=engine)
@@ -195,17 +195,25 @@ def measure(
     t2 = time.perf_counter()
     parse_s, engine_s = (t1 - t0) / len(sample), (t2 - t1) / len(sample)
     timing = {"live_t": 0.0, "live_b": 0.0, "import_t": 0.0, "import_b": 0.0}
+    # this process's CPU too: a commit's fsync waits as long for either side, and on a
+    # shared disk it varies tenfold from one minute to the next (SQLite runs in-process:
+    # its CPU is nearly all its work; PostgreSQL's server CPU is not counted)
+    cpu = {"live_t": 0.0, "live_b": 0.0}
+    chunk_ratios: list[float] = []  # per pair of chunks: one fsync stall moves one of them
     bare_live, bare_import = Bare(kind, bare_dbs[0]), Bare(kind, bare_dbs[1])
-    for lo in range(0, live, 100):
-        t0 = time.perf_counter()
-        for e in evs[lo : lo + 100]:
+    for lo in range(0, live, 50):
+        t0, c0 = time.perf_counter(), time.process_time()
+        for e in evs[lo : lo + 50]:
             t.record(e)
-        t1 = time.perf_counter()
-        for new in prepared[lo : lo + 100]:
+        t1, c1 = time.perf_counter(), time.process_time()
+        for new in prepared[lo : lo + 50]:
             bare_live.write([new])
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         timing["live_t"] += t1 - t0
         timing["live_b"] += t2 - t1
+        cpu["live_t"] += c1 - c0
+        cpu["live_b"] += c2 - c1
+        chunk_ratios.append((t1 - t0) / (t2 - t1))
     for lo in range(live, n, 1000):
         t0 = time.perf_counter()
         t.record_many(evs[lo : lo + 1000])
@@ -228,6 +236,9 @@ def measure(
         "live_tracker_records_per_s": live / timing["live_t"],
         "live_bare_per_s": live / timing["live_b"],
         "live_ratio": timing["live_t"] / timing["live_b"],
+        "live_ratio_median_chunk": statistics.median(chunk_ratios),
+        "live_tracker_cpu_us": cpu["live_t"] / live * 1e6,
+        "live_bare_cpu_us": cpu["live_b"] / live * 1e6,
         "import_tracker_records_per_s": (n - live) / timing["import_t"],
         "import_bare_per_s": (n - live) / timing["import_b"],
         "import_ratio": timing["import_t"] / timing["import_b"],
@@ -289,7 +300,9 @@ def summary(r: dict[str, Any]) -> list[str]:
     return [
         f"{r['kind']} (N = {r['n']}):",
         ratio("live record, tracker/bare", r["live_ratio"], TARGET_RATIO, "x",
-              f" ({r['live_tracker_records_per_s']:.0f} vs {r['live_bare_per_s']:.0f} records/s)"),
+              f" ({r['live_tracker_records_per_s']:.0f} vs {r['live_bare_per_s']:.0f} records/s;"
+              f" median of chunks {r['live_ratio_median_chunk']:.2f}x; this process's CPU"
+              f" {r['live_tracker_cpu_us']:.0f} vs {r['live_bare_cpu_us']:.0f} us/record)"),
         ratio("bulk import, tracker/bare", r["import_ratio"], TARGET_RATIO, "x",
               f" ({r['import_tracker_records_per_s']:.0f} vs "
               f"{r['import_bare_per_s']:.0f} records/s;"

@@ -135,7 +135,9 @@ def test_the_rulebook_hash_does_not_depend_on_the_process() -> None:
 class Writer:
     """A writer process forked from the test (it inherits the loaded engine, so it starts
     in milliseconds, not seconds): it opens its own Tracker — its own connections — and
-    records ``<prefix>-<i>``, writing ``ack <reference>`` to a pipe after each commit."""
+    records ``<prefix>-<i>``, writing ``ack <reference>`` to a pipe after each commit, and
+    ``tx <reference>`` from inside each record's transaction, its rows written, before its
+    commit."""
 
     def __init__(self, db: str, engine: Engine, prefix: str, start: int, stop: int) -> None:
         r, w = os.pipe()
@@ -147,16 +149,35 @@ class Writer:
                 with Tracker(db, engine=engine) as t:
                     os.write(w, b"ready\n")
                     for i in range(start, stop):
-                        t.record(event(prefix, i))
-                        os.write(w, f"ack {prefix}-{i}\n".encode())
+                        ref = f"{prefix}-{i}"
+                        t.record(event(prefix, i), then=lambda _c, _r: os.write(w, b"tx\n"))
+                        os.write(w, f"ack {ref}\n".encode())
                 code = 0
             finally:
                 os._exit(code)
         os.close(w)
         self.out = os.fdopen(r, "r")
+        self.acks: set[str] = set()  # read before the end (``wait_acks``)
 
     def wait_ready(self) -> None:
         assert self.out.readline().strip() == "ready"
+
+    def wait_acks(self, n: int) -> None:
+        """Block until the writer has acknowledged ``n`` more records (progress it shows,
+        however loaded the machine: no guess of how long that takes)."""
+        while n > 0:
+            line = self.out.readline()
+            assert line.startswith(("ack ", "tx")), f"the writer stopped: {line!r}"
+            if line.startswith("ack "):
+                self.acks.add(line.split()[1])
+                n -= 1
+
+    def wait_in_transaction(self) -> None:
+        """Block until the writer is inside a record's transaction, its rows written, its
+        commit next."""
+        while (line := self.out.readline()) != "tx\n":
+            assert line.startswith("ack "), f"the writer stopped: {line!r}"
+            self.acks.add(line.split()[1])
 
     def kill(self) -> None:
         os.kill(self.pid, signal.SIGKILL)
@@ -167,7 +188,7 @@ class Writer:
         self.out.close()
         _, status = os.waitpid(self.pid, 0)
         acks = {line.split()[1] for line in text.splitlines() if line.startswith("ack ")}
-        return status, acks
+        return status, acks | self.acks
 
 
 def _consistent(t: Tracker) -> None:
@@ -219,15 +240,24 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(
 
 
 def test_sigkill_mid_stream_loses_no_acknowledged_record(db_url: str, py_engine: Engine) -> None:
-    """A writer is killed with SIGKILL at a random moment, many times: every record it
-    acknowledged is there, none is half-written, and the database takes new records."""
+    """A writer is killed with SIGKILL mid-stream, many times: every record it
+    acknowledged is there, none is half-written, and the database takes new records.
+
+    Each kill comes after a random number of acknowledged records (none, for some), read
+    from the writer as it goes; then, one time in two, at once (the writer is preparing or
+    beginning its next record), else once the writer says it is inside its next record's
+    transaction, its rows written (the kill lands before, during or just after its commit).
+    Waiting on what the writer reports, not for a time, keeps it the same test on a loaded
+    machine, where a writer may record nothing in a given time."""
     rng = random.Random(13)
     acked: set[str] = set()
     with Tracker(db_url, engine=py_engine) as t:
         for n in range(KILLS):
             w = Writer(db_url, py_engine, f"k{n}", 0, 100_000)
             w.wait_ready()
-            time.sleep(rng.uniform(0.0, 0.15))
+            w.wait_acks(rng.randint(0, 12))
+            if rng.random() < 0.5:
+                w.wait_in_transaction()
             w.kill()
             status, acks = w.finish()
             assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL

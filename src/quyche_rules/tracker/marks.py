@@ -40,12 +40,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from quyche_rules.db.cursor import DriverCursor
 from quyche_rules.db.tracker_tables import acts, case_facts, due_counts, targets
 from quyche_rules.tracker.model import ANSWERED, CORRECTED, DISAGREEMENT, EXTENSION, WITHDRAWN
 
@@ -104,8 +105,71 @@ def _update() -> Any:
     )
 
 
-Tally = Counter[tuple[str, bool, Any]]
-"""Cases no act settled, per (obligated body, lapses to consent, due date)."""
+Tally = Counter[tuple[Any, Any, Any]]
+"""Cases no act settled, per (obligated body, lapses to consent, due date), as the driver
+gives them: they only go back to the database (``_move``)."""
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The SQL ``mark_documents`` runs on the driver's cursor, for one dialect: written
+    once, since SQLAlchemy's per-statement CPU was most of a live record's cost
+    (``db.cursor``). ``update`` is ``_update()`` — the one definition, which the rebuild
+    runs too — compiled with its constants inline."""
+
+    lock: str | None
+    tally: str
+    update: str
+    upsert: str
+    drop: str
+
+
+def _statements(dialect: sa.engine.Dialect) -> _Statements:
+    f, dc = case_facts.name, due_counts.name
+    mark = "?" if dialect.name == "sqlite" else "%s"
+    update = str(_update().compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return _Statements(
+        # one statement, the locks taken in one order: no two writers wait for each other
+        # in a circle over these locks
+        lock=None
+        if dialect.name == "sqlite"
+        else (
+            "SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT hashtextextended(k, 20)"
+            " AS h FROM unnest(CAST(%s AS text[])) AS k ORDER BY 1) AS s"
+        ),
+        tally=f"SELECT obligated, lapses_to_consent, due FROM {f} WHERE settled_on IS NULL AND ",
+        update=f"{update} WHERE ",
+        upsert=(
+            f"INSERT INTO {dc} (obligated, lapses_to_consent, due, n) VALUES ({mark}, {mark}, "
+            f"{mark}, {mark}) ON CONFLICT (obligated, lapses_to_consent, due) DO UPDATE SET "
+            f"n = {dc}.n + excluded.n"
+        ),
+        drop=(
+            f"DELETE FROM {dc} WHERE obligated = {mark} AND lapses_to_consent = {mark} AND "
+            f"due = {mark} AND n = 0"
+        ),
+    )
+
+
+_BY_DIALECT: dict[str, _Statements] = {}
+
+
+def _sql(conn: Connection) -> _Statements:
+    got = _BY_DIALECT.get(conn.dialect.name)
+    if got is None:
+        got = _BY_DIALECT[conn.dialect.name] = _statements(conn.dialect)
+    return got
+
+
+def _documents(dialect: str, keys: list[str]) -> Iterable[tuple[str, Any]]:
+    """``doc_key`` among ``keys``: the condition and its parameters (PostgreSQL: one array;
+    SQLite: chunks of markers, under its limit of bound variables)."""
+    if dialect == "postgresql":
+        yield "doc_key = ANY(%s)", (keys,)
+        return
+    for i in range(0, len(keys), _CHUNK):
+        chunk = keys[i : i + _CHUNK]
+        yield f"doc_key IN ({', '.join('?' * len(chunk))})", chunk
 
 
 def mark_documents(conn: Connection, doc_keys: Iterable[str], fresh: Iterable[str] = ()) -> None:
@@ -113,72 +177,43 @@ def mark_documents(conn: Connection, doc_keys: Iterable[str], fresh: Iterable[st
     (writing) transaction, after it wrote its rows — on PostgreSQL under a lock per
     document (see the module docstring) — and move ``tracker_due_counts`` by what
     changed. ``fresh``: documents this transaction recorded, whose cases (all opened
-    now) are not counted yet; a plain request then costs two statements."""
+    now) are not counted yet, so nothing is read for them: a plain request costs two
+    statements (three on PostgreSQL, with the lock)."""
     keys = sorted(set(doc_keys))
     if not keys:
         return
-    if conn.dialect.name == "postgresql":
-        # one statement, the locks taken in one order: no two writers wait for each
-        # other in a circle over these locks
-        conn.execute(
-            sa.text(
-                "SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT hashtextextended(k, 20)"
-                " AS h FROM unnest(CAST(:keys AS text[])) AS k ORDER BY 1) AS s"
-            ),
-            {"keys": keys},
-        )
+    sql, dialect = _sql(conn), conn.dialect.name
     new = set(fresh)
-    delta = _tally(conn, [k for k in keys if k not in new])
-    for d in delta:
-        delta[d] = -delta[d]
-    f = case_facts
-    for i in range(0, len(keys), _CHUNK):
-        q = _update().where(f.c.doc_key.in_(keys[i : i + _CHUNK]))
-        q = q.returning(f.c.obligated, f.c.lapses_to_consent, f.c.due, f.c.settled_on)
-        for obligated, lapses, due, settled_on in conn.execute(q):
-            if settled_on is None:
-                delta[(obligated, bool(lapses), due)] += 1
-    _move(conn, {k: n for k, n in delta.items() if n})
+    delta: Tally = Counter()
+    with DriverCursor(conn) as cur:
+        if sql.lock is not None:
+            cur.run(sql.lock, (keys,))
+        counted = [k for k in keys if k not in new]
+        if counted:  # the cases counted now, before their marks move
+            for where, params in _documents(dialect, counted):
+                for obligated, lapses, due in cur.rows(sql.tally + where, params):
+                    delta[(obligated, bool(lapses), due)] -= 1
+        for where, params in _documents(dialect, keys):
+            returning = " RETURNING obligated, lapses_to_consent, due, settled_on"
+            for obligated, lapses, due, settled_on in cur.rows(sql.update + where + returning,
+                                                              params):  # fmt: skip
+                if settled_on is None:
+                    delta[(obligated, bool(lapses), due)] += 1
+        _move(cur, sql, {k: n for k, n in delta.items() if n})
 
 
-def _tally(conn: Connection, keys: list[str]) -> Tally:
-    """The cases of these documents no act settled, as counted now."""
-    f = case_facts
-    out: Tally = Counter()
-    for i in range(0, len(keys), _CHUNK):
-        q = sa.select(f.c.obligated, f.c.lapses_to_consent, f.c.due).where(
-            f.c.doc_key.in_(keys[i : i + _CHUNK]), f.c.settled_on.is_(None)
-        )
-        for obligated, lapses, due in conn.execute(q):
-            out[(obligated, bool(lapses), due)] += 1
-    return out
-
-
-def _move(conn: Connection, delta: dict[tuple[str, bool, Any], int]) -> None:
+def _move(cur: DriverCursor, sql: _Statements, delta: dict[tuple[Any, Any, Any], int]) -> None:
     """Add ``delta`` to the counts, row by row in one order (two writers moving the same
     rows wait for each other, never in a circle); a count that falls to zero is removed,
-    so the table holds what a rebuild would write."""
+    so the table holds what a rebuild would write. Only a count that went down can be
+    zero (none is kept at zero)."""
     if not delta:
         return
-    dc = due_counts
-    ins = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(dc)
-    upsert = ins.on_conflict_do_update(
-        index_elements=[dc.c.obligated, dc.c.lapses_to_consent, dc.c.due],
-        set_={"n": dc.c.n + ins.excluded.n},
-    )
-    rows = [
-        {"obligated": obligated, "lapses_to_consent": lapses, "due": due, "n": n}
-        for (obligated, lapses, due), n in sorted(delta.items())
-    ]
-    conn.execute(upsert, rows)
-    if all(n > 0 for n in delta.values()):
-        return  # nothing fell: no count can be zero
-    conn.execute(
-        sa.delete(dc).where(
-            dc.c.n == 0,
-            sa.tuple_(dc.c.obligated, dc.c.lapses_to_consent, dc.c.due).in_(sorted(delta)),
-        )
-    )
+    moved = sorted(delta.items())
+    cur.many(sql.upsert, [(*key, n) for key, n in moved])
+    fell = [key for key, n in moved if n < 0]
+    if fell:
+        cur.many(sql.drop, fell)
 
 
 def mark_all(conn: Connection) -> None:

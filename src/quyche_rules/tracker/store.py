@@ -44,6 +44,7 @@ from quyche_rules.db.connect import (
     make_engine,
     migrate,
 )
+from quyche_rules.db.cursor import DriverCursor
 from quyche_rules.db.tracker_tables import (
     PROJECTION,
     SEP,
@@ -79,6 +80,7 @@ from quyche_rules.tracker.rows import (
     record_row,
     target_rows,
 )
+from quyche_rules.tracker.writesql import MARKS, record_sql, select_in
 
 AppendHook = Callable[[Connection, Sequence[tuple[NewRecord, int]], dt.datetime], None]
 """Called inside the transaction that appends new records (connection, each new record with
@@ -93,7 +95,7 @@ Also = Callable[[Connection, int, bool, NewRecord], None]
 
 
 #: the projection's columns a fold does not read: the marks say which cases to fold
-_MARKS = frozenset({"settled_on", "folded_from", "lapses_to_consent"})
+_MARKS = MARKS
 
 
 class _AlsoFailed(Exception):
@@ -203,18 +205,23 @@ class Store:
         for _attempt in range(3):
             try:
                 with self._tx() as conn:
-                    row = conn.execute(
-                        sa.select(records.c.seq, records.c.event_json).where(
-                            records.c.doc_key == new.doc_key
-                        )
-                    ).first()
-                    if row is not None:
-                        seq, created = self._same(row, new), False
+                    # the log row first: it does not depend on what the record joins, and
+                    # a document already recorded inserts nothing (then it is read)
+                    sql = record_sql(conn)
+                    with DriverCursor(conn) as cur:
+                        row = sql.record.rows([record_row(new, recorded_at)])[0]
+                        inserted = cur.rows(sql.record.sql, row)
+                        found = [] if inserted else cur.rows(sql.find, (new.doc_key,))
+                    if found:
+                        seq, created = self._same(found[0][0], found[0][1], new), False
+                    elif not inserted:
+                        continue  # a concurrent writer's row, rolled back since: again
                     else:
+                        seq, created = int(inserted[0][0]), True
                         new = self.joined(conn, new)
                         if guard is not None and new.targets:
                             guard(new, self.target_cases(conn, new.targets))
-                        seq, created = self._insert(conn, new, recorded_at), True
+                        self._insert(conn, new, seq, recorded_at)
                     if also is not None:
                         try:
                             also(conn, seq, created, new)
@@ -255,37 +262,22 @@ class Store:
                     keys += sibling_keys(d, n.sender, n.reference)
         standing: dict[str, list[tuple[str, str | None]]] = {}
         wanted = list(dict.fromkeys(keys))
-        f = case_facts
-        for i in range(0, len(wanted), 500):
-            q = (
-                sa.select(
-                    f.c.doc_key, f.c.rule_id, f.c.obligated, f.c.reference, records.c.decision_json
-                )
-                .join(records, records.c.seq == f.c.opened_seq)
-                .where(f.c.doc_key.in_(wanted[i : i + 500]))
-                .order_by(f.c.opened_seq)
-            )
-            for doc_key, rule_id, obligated, reference, decision in conn.execute(q):
+        acting = list(dict.fromkeys(k for n in batch for k in n.targets))
+        aliases: dict[str, list[str]] = {}
+        if not wanted and not acting:
+            return standing, aliases
+        sql = record_sql(conn)
+        with DriverCursor(conn) as cur:
+            # per chunk in opening order (the first opened first): ``_standing_doc``
+            for doc_key, rule_id, obligated, reference, decision in select_in(
+                cur, sql, sql.standing, "f.doc_key", wanted
+            ):
                 for x in json.loads(decision):
                     if x["rule_id"] == rule_id and x["obligated"] == obligated:
                         digest = duty_digest(DecidedDuty.from_json(x), reference)
                         standing.setdefault(str(doc_key), []).append((str(obligated), digest))
                         break
-        acting = list(dict.fromkeys(k for n in batch for k in n.targets))
-        aliases: dict[str, list[str]] = {}
-        t = targets
-        for i in range(0, len(acting), 500):
-            q2 = (
-                sa.select(records.c.doc_key, t.c.doc_key)
-                .join(records, records.c.seq == t.c.record_seq)
-                .where(
-                    records.c.doc_key.in_(acting[i : i + 500]),
-                    ~sa.exists().where(
-                        acts.c.record_seq == t.c.record_seq, acts.c.kind != RESTATED
-                    ),
-                )
-            )
-            for own, other in conn.execute(q2):
+            for own, other in select_in(cur, sql, sql.aliases, "r.doc_key", acting):
                 if own != other:
                     aliases.setdefault(str(own), []).append(str(other))
         return standing, aliases
@@ -405,7 +397,8 @@ class Store:
         out = []
         for new in batch:
             if new.doc_key in known:
-                out.append((self._same(known[new.doc_key], new), False))
+                row = known[new.doc_key]
+                out.append((self._same(row.seq, row.event_json, new), False))
             else:
                 out.append((seqs[new.doc_key], new is fresh[new.doc_key]))
         return out
@@ -431,41 +424,32 @@ class Store:
 
     @staticmethod
     def _target_cases(conn: Connection, doc_keys: Sequence[str]) -> dict[str, list[CaseParties]]:
-        f = case_facts
         out: dict[str, list[CaseParties]] = {}
         keys = list(dict.fromkeys(doc_keys))
-        for i in range(0, len(keys), 500):
-            q = sa.select(f.c.doc_key, f.c.case_id, f.c.obligated, f.c.counterparties,
-                          f.c.requester).where(f.c.doc_key.in_(keys[i : i + 500]))  # fmt: skip
-            for key, cid, obligated, cps, requester in conn.execute(q):
+        sql = record_sql(conn)
+        with DriverCursor(conn) as cur:
+            for key, cid, obligated, cps, requester in select_in(
+                cur, sql, sql.target_cases, "doc_key", keys
+            ):
                 cp = CaseParties(cid, obligated, tuple(cps.split(SEP)) if cps else (), requester)
                 out.setdefault(key, []).append(cp)
         return out
 
     @staticmethod
-    def _same(row: Any, new: NewRecord) -> int:
-        if row.event_json != new.event_json:
+    def _same(seq: Any, event_json: str, new: NewRecord) -> int:
+        """The recorded document's sequence number, if it is the same event."""
+        if event_json != new.event_json:
             raise TrackerError(
                 f"reference: {new.reference!r} from {new.sender} is already recorded "
-                f"(#{row.seq}) with different content; record a withdrawal or a new reference"
+                f"(#{seq}) with different content; record a withdrawal or a new reference"
             )
-        return int(row.seq)
+        return int(seq)
 
-    def _insert(self, conn: Connection, new: NewRecord, recorded_at: dt.datetime) -> int:
-        seq = int(
-            conn.execute(
-                records.insert().returning(records.c.seq), record_row(new, recorded_at)
-            ).scalar_one()
-        )
-        if new.cases:
-            conn.execute(cases.insert(), case_rows(new, seq))
-            conn.execute(case_parties.insert(), party_rows(new))
-            conn.execute(case_facts.insert(), fact_rows(new, seq))
-        if new.targets or new.joins:
-            conn.execute(targets.insert(), target_rows(new, seq))
-            done = act_rows(new, seq)
-            if done:
-                conn.execute(acts.insert(), done)
+    def _insert(self, conn: Connection, new: NewRecord, seq: int, recorded_at: dt.datetime) -> None:
+        """The rows of a new record after its log row (number ``seq``), its cases' marks
+        and the hooks'. The statements are pre-built (``writesql``); on PostgreSQL the
+        inserts and the marks' lock and update go in one round trip (``pipelined``)."""
+        extra: list[dict[str, Any]] = []
         if new.joins:  # acts recorded on this document before it joined: they count too
             earlier = conn.execute(
                 sa.select(targets.c.record_seq).where(
@@ -476,17 +460,25 @@ class Store:
                     targets.c.doc_key).where(targets.c.doc_key.in_(list(new.joins))))}  # fmt: skip
             extra = [{"record_seq": int(r), "doc_key": k} for r in earlier for k in new.joins
                      if (int(r), k) not in have]  # fmt: skip
-            if extra:
-                conn.execute(targets.insert(), extra)
-        # the marks of the cases it opened and of those it acts on (``marks``)
-        mark_documents(
-            conn,
-            [new.doc_key] * bool(new.cases) + [*new.targets, *new.joins],
-            fresh=[new.doc_key],
-        )
+        sql = record_sql(conn)
+        with DriverCursor(conn) as cur, cur.pipelined():
+            if new.cases:
+                cur.many(sql.cases.sql, sql.cases.rows(case_rows(new, seq)))
+                cur.many(sql.parties.sql, sql.parties.rows(party_rows(new)))
+                cur.many(sql.facts.sql, sql.facts.rows(fact_rows(new, seq)))
+            if new.targets or new.joins:
+                cur.many(sql.targets.sql, sql.targets.rows([*target_rows(new, seq), *extra]))
+                done = act_rows(new, seq)
+                if done:
+                    cur.many(sql.acts.sql, sql.acts.rows(done))
+            # the marks of the cases it opened and of those it acts on (``marks``)
+            mark_documents(
+                conn,
+                [new.doc_key] * bool(new.cases) + [*new.targets, *new.joins],
+                fresh=[new.doc_key],
+            )
         for hook in self.on_append:
             hook(conn, [(new, seq)], recorded_at)
-        return seq
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -694,15 +686,13 @@ class Store:
         return str(row.event_type), str(row.event_json), [(c, bool(p)) for c, p in opened]
 
     def cases_of(self, doc_keys: Sequence[str], conn: Connection | None = None) -> list[str]:
-        """Ids of the recorded cases opened by these documents."""
+        """Ids of the recorded cases opened by these documents (what a live record
+        answers: its statement pre-built, ``writesql``)."""
+        keys = list(dict.fromkeys(doc_keys))
         with self._read(conn) as conn:
-            return list(
-                conn.execute(
-                    sa.select(cases.c.case_id)
-                    .where(cases.c.doc_key.in_(list(doc_keys)))
-                    .order_by(cases.c.case_id)
-                ).scalars()
-            )
+            sql = record_sql(conn)
+            with DriverCursor(conn) as cur:
+                return sorted(str(c) for (c,) in select_in(cur, sql, sql.cases_of, "doc_key", keys))
 
     def counts(self) -> dict[str, int]:
         with self._read() as conn:
