@@ -50,6 +50,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from quyche_rules.db.tracker_tables import case_facts, case_parties, due_counts
+from quyche_rules.tracker.marks import heir_acted
 from quyche_rules.tracker.model import Act, Case, fold_case, status
 from quyche_rules.tracker.store import Store
 
@@ -221,6 +222,11 @@ def status_page(
             mine = sa.or_(*(f.c.obligated == party if s.ranged else s.where for s in sides))
             todo_first += _owed_after_end(conn, mine, as_of, after_end, set(todo_first))
             moved = after_end if moved is None else sa.or_(moved, after_end)
+            # a successor's act on such a case, which only the fold applies (``marks``)
+            heirs = _heir_acted(conn, mine, as_of, ends, set(todo_first))
+            if heirs:
+                todo_first += heirs
+                moved = sa.or_(moved, f.c.case_id.in_(heirs))
         page = _Page(group, limit, after)
         batch = _Batch()
         for side in sides:
@@ -454,6 +460,16 @@ def _owed_after_end(
     date (few: only the bodies a profile ends)."""
     f = case_facts
     q = sa.select(f.c.case_id).where(mine, f.c.opened_on <= as_of, after_end)
+    return [cid for cid in conn.execute(q).scalars() if cid not in known]
+
+
+def _heir_acted(
+    conn: Connection, mine: Any, as_of: dt.date, ends: Mapping[str, dt.date], known: set[str]
+) -> list[str]:
+    """The cases of ``mine`` opened by ``as_of``, owed by an ended body, on which another
+    body — its successor — acted by ``as_of`` (``marks.heir_acted``): folded, not counted."""
+    f = case_facts
+    q = sa.select(f.c.case_id).where(mine, f.c.opened_on <= as_of, heir_acted(ends, as_of))
     return [cid for cid in conn.execute(q).scalars() if cid not in known]
 
 
