@@ -9,11 +9,14 @@ successor's acts are recorded, on dates before and after them."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from quyche_rules.cli.main import app as cli
 from quyche_rules.engine.engine import Engine
 from quyche_rules.tracker import Tracker
 from quyche_rules.tracker.authority import Actor, AuthorityError, CaseParties, _applies_to
@@ -57,10 +60,15 @@ PARTIES = ("so_a", "so_b", "so_c", "so_d", RQ, None)
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+def profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("profile") / "thu.yaml"
     path.write_text(yaml.safe_dump(PROFILE, allow_unicode=True), encoding="utf-8")
-    return Engine(backend="python", profile=path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def engine(profile: Path) -> Engine:
+    return Engine(backend="python", profile=profile)
 
 
 def _req(ref: str, day: str) -> dict[str, Any]:
@@ -194,3 +202,18 @@ def test_the_fold_and_the_authority_read_the_same_successors(engine: Engine) -> 
                     assert got == (inheritor(reg, "so_a", day) == who), (day, kind, who)
                 seen += got and who != "so_a"
     assert seen == 3 * (16 + 16)  # Sở B from 16/1 to 31/1, Sở C from 3/2 to 18/2
+
+
+def test_the_history_says_who_answered_in_the_clerks_language(
+    tmp_path: Path, profile: Path, engine: Engine
+) -> None:
+    db = tmp_path / "t.db"
+    with Tracker(db, engine=engine) as t:
+        (cid,) = t.record(_req("1-CV", "2025-01-14")).opened
+        t.record(answer("1-CV", "2025-01-22", requester=RQ, requested="so_b"))
+    args = ["--profile", str(profile), "--lang", "vi", "track", "show", cid, "--db", str(db)]
+    shown = CliRunner().invoke(cli, [*args, "--as-of", "2025-01-24"])
+    assert shown.exit_code == 0, shown.output
+    words = " ".join(shown.output.split())
+    assert "Sở B xử lý với tư cách cơ quan kế thừa của Sở A (đã kết thúc ngày 15/01/2025)" in words
+    assert "cơ quan kế thừa xử lý" in words  # the history line's kind

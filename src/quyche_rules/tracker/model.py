@@ -222,9 +222,9 @@ class Succession:
     """A party of an open case that has ended by the "as of" date (``valid_to`` in the
     profile) and, when the profile records one, the body that took over its business
     (``succeeded_by`` from ``succeeded_on``) and the one holding it on that date
-    (``inheritor``: the end of the chain of successors). Said, never applied: the case
-    keeps its parties, and whether a successor takes over a pending answer is for the
-    bodies to settle — the tracker only tells who that is."""
+    (``inheritor``: the end of the chain of successors). Said so a clerk knows whom to
+    ask or answer: the case keeps its parties; what the successor does for it (its answer
+    settles it) is the fold's (``_applies``, the module docstring's reading)."""
 
     party: str
     role: str  # obligated | counterparty
