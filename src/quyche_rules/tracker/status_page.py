@@ -24,10 +24,8 @@ each case of the body opened by ``as_of`` by comparing dates:
 For the cases the body is obliged in, the first class is counted without reading a case:
 each group is a range of due dates among the cases no act ever settled, and
 ``tracker_due_counts`` holds how many there are per due date (``_ranges``); the few such
-sums miscount (settled only after ``as_of``, not yet opened) are counted one by one. Every
-body's status together (an administrator's) is counted the same way, over every obligated
-body's counts. The cases where it is a counterparty (few for most bodies) are classified
-case by case. The
+sums miscount (settled only after ``as_of``, not yet opened) are counted one by one. The
+cases where it is a counterparty (few for most bodies) are classified case by case. The
 page is the keyset page of the first class (by due date, then id, walking the marks'
 indexes) merged with the folded cases of the group, and the page's cases are then folded
 with their full history (``fold_case``), so each item is the very ``Case`` the whole
@@ -105,10 +103,7 @@ def _sides(party: str | None, as_of: dt.date, soon_days: int, *, owed: bool) -> 
     f, cp = case_facts, case_parties
     opened = f.c.opened_on <= as_of
     if party is None:
-        # every body's cases: counted as ranges of the marks' counts too, summed over all
-        # obligated bodies (``_ranges``), the administrator's owed_to being its owes
-        groups = _groups(as_of, soon_days, obliged=sa.true(), owed=sa.true())
-        return [_Side(opened, groups, ranged=True)]
+        return [_Side(opened, _groups(as_of, soon_days, obliged=sa.true(), owed=sa.true()))]
 
     def counterparty_in(obliged: bool) -> Any:
         """``case_id IN`` the cases it is a counterparty to (and obliged in, or not), read
@@ -224,7 +219,7 @@ def status_page(
         if ends:
             # owed by a body that ended before the due date: folded, never counted by time
             after_end = _after_end(ends)
-            mine = sa.or_(*(_own(party) if s.ranged else s.where for s in sides))
+            mine = sa.or_(*(f.c.obligated == party if s.ranged else s.where for s in sides))
             # ... and one a successor acted on, which only the fold applies (``marks``)
             ended, heirs = _ended_folded(conn, mine, as_of, after_end, ends, set(todo_first))
             todo_first += ended
@@ -292,7 +287,7 @@ def _first_look(
         got = sa.select(sa.literal("f").label("k"), f.c.case_id.label("id"))
         # its own: folded from a day by as_of (opened by then: the marks are never earlier
         # than the opening), by the index of the marks alone
-        mine = _own(party) if side.ranged else side.where
+        mine = f.c.obligated == party if side.ranged else side.where
         parts.append(got.where(gate, mine, f.c.folded_from <= as_of))
         if provisional:
             got = sa.select(sa.literal("p").label("k"), f.c.case_id.label("id"))
@@ -394,9 +389,8 @@ def _ranges(
     moved: Any | None,
     page: _Page,
 ) -> None:
-    """The counts and page keys of the cases ``party`` is obliged in (with ``party``
-    None, every body's cases: the same ranges over every obligated body), without
-    reading each case.
+    """The counts and page keys of the cases ``party`` is obliged in, without reading
+    each case.
 
     Among the cases no act ever settled (``settled_on`` None), each group is a range of
     due dates: awaiting and due soon over both values of ``lapses_to_consent``, overdue and
@@ -408,7 +402,7 @@ def _ranges(
     due`` for every case counted by time) and those folded instead (``moved``)."""
     f = case_facts
     soon = as_of + dt.timedelta(days=soon_days)
-    clear = sa.and_(_own(party), f.c.settled_on.is_(None))
+    clear = sa.and_(f.c.obligated == party, f.c.settled_on.is_(None))
     # both values named, so the range is one walk of the index per value
     awaiting = sa.and_(clear, f.c.lapses_to_consent.in_([False, True]), f.c.due >= as_of)
     ranges = {
@@ -426,22 +420,19 @@ def _ranges(
     }
     total = sa.func.coalesce(sa.func.sum(dc.c.n), 0)
     each = [
-        sa.select(total).where(_own(party, dc), c).scalar_subquery().label(f"r{j}")
+        sa.select(total).where(dc.c.obligated == party, c).scalar_subquery().label(f"r{j}")
         for j, c in enumerate(sums.values())
     ]
     owes, due_soon, overdue, consent = ("owes", 1), ("due_soon", 1), ("overdue", 1), ("consent", 1)
-    # every body's together: what is owed is what is owed to someone (``_groups``)
-    open_ = [owes] if party is not None else [owes, ("owed_to", 1)]
-    batch.sums.append((sa.select(*each), [open_, [due_soon], [*open_, overdue], [consent]]))
+    batch.sums.append((sa.select(*each), [[owes], [due_soon], [owes, overdue], [consent]]))
     opened = f.c.opened_on <= as_of
-    later = sa.and_(_own(party), f.c.settled_on > as_of, opened, _not(moved))
+    later = sa.and_(f.c.obligated == party, f.c.settled_on > as_of, opened, _not(moved))
     batch.add(side, later)
     batch.add(side, sa.and_(awaiting, f.c.opened_on > as_of), sign=-1)
     if moved is not None:
         batch.add(side, sa.and_(clear, opened, moved), sign=-1)
     listing = {
         "owes": ("awaiting", "overdue"),
-        **({"owed_to": ("awaiting", "overdue")} if party is None else {}),
         "due_soon": ("due_soon",),
         "overdue": ("overdue",),
         "consent": ("consent",),
@@ -449,12 +440,6 @@ def _ranges(
     for r in listing.get(page.group, ()):
         batch.keys.append(page.keys(sa.and_(ranges[r], opened, _not(moved))))
     batch.keys.append(page.keys(sa.and_(later, side.groups[page.group])))
-
-
-def _own(party: str | None, table: Any = case_facts) -> Any:
-    """The rows of ``party``'s obliged cases in ``table`` (the projection or the counts);
-    every row for every body together (``party`` None)."""
-    return sa.true() if party is None else table.c.obligated == party
 
 
 def _after_end(ends: Mapping[str, dt.date]) -> Any:
