@@ -51,7 +51,7 @@ def test_duplicate_keys_are_refused_with_a_pointer(
     assert r.status_code == 422, r.text
     problem = r.json()
     assert r.headers["content-type"].startswith("application/problem+json")
-    assert "\n" not in problem["detail"] and "duplicate key" in problem["detail"]
+    assert "\n" not in problem["detail"] and "khoá lặp lại" in problem["detail"]
     assert problem["errors"][0]["pointer"] == pointer
     assert problem["errors"][0]["code"] == "duplicate_key"
 

@@ -121,7 +121,7 @@ def test_duties_same_as_library(client: TestClient, keys: Keys, engine: Engine) 
         (e.rule.id, e.binds_as) for e in lib
     ]
     r = client.get("/v1/duties/nobody", headers=keys.h(keys.b))
-    assert r.status_code == 404 and r.json()["detail"] == "party: unknown party 'nobody'"
+    assert r.status_code == 404 and r.json()["detail"] == "party: không có cơ quan 'nobody'"
 
 
 @pytest.mark.parametrize(
@@ -161,7 +161,7 @@ def test_explain_fired_and_not_fired(client: TestClient, keys: Keys, engine: Eng
         t for t in client.get(f"/v1/rules/{other}", headers=keys.h(keys.a)).json()["triggers"]
     ]
     r = client.post("/v1/explain", json={"event": event, "rule_id": "nope"}, headers=keys.h(keys.a))
-    assert r.status_code == 404 and r.json()["detail"] == "rule_id: unknown rule id 'nope'"
+    assert r.status_code == 404 and r.json()["detail"] == "rule_id: không có quy tắc mã 'nope'"
 
 
 def test_rule_clause_coverage_schema_lookups(

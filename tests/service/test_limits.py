@@ -16,6 +16,16 @@ from quyche_rules.service.models import BATCH_MAX
 
 from .conftest import Keys, make_keys
 
+
+@pytest.fixture(autouse=True)
+def english(client: TestClient) -> Iterator[None]:
+    """These lines are checked in English (``Accept-Language: en``); the Vietnamese
+    default is checked by ``test_problem_language``."""
+    client.headers["Accept-Language"] = "en"
+    yield
+    del client.headers["Accept-Language"]
+
+
 EVENT = {
     "type": "coordination_requested",
     "date": "2025-01-23",
@@ -114,7 +124,7 @@ def test_rate_limit_per_key(tmp_path: Path, engine: Engine) -> None:
     settings = Settings(db_url=f"sqlite:///{tmp_path / 'r.db'}", rate_per_minute=60, rate_burst=3)
     app = create_app(settings, engine=engine)
     keys = make_keys(app.state.services.store)
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
         codes = [client.get("/v1/rules", headers=keys.h(keys.a)).status_code for _ in range(5)]
         assert codes == [200, 200, 200, 429, 429]
         r = client.get("/v1/rules", headers=keys.h(keys.a))

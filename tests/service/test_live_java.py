@@ -130,5 +130,6 @@ def test_java_client_against_live_server(live: Live, tmp_path: Path) -> None:
     head, _, body = bad.stderr.strip().partition(" {")
     assert head == "notify: HTTP 401"
     problem = json.loads("{" + body)
-    assert problem["detail"] == "Authorization: unknown or revoked API key"
+    # the client sends no Accept-Language: Vietnamese, the place as it is
+    assert problem["detail"] == "Authorization: khóa API không tồn tại hoặc đã bị thu hồi"
     assert problem["type"] == "urn:quyche-rules:problem:unauthorized"

@@ -83,7 +83,7 @@ def test_each_key_answers_under_its_own_profile(
         other = n % COUNT + 1
         r = mclient.post("/v1/notify", json=event(other), headers=h)
         assert r.status_code == 422, r.text
-        assert r.json()["detail"].startswith("body.conducted_by: unknown party")
+        assert r.json()["detail"].startswith("body.conducted_by: không có cơ quan")
 
 
 def test_parties_show_the_keys_province(mapp: FastAPI, mclient: TestClient) -> None:
@@ -103,12 +103,13 @@ def test_an_administrator_chooses_a_profile_or_is_told_to(
     admin = _h(store, None, None)
     r = mclient.post("/v1/notify", json=event(5), headers=admin)
     assert r.status_code == 422
-    assert r.json()["detail"].startswith(f"{PROFILE_HEADER}: this service serves {COUNT} profiles")
+    said = f"{PROFILE_HEADER}: dịch vụ này phục vụ {COUNT} hồ sơ tỉnh"
+    assert r.json()["detail"].startswith(said)
     r = mclient.post("/v1/notify", json=event(5), headers={**admin, PROFILE_HEADER: "t05"})
     assert r.status_code == 200 and r.json()["receipt"]["profile"].startswith("t05.yaml ")
     r = mclient.post("/v1/notify", json=event(5), headers={**admin, PROFILE_HEADER: "t99"})
     assert r.status_code == 422
-    assert r.json()["detail"].startswith(f"{PROFILE_HEADER}: this service does not serve")
+    assert r.json()["detail"].startswith(f"{PROFILE_HEADER}: dịch vụ này không phục vụ hồ sơ")
     bound_admin = _h(store, None, "t06")
     r = mclient.post("/v1/notify", json=event(6), headers=bound_admin)
     assert r.status_code == 200 and r.json()["receipt"]["profile"].startswith("t06.yaml ")
@@ -121,10 +122,11 @@ def test_a_bound_key_never_answers_under_another_profile(
     h = _h(store, body_id(1, "so_y_te"), "t01")
     r = mclient.post("/v1/notify", json=event(2), headers={**h, PROFILE_HEADER: "t02"})
     assert r.status_code == 403
-    assert r.json()["detail"] == f"{PROFILE_HEADER}: the key is bound to profile 't01', not 't02'"
+    said = f"{PROFILE_HEADER}: khóa gắn với hồ sơ tỉnh 't01', không phải 't02'"
+    assert r.json()["detail"] == said
     elsewhere = _h(store, None, "lao-cai")
     r = mclient.post("/v1/notify", json=event(1), headers=elsewhere)
-    assert r.status_code == 403 and "'lao-cai', which this service does not serve" in r.text
+    assert r.status_code == 403 and "'lao-cai', dịch vụ này không phục vụ hồ sơ đó" in r.text
 
 
 def test_unbound_keys_find_their_body_or_the_regulation(mapp: FastAPI, mclient: TestClient) -> None:

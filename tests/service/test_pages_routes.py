@@ -44,7 +44,7 @@ def test_a_body_by_name_and_an_unknown_body(client: TestClient, engine: Engine) 
     assert client.get(f"/bodies/{name}").text == client.get(f"/bodies/{A}").text
     res = client.get("/bodies/no_such_body")
     assert res.status_code == 404
-    assert res.json()["detail"] == "party: unknown party 'no_such_body'"
+    assert res.json()["detail"] == "party: không có cơ quan 'no_such_body'"
 
 
 def test_static_files_are_served_and_nothing_else(client: TestClient) -> None:

@@ -38,9 +38,9 @@ def _problem(r: Any, status: int, slug: str) -> dict[str, Any]:
 def test_invalid_field_names_pointer_and_code(client: TestClient, keys: Keys) -> None:
     r = client.post("/v1/notify", json={**EVENT, "requester": "nobody"}, headers=keys.h(keys.a))
     body = _problem(r, 422, "invalid-input")
-    assert body["detail"] == "body.requester: unknown party 'nobody'"
+    assert body["detail"] == "body.requester: không có cơ quan 'nobody'"
     assert body["errors"] == [
-        {"pointer": "/requester", "code": "unknown_party", "detail": "unknown party 'nobody'"}
+        {"pointer": "/requester", "code": "unknown_party", "detail": "không có cơ quan 'nobody'"}
     ]
 
 
@@ -56,7 +56,7 @@ def test_malformed_json_points_at_the_document(client: TestClient, keys: Keys) -
     headers = {**keys.h(keys.a), "content-type": "application/json"}
     r = client.post("/v1/notify", content=b'{"type": ', headers=headers)
     body = _problem(r, 422, "invalid-input")
-    assert body["detail"] == "body: malformed JSON"
+    assert body["detail"] == "body: JSON sai cú pháp"
     assert body["errors"][0]["pointer"] == "" and body["errors"][0]["code"] == "json_invalid"
 
 
@@ -75,7 +75,7 @@ def test_wrong_content_type_is_415(client: TestClient, keys: Keys, ctype: str | 
         headers["content-type"] = ctype
     r = client.post("/v1/notify", content=json.dumps(EVENT).encode(), headers=headers)
     body = _problem(r, 415, "unsupported-media-type")
-    assert body["detail"].startswith("Content-Type: must be application/json")
+    assert body["detail"].startswith("Content-Type: phải là application/json")
 
 
 def test_json_with_charset_is_accepted(client: TestClient, keys: Keys) -> None:
@@ -89,7 +89,7 @@ def test_json_with_charset_is_accepted(client: TestClient, keys: Keys) -> None:
 def test_auth_errors_are_problems(client: TestClient, keys: Keys) -> None:
     _problem(client.get("/v1/rules"), 401, "unauthorized")
     r = client.get("/v1/rules/nope", headers=keys.h(keys.a))
-    assert _problem(r, 404, "not-found")["detail"] == "rule_id: unknown rule id 'nope'"
+    assert _problem(r, 404, "not-found")["detail"] == "rule_id: không có quy tắc mã 'nope'"
     foreign = {**EVENT, "requester": "ban_noi_chinh_tinh_uy"}
     _problem(client.post("/v1/track", json=foreign, headers=keys.h(keys.a)), 403, "forbidden")
 

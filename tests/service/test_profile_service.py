@@ -94,16 +94,16 @@ def test_unknown_bodies_still_refused_naming_the_field(
     ):
         r = pclient.post(path, json=body, headers=h)
         assert r.status_code == 422, r.text
-        assert r.json()["detail"].startswith(f"{place}: unknown party 'Sở Không Có'"), r.text
+        assert r.json()["detail"].startswith(f"{place}: không có cơ quan 'Sở Không Có'"), r.text
     # before the regulation was signed (the profile's date): refused, one line, for the
     # regulation's time before its bodies' (a place in the body, as every body error)
     r = pclient.post("/v1/notify", json={**EVENT, "date": "2020-01-02"}, headers=h)
     assert r.status_code == 422
-    assert r.json()["detail"].startswith("body.date: 2020-01-02 is before"), r.text
+    assert r.json()["detail"].startswith("body.date: ngày 02/01/2020 trước khi"), r.text
     # the same concrete body on a service without the profile: unknown, as in the library
     r = client.post("/v1/notify", json=EVENT, headers=keys.h(keys.admin))
     assert r.status_code == 422
-    assert r.json()["detail"] == "body.conducted_by: unknown party 'Sở Y tế'"
+    assert r.json()["detail"] == "body.conducted_by: không có cơ quan 'Sở Y tế'"
 
 
 def test_keys_of_profile_bodies_and_acting_for(papp: FastAPI, pclient: TestClient) -> None:

@@ -94,7 +94,7 @@ def test_own_case_200_foreign_case_404_like_a_missing_one(
     missing = client.get("/v1/track/cases/c000000000000000", headers=_h(keys.b))
     assert foreign.status_code == missing.status_code == 404
     assert without_request(foreign.json()) == without_request(missing.json())
-    assert foreign.json()["detail"] == "case_id: no such case"
+    assert foreign.json()["detail"] == "case_id: không có hồ sơ này"
     # a prefix would be a search over what exists: refused like a missing case
     assert client.get(f"/v1/track/cases/{case_of_a[:6]}", headers=_h(keys.a)).status_code == 404
 
@@ -106,7 +106,7 @@ def test_recording_as_another_body_is_403_and_records_nothing(
     ev = _request(B)  # the sender is Đảng ủy Khối (requester), not A
     r = client.post("/v1/track", json=ev, headers=_h(keys.a))
     assert r.status_code == 403
-    assert r.json()["detail"] == f"body.requester: this key may not record as {D!r}"
+    assert r.json()["detail"] == f"body.requester: khóa này không được ghi thay {D!r}"
     # an answer is sent by the requested body: B may not answer in A's name
     answer = {
         "type": "coordination_answered",

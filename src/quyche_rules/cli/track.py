@@ -212,6 +212,10 @@ _HISTORY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"silence\)$",
             N_("no answer by {0} ({1} ended on {2}, before the due date: no consent by silence)"),
         ),
+        (
+            rf"^(\S+) acts as the successor of (\S+), which ended on {_D}$",
+            N_("{0} acts as the successor of {1}, which ended on {2}"),
+        ),
         (r"^answered on time$", N_("answered on time")),
         (rf"^answered late \(due {_D}\)$", N_("answered late (due {0})")),
         (r"^answer received; case already (\w+)$", N_("answer received; case already {0}")),
@@ -270,6 +274,7 @@ _KINDS = {
     "overdue": N_("overdue"),
     "rederived": N_("due counted again"),
     "restated": N_("stated again"),
+    "succession": N_("successor acts"),
 }
 
 

@@ -7,7 +7,9 @@ A problem says the same thing three ways, for three readers:
 * ``title`` — the kind in words, Vietnamese first (the clerks reading a client's error
   box are Vietnamese); the English twin is in the same table, for localisation.
 * ``detail`` — one line naming the place (``body.requester: unknown party 'x'``): the
-  member every client read before problem details existed, kept word for word.
+  member every client read before problem details existed; in the request's language like
+  the title (``details``: Vietnamese by default, the English words as before on
+  ``Accept-Language: en``), and so is each ``errors[].detail``. The place stays as is.
 
 plus ``status``, ``instance`` (``urn:quyche-rules:request:<X-Request-ID>``, the id is also
 in ``request_id``) and, for input errors (400, 415, 422), ``errors``: one entry per
@@ -37,6 +39,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from quyche_rules.errors import QuycheError, json_pointer, one_line, validation_code
 from quyche_rules.i18n import _, language
 from quyche_rules.model.events import EVENT_TYPES
+from quyche_rules.service.details import localized
 from quyche_rules.service.models import ErrorOut
 from quyche_rules.service.registry import EVENT_ERROR
 from quyche_rules.service.requestid import current as current_request_id
@@ -127,17 +130,28 @@ def kind_of(status: int) -> Kind | None:
 
 def problem_body(status: int, type_: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
     rid = current_request_id()
+    errors = extra.get("errors")
+    if errors:  # each in the reader's language; the machine fields as they are
+        extra["errors"] = [_localized_item(e) for e in errors]
+    code = str(errors[0].get("code", "")) if errors else None
     body: dict[str, Any] = {
         "type": type_,
         "title": title,
         "status": status,
-        "detail": one_line(detail, DETAIL_LIMIT),
+        "detail": one_line(localized(detail, code), DETAIL_LIMIT),
     }
     if rid is not None:
         body["instance"] = INSTANCE_PREFIX + rid
         body["request_id"] = rid
     body.update({k: v for k, v in extra.items() if v is not None})
     return body
+
+
+def _localized_item(item: Any) -> Any:
+    if not isinstance(item, dict) or not isinstance(item.get("detail"), str):
+        return item
+    said = localized(item["detail"], str(item.get("code", "")))
+    return {**item, "detail": one_line(said, DETAIL_LIMIT)}
 
 
 def problem(

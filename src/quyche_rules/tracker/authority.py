@@ -24,12 +24,17 @@ Two questions, asked before anything is written:
                                        a counterparty (Art. 2.2: "các bên")
    ==================================  ===================================================
 
+   When the case's obligated body has ended, the body holding its business on the act's
+   date (``succession.inheritor``) stands in for it as the requested body: its answer,
+   extension or the withdrawal sent to it moves the case (the fold's reading, written in
+   ``model``), and it — not the ended body — holds the role ``obligated`` for them.
+
    The fold already applies an answer or an extension only to the case whose obligated
-   body is its ``requested`` body, and a withdrawal only to its sender's own documents, so
-   for those three the check restates what the fold does. A disagreement names its parties
-   freely and its ``in_reply_to`` is looked up among the documents of every party it names:
-   without this check, any body could name another body's requester among the "other
-   parties" and close that body's case for good.
+   body (or that body's successor) is its ``requested`` body, and a withdrawal only to
+   its sender's own documents, so for those three the check restates what the fold does.
+   A disagreement names its parties freely and its ``in_reply_to`` is looked up among the
+   documents of every party it names: without this check, any body could name another
+   body's requester among the "other parties" and close that body's case for good.
 
 A refusal is an ``AuthorityError`` (HTTP 403), raised before the transaction commits, so
 nothing is written. It names the field and the case; the case ids of a refused event's
@@ -41,7 +46,7 @@ caller nothing it could not compute, except that such a case exists — document
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from quyche_rules.model.parties import PartyKind, PartyRegistry
 from quyche_rules.tracker.model import (
@@ -49,10 +54,12 @@ from quyche_rules.tracker.model import (
     CORRECTED,
     DISAGREEMENT,
     EXTENSION,
+    INHERITED_ACTS,
     WITHDRAWN,
     Act,
     TrackerError,
 )
+from quyche_rules.tracker.succession import inheritor
 
 #: event type → the role in a case that may move it (see the module docstring)
 MAY_MOVE: Mapping[str, str] = {
@@ -167,8 +174,10 @@ def check_moves(
     if role is None:
         return
     for c in cases:
-        if not _applies_to(c, act):
+        if not _applies_to(c, act, registry):
             continue
+        if role == "obligated" and c.obligated != act.requested and act.requested is not None:
+            c = replace(c, obligated=act.requested)  # its successor's act (``_heir_acts``)
         if sender is None or not holds_role(sender, role, c, registry):
             raise AuthorityError(
                 f"in_reply_to: {sender or 'không ai'} không phải {ROLE_VI[role]} của hồ sơ "
@@ -177,12 +186,24 @@ def check_moves(
             )
 
 
-def _applies_to(c: CaseParties, act: Act) -> bool:
+def _applies_to(c: CaseParties, act: Act, registry: PartyRegistry | None = None) -> bool:
     """Whether the fold would step ``c`` on ``act``: ``model._applies``, which reads only
-    these two fields of a case (a test holds the two to the same answers)."""
+    these fields of a case and, for an ended obligated body, its successors — read here
+    from the same registry (a test holds the two to the same answers)."""
     if act.kind == DISAGREEMENT:
         return c.obligated in act.parties or any(p in act.parties for p in c.counterparties)
-    return c.obligated == act.requested
+    return c.obligated == act.requested or _heir_acts(c, act, registry)
+
+
+def _heir_acts(c: CaseParties, act: Act, registry: PartyRegistry | None) -> bool:
+    """The act names, as its requested body, the one holding the ended obligated body's
+    business on the act's date."""
+    if registry is None or act.kind not in INHERITED_ACTS or act.requested is None:
+        return False
+    p = registry.parties.get(c.obligated)
+    if p is None or p.valid_to is None or p.valid_to >= act.date:
+        return False
+    return inheritor(registry, c.obligated, act.date) == act.requested
 
 
 __all__ = [

@@ -48,7 +48,14 @@ from sqlalchemy.engine import Connection
 
 from quyche_rules.db.cursor import DriverCursor
 from quyche_rules.db.tracker_tables import acts, case_facts, due_counts, targets
-from quyche_rules.tracker.model import ANSWERED, CORRECTED, DISAGREEMENT, EXTENSION, WITHDRAWN
+from quyche_rules.tracker.model import (
+    ANSWERED,
+    CORRECTED,
+    DISAGREEMENT,
+    EXTENSION,
+    INHERITED_ACTS,
+    WITHDRAWN,
+)
 
 _CHUNK = 500
 
@@ -230,3 +237,28 @@ def mark_all(conn: Connection) -> None:
             .group_by(f.c.obligated, f.c.lapses_to_consent, f.c.due),
         )
     )
+
+
+def heir_acted(ended: Iterable[str], as_of: Any) -> Any:
+    """A case owed by one of the ``ended`` bodies whose document has an act by ``as_of``
+    naming another body as the requested one (an answer, an extension, a withdrawal).
+    The marks above see only the obligated body's own acts, but a successor's act settles
+    an ended body's case (``model._applies``, where the reading is written): a reader
+    folds these instead of counting them (few: only the documents of ended bodies that
+    another body acted on). Which successor held the business on which day is the
+    profile's, read by the fold; this only finds the candidates."""
+    f, t, a = case_facts, targets, acts
+    names = sorted(set(ended))
+    if not names:
+        return sa.false()
+    other = (
+        sa.select(t.c.doc_key)
+        .select_from(t.join(a, a.c.record_seq == t.c.record_seq))
+        .where(
+            t.c.doc_key == f.c.doc_key,
+            a.c.kind.in_(sorted(INHERITED_ACTS)),
+            a.c.requested != f.c.obligated,
+            a.c.event_date <= as_of,
+        )
+    )
+    return sa.and_(f.c.obligated.in_(names), sa.exists(other))

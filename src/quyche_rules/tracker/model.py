@@ -34,6 +34,18 @@ Readings of the text (Art. 3.1), each tested:
   was addressed to, nor did its own 7 days run from a receipt: nothing lets its silence
   count either. The reader sets ``obligated_ended_on`` from the profile (``succession``);
   a body ending on the due date itself had the whole time, and its silence counts.
+- The successor of such a body *does* answer for it. Art. 3.1 puts the answer on "cơ quan
+  được đề nghị phối hợp trả lời cho cơ quan đề nghị biết ý kiến tham gia bằng văn bản";
+  once the requested body has ended, the body holding its business (the profile's
+  ``succeeded_by`` from ``succeeded_on``, the end of the chain on the act's date:
+  ``succession.inheritor``) is the one the request now waits on, so an answer, an
+  extension ("cơ quan được lấy ý kiến thông báo ... và xác định thời gian phản hồi") or a
+  withdrawal naming that body as ``requested``, dated on a day it holds the business, acts
+  on the inherited case exactly as the ended body's own would: the written answer settles
+  it (on time or late against the same due date). What stays as it was is silence: the
+  successor's silence is still not consent (above). An act naming the successor before
+  it took over, or any other body, changes nothing. The reader sets
+  ``obligated_heirs`` from the profile (``succession.heirs``), with the last day.
 - A correction of the day the request was received (``coordination_receipt_corrected``)
   counts Art. 3.1's 7 working days again from the corrected day: from the correction's
   date on, the case is folded as if the request had been recorded with the right day (a
@@ -210,9 +222,9 @@ class Succession:
     """A party of an open case that has ended by the "as of" date (``valid_to`` in the
     profile) and, when the profile records one, the body that took over its business
     (``succeeded_by`` from ``succeeded_on``) and the one holding it on that date
-    (``inheritor``: the end of the chain of successors). Said, never applied: the case
-    keeps its parties, and whether a successor takes over a pending answer is for the
-    bodies to settle — the tracker only tells who that is."""
+    (``inheritor``: the end of the chain of successors). Said so a clerk knows whom to
+    ask or answer: the case keeps its parties; what the successor does for it (its answer
+    settles it) is the fold's (``_applies``, the module docstring's reading)."""
 
     party: str
     role: str  # obligated | counterparty
@@ -230,6 +242,20 @@ class Succession:
             "succeeded_on": self.succeeded_on.isoformat() if self.succeeded_on else None,
             "inheritor": self.inheritor,
         }
+
+
+Heir = tuple[str, dt.date, dt.date | None]
+"""A body holding an ended body's business, from which day to which (None: still does):
+the days ``succession.inheritor`` names it."""
+
+
+@dataclass(frozen=True)
+class Ended:
+    """What the reader knows of a body the profile ends: its last day (``valid_to``) and
+    the bodies holding its business after it (``Heir``), in the order they took over."""
+
+    last_day: dt.date
+    heirs: tuple[Heir, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -259,6 +285,9 @@ class Case:
     #: the last day of the obligated body when the profile ends it (set on reading, by
     #: ``succession.with_ends``): past a due date after it, silence is not consent
     obligated_ended_on: dt.date | None = None
+    #: the bodies holding the ended obligated body's business, and on which days (set on
+    #: reading, with ``obligated_ended_on``): their answer acts for it (``_applies``)
+    obligated_heirs: tuple[Heir, ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -403,6 +432,7 @@ def seed_case(
         ),
         summary=summary,
         obligated_ended_on=None,
+        obligated_heirs=(),
     )
 
 
@@ -498,12 +528,31 @@ def _lapse(case: Case, today: dt.date) -> Case:
     return _evolve(case, state=CaseState.OVERDUE, history=(*case.history, note))
 
 
+#: the acts naming the requested body that its successor's name stands in for (see the
+#: module docstring): the answer and extension it sends, the withdrawal sent to it
+INHERITED_ACTS = frozenset({ANSWERED, EXTENSION, WITHDRAWN})
+
+
+def heir_acting(heirs: Iterable[Heir], act: Act) -> bool:
+    """Whether ``act`` names, as its requested body, one holding the ended obligated
+    body's business on the act's date (``heirs``: ``Case.obligated_heirs``)."""
+    if act.kind not in INHERITED_ACTS:
+        return False
+    day = act.date
+    return any(
+        p == act.requested and since <= day and (until is None or day <= until)
+        for p, since, until in heirs
+    )
+
+
 def _applies(case: Case, act: Act) -> bool:
     if act.kind == RESTATED:
         return bool(case.obligated == act.requested)
     if act.kind == DISAGREEMENT:
         return case.obligated in act.parties or any(p in act.parties for p in case.counterparties)
-    return bool(case.obligated == act.requested)
+    if case.obligated == act.requested:
+        return True
+    return bool(case.obligated_heirs) and heir_acting(case.obligated_heirs, act)
 
 
 def _step(case: Case, act: Act) -> Case:
@@ -516,6 +565,13 @@ def _step(case: Case, act: Act) -> Case:
 
     if act.kind == RESTATED:
         return note("restated", f"the same duty stated again by record #{act.seq}")
+    if act.requested != case.obligated and act.kind in INHERITED_ACTS:
+        # the successor's act (``_applies``): said, so a clerk sees who settled the case
+        case = note(
+            "succession",
+            f"{act.requested} acts as the successor of {case.obligated}, which ended on "
+            f"{case.obligated_ended_on.isoformat() if case.obligated_ended_on else '?'}",
+        )
     if act.kind == ANSWERED:
         if s in (CaseState.AWAITING, CaseState.EXTENDED):
             return note("answered", "answered on time", state=CaseState.ANSWERED_ON_TIME,
@@ -565,9 +621,22 @@ def order(records: Iterable[Record]) -> list[Record]:
     return sorted(records, key=lambda r: (r.event.date, r.seq))
 
 
-def fold(records: Iterable[Record], as_of: dt.date) -> dict[str, Case]:
+def with_end(seed: Case, end: Ended | None) -> Case:
+    """A seed whose obligated body the profile ends, with what the fold reads of that end
+    (``obligated_ended_on``, ``obligated_heirs``); unchanged when it does not end."""
+    if end is None:
+        return seed
+    return _evolve(seed, obligated_ended_on=end.last_day, obligated_heirs=end.heirs)
+
+
+def fold(
+    records: Iterable[Record], as_of: dt.date, *, ends: Mapping[str, Ended] | None = None
+) -> dict[str, Case]:
     """Every case as of ``as_of``: the pure function of the log the store relies on (the
-    reference its projection is tested against)."""
+    reference its projection is tested against). ``ends``: the bodies the profile ends
+    (``succession.endings``), as every reader of the tracker knows them: a case such a
+    body owes is folded with its end and its successors (see the module docstring)."""
+    ends = ends or {}
     cases: dict[str, Case] = {}
     by_request: dict[str, list[str]] = {}
     ordered = order(records)
@@ -592,7 +661,7 @@ def fold(records: Iterable[Record], as_of: dt.date) -> dict[str, Case]:
                 continue
             if c.id in cases:  # the same request recorded twice is one case
                 continue
-            cases[c.id] = corrected(c, corrections.get(key, ()))
+            cases[c.id] = corrected(with_end(c, ends.get(c.obligated)), corrections.get(key, ()))
             by_request.setdefault(key, []).append(c.id)
         if rec.event.type == CORRECTED:
             continue

@@ -50,6 +50,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from quyche_rules.db.tracker_tables import case_facts, case_parties, due_counts
+from quyche_rules.tracker.marks import heir_acted
 from quyche_rules.tracker.model import Act, Case, fold_case, status
 from quyche_rules.tracker.store import Store
 
@@ -219,8 +220,12 @@ def status_page(
             # owed by a body that ended before the due date: folded, never counted by time
             after_end = _after_end(ends)
             mine = sa.or_(*(f.c.obligated == party if s.ranged else s.where for s in sides))
-            todo_first += _owed_after_end(conn, mine, as_of, after_end, set(todo_first))
+            # ... and one a successor acted on, which only the fold applies (``marks``)
+            ended, heirs = _ended_folded(conn, mine, as_of, after_end, ends, set(todo_first))
+            todo_first += ended
             moved = after_end if moved is None else sa.or_(moved, after_end)
+            if heirs:
+                moved = sa.or_(moved, f.c.case_id.in_(heirs))
         page = _Page(group, limit, after)
         batch = _Batch()
         for side in sides:
@@ -447,14 +452,26 @@ def _after_end(ends: Mapping[str, dt.date]) -> Any:
     return sa.or_(*(sa.and_(f.c.obligated == pid, f.c.due > day) for pid, day in ends.items()))
 
 
-def _owed_after_end(
-    conn: Connection, mine: Any, as_of: dt.date, after_end: Any, known: set[str]
-) -> list[str]:
-    """The cases of ``mine`` opened by ``as_of`` owed by a body that ended before their due
-    date (few: only the bodies a profile ends)."""
+def _ended_folded(
+    conn: Connection,
+    mine: Any,
+    as_of: dt.date,
+    after_end: Any,
+    ends: Mapping[str, dt.date],
+    known: set[str],
+) -> tuple[list[str], list[str]]:
+    """In one statement: the cases of ``mine`` opened by ``as_of`` that are folded because
+    of an ended obligated body (few: only the bodies a profile ends) — due after its end, or
+    acted on by another body (its successor) by ``as_of`` (``marks.heir_acted``) — not
+    already in ``known``; and, of those, the ones of the second kind only (the condition
+    ``after_end`` already names the first)."""
     f = case_facts
-    q = sa.select(f.c.case_id).where(mine, f.c.opened_on <= as_of, after_end)
-    return [cid for cid in conn.execute(q).scalars() if cid not in known]
+    heir = heir_acted(ends, as_of)
+    q = sa.select(f.c.case_id, sa.case((after_end, False), else_=True)).where(
+        mine, f.c.opened_on <= as_of, sa.or_(after_end, heir)
+    )
+    rows = [(cid, bool(only_heir)) for cid, only_heir in conn.execute(q) if cid not in known]
+    return [cid for cid, _ in rows], [cid for cid, only_heir in rows if only_heir]
 
 
 def _facts(

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from quyche_rules.model.parties import PartyRegistry
-from quyche_rules.tracker.model import Act, Case, Succession
+from quyche_rules.tracker.model import Act, Case, Ended, Heir, Succession, with_end
 
 
 def ended_parties(registry: PartyRegistry) -> frozenset[str]:
@@ -28,23 +28,49 @@ def last_days(registry: PartyRegistry) -> dict[str, dt.date]:
     return {p.id: p.valid_to for p in registry if p.valid_to is not None}
 
 
+def heirs(registry: PartyRegistry, pid: str) -> tuple[Heir, ...]:
+    """The bodies holding ``pid``'s business after it ended, each with the days it does:
+    exactly the days ``inheritor`` names it (each step of the chain needs the previous
+    body ended and the successor taken over, so a body holds it from the latest of those
+    days to its own last day)."""
+    out: list[Heir] = []
+    p = registry.parties[pid]
+    since: dt.date | None = None
+    seen = {pid}
+    while p.valid_to is not None:
+        nxt = p.succeeded_by
+        if nxt is None or nxt not in registry.parties or nxt in seen:
+            break
+        start = p.valid_to + dt.timedelta(days=1)
+        if p.succeeded_on is not None:
+            start = max(start, p.succeeded_on)
+        since = start if since is None else max(since, start)
+        p = registry.parties[nxt]
+        seen.add(nxt)
+        out.append((p.id, since, p.valid_to))
+    return tuple(out)
+
+
+def endings(registry: PartyRegistry) -> dict[str, Ended]:
+    """Each ended party's last day and successors: what the fold reads of the profile
+    (``model.fold``'s ``ends``, and ``with_ends`` on the tracker's reads)."""
+    return {
+        p.id: Ended(p.valid_to, heirs(registry, p.id)) for p in registry if p.valid_to is not None
+    }
+
+
 def with_ends(
-    pairs: list[tuple[Case, list[Act]]], ends: Mapping[str, dt.date]
+    pairs: list[tuple[Case, list[Act]]], ends: Mapping[str, Ended]
 ) -> list[tuple[Case, list[Act]]]:
     """Each seed whose obligated body ended, with that body's last day
-    (``Case.obligated_ended_on``): the fold then never reads its silence past a due date
-    after that day as consent (``model._lapse``, where the reading is written). On
-    reading, like the successors: an end recorded in the profile later applies to every
-    case already recorded."""
+    (``Case.obligated_ended_on``) and successors (``Case.obligated_heirs``): the fold then
+    never reads its silence past a due date after that day as consent, and applies a
+    successor's answer to it (``model._lapse`` and ``model._applies``, where the readings
+    are written). On reading, like the successions said: an end recorded in the profile
+    later applies to every case already recorded."""
     if not ends:
         return pairs
-    out: list[tuple[Case, list[Act]]] = []
-    for seed, acts in pairs:
-        ended = ends.get(seed.obligated)
-        if ended is not None:  # compared with the due date the fold reaches (extended...)
-            seed = replace(seed, obligated_ended_on=ended)
-        out.append((seed, acts))
-    return out
+    return [(with_end(seed, ends.get(seed.obligated)), acts) for seed, acts in pairs]
 
 
 def inheritor(registry: PartyRegistry, pid: str, as_of: dt.date) -> str | None:

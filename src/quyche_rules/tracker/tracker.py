@@ -54,6 +54,7 @@ from quyche_rules.tracker.status_page import StatusPage, status_page
 from quyche_rules.tracker.store import AppendHook, Store
 from quyche_rules.tracker.succession import (
     ended_parties,
+    endings,
     last_days,
     with_ends,
     with_successions,
@@ -123,6 +124,7 @@ class Tracker:
         self._parties = self.engine.parties
         self._ended = ended_parties(self._parties)
         self._last_days = last_days(self._parties)
+        self._endings = endings(self._parties)  # with the successors: what the fold reads
         self._recounted: dict[str, bool] = {}  # per provisional case: rederive moves it
         self._due_memo: Memo = {}  # rederive's answers: the engine never changes
 
@@ -426,9 +428,9 @@ class Tracker:
         the cases (the delivery sweep and outbox too) folds them through this, so all see
         one case. Provisional due dates are counted again on the engine's calendar
         (``rederive``), and a case owed by a body the profile ends knows that body's last
-        day (no consent by silence after it: ``succession.with_ends``). With ``conn``,
-        reads in that (writing) transaction."""
-        return with_ends(self._rederive(pairs, conn), self._last_days)
+        day (no consent by silence after it) and its successors (whose answer settles it:
+        ``succession.with_ends``). With ``conn``, reads in that (writing) transaction."""
+        return with_ends(self._rederive(pairs, conn), self._endings)
 
     def _rederive(
         self, pairs: list[tuple[Case, list[Act]]], conn: Connection | None = None
