@@ -13,7 +13,6 @@ database syncs.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,7 +116,7 @@ async def commit_async(svc: Services, who: Principal, pending: list[Pending]) ->
     records = [log_record(who, p) for p in pending]
     if records:
         try:
-            await asyncio.wrap_future(svc.log.submit(records))
+            await svc.log.submit_async(records)
         except QuotaExceeded as exc:
             raise refusal(exc.limit) from None
     decided(svc, pending)
