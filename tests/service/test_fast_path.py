@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -287,3 +288,30 @@ def test_the_access_log_line_is_the_same(pair: Pair, caplog: pytest.LogCaptureFi
             "request_id": "fast-path-test",
         }
     )
+
+
+def test_a_key_past_its_time_is_read_again_and_a_revocation_is_seen(
+    tmp_path: Path, engine: Engine
+) -> None:
+    pair = Pair(tmp_path, engine, rate_per_minute=0, key_cache_seconds=0.05)
+    try:
+        keys = pair.key("ban_to_chuc_tinh_uy")
+        event = _event(EVENTS[0])
+        pair.post(keys, json_body=event)  # read by the full stack, then kept
+        for _ in range(2):
+            time.sleep(0.06)  # past its time: the fast path reads it again itself
+            before = pair.answered()
+            fast, full = pair.post(keys, json_body=event, headers=RID)
+            _same(fast, full)
+            assert pair.answered() == before + 1
+        for fast_app, app in pair.apps.items():
+            key_id = keys[fast_app].split("_")[1]
+            app.state.services.store.revoke_key(key_id, dt.datetime.now(dt.UTC))
+        time.sleep(0.06)
+        before = pair.answered()
+        fast, full = pair.post(keys, json_body=event, headers=RID)
+        assert fast.status_code == 401
+        _same(fast, full)
+        assert pair.answered() == before
+    finally:
+        pair.close()

@@ -6,7 +6,8 @@ FastAPI solving the route's dependencies. This outermost layer answers the reque
 itself when nothing about it is unusual, with the very functions the full stack calls:
 
 - the key is one the cache keeps, valid, and answerable under a profile
-  (``auth.authenticate`` without I/O, ``deps.answering``); the rate limit is this
+  (``auth.authenticate`` without I/O, ``deps.answering``; a kept key past its time is
+  read again in a worker thread, as the full stack would); the rate limit is this
   process's (a bucket in the database needs I/O: the full stack takes it in a thread);
 - ``Content-Length`` is given and within ``--max-body-bytes``, the type is
   ``application/json``, the body is JSON (``bodyread``'s reader, ``io.jsonin``) and a
@@ -33,12 +34,13 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quyche_rules.i18n import language, set_language
 from quyche_rules.io.jsonin import read_json
-from quyche_rules.service.auth import RateLimiter, authenticate
+from quyche_rules.service.auth import RateLimiter, authenticate, was_kept
 from quyche_rules.service.decide import commit_async
 from quyche_rules.service.deps import Services, answering
 from quyche_rules.service.language import requested, say_language
@@ -159,7 +161,9 @@ class NotifyFastPath:
             await self.app(scope, receive, send)
             return
         who = authenticate(svc.store, key, svc.keys, read=False) if svc.keys else None
-        if who is None:  # no key kept: the full stack reads it (or refuses it)
+        if who is None and was_kept(key, svc.keys):  # kept, past its time: read it again
+            who = await run_in_threadpool(authenticate, svc.store, key, svc.keys)
+        if who is None:  # never kept, or no longer valid: the full stack reads or refuses it
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
