@@ -18,6 +18,7 @@ import httpx
 import pytest
 import yaml
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
 from quyche_rules.engine.engine import Engine
@@ -315,3 +316,18 @@ def test_a_key_past_its_time_is_read_again_and_a_revocation_is_seen(
         assert pair.answered() == before
     finally:
         pair.close()
+
+
+def test_every_answer_is_json_dumps_byte_for_byte(pair: Pair) -> None:
+    """``decide.answer_body`` (pydantic-core's serialiser) writes what ``JSONResponse``
+    (``json.dumps``) would, for every example: the bytes, not only the values."""
+    keys = pair.key()
+    for path in EVENTS:
+        for fast in (True, False):
+            r = pair.clients[fast].post(
+                "/v1/notify",
+                json=_event(path),
+                headers={"Authorization": f"Bearer {keys[fast]}", "Accept-Encoding": "identity"},
+            )
+            assert r.status_code == 200, r.text
+            assert r.content == JSONResponse(r.json()).body

@@ -14,7 +14,7 @@ itself when nothing about it is unusual, with the very functions the full stack 
   valid event (the route's own type, ``ServiceEvent``);
 - the decision is the route's (``routers.notify.decide_event``), logged by the group
   commit before anything is sent (``decide.commit_async``);
-- the answer is the route's ``JSONResponse``, through the same gzip, language and
+- the answer is the route's (``decide.answer_body``), through the same gzip, language and
   request-id headers, counted in the same metrics and written in the same access log.
 
 Anything else — no key or one not kept, a refusal of any kind (401, 403, 413, 422, 429),
@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
@@ -41,7 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from quyche_rules.i18n import language, set_language
 from quyche_rules.io.jsonin import read_json
 from quyche_rules.service.auth import RateLimiter, authenticate, was_kept
-from quyche_rules.service.decide import commit_async
+from quyche_rules.service.decide import answer_body, commit_async
 from quyche_rules.service.deps import Services, answering
 from quyche_rules.service.language import requested, say_language
 from quyche_rules.service.middleware import GZIP_LEVEL, GZIP_MINIMUM_SIZE, _replay, log_access
@@ -57,7 +57,7 @@ _EVENT: TypeAdapter[Any] = TypeAdapter(ServiceEvent)
 
 async def _emit(scope: Scope, receive: Receive, send: Send) -> None:
     """The prepared answer as an ASGI app, so that gzip is Starlette's own middleware."""
-    response: JSONResponse = scope[_ANSWER]
+    response: Response = scope[_ANSWER]
     await send({"type": "http.response.start", "status": 200, "headers": response.raw_headers})
     await send({"type": "http.response.body", "body": response.body})
 
@@ -190,7 +190,7 @@ class NotifyFastPath:
             _, pending = decide_event(mine, event)
             # the answer is rendered (JSON, gzip, headers) while the decision is written:
             # that CPU overlaps the commit's wait, and nothing is sent before the commit
-            answer = JSONResponse({"obligations": pending.result, "receipt": pending.receipt_json})
+            answer = Response(answer_body(pending), media_type="application/json")
             messages = await self._render(scope, receive, answer, scoped.lang, rid)
             await commit_async(mine, who, [pending])  # durable before a byte is sent
         except Exception:
@@ -212,7 +212,7 @@ class NotifyFastPath:
             scoped.reset()
 
     async def _render(
-        self, scope: Scope, receive: Receive, answer: JSONResponse, lang: str, rid: str
+        self, scope: Scope, receive: Receive, answer: Response, lang: str, rid: str
     ) -> list[Message]:
         """The messages that send ``answer``, as the full stack's layers would send them:
         gzip (Starlette's own middleware), then the language's and the request id's

@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from quyche_rules.model.obligations import Obligation
 from quyche_rules.service.bodyread import KeyFirstRoute
-from quyche_rules.service.decide import Pending, commit, commit_async, event_parties, prepare
+from quyche_rules.service.decide import (
+    Pending,
+    answer_body,
+    commit,
+    commit_async,
+    event_parties,
+    prepare,
+)
 from quyche_rules.service.deps import Caller, Services, Svc
 from quyche_rules.service.models import BatchIn, BatchOut, ExplainIn, ExplainOut, NotifyOut
 from quyche_rules.service.registry import ServiceEvent
@@ -40,7 +47,7 @@ async def notify(event: Annotated[ServiceEvent, Body()], svc: Svc, who: Caller) 
     # JSON already made for the log: the same bytes NotifyOut would give, built once.
     _, pending = decide_event(svc, event)
     await commit_async(svc, who, [pending])
-    return JSONResponse({"obligations": pending.result, "receipt": pending.receipt_json})
+    return Response(answer_body(pending), media_type="application/json")
 
 
 @router.post("/notify/batch", response_model=BatchOut, summary="Obligations for many events")
