@@ -206,8 +206,18 @@ def test_refusals_come_from_the_full_stack(pair: Pair, tmp_path: Path) -> None:
     assert pair.answered() == before
 
 
-def test_rate_limit_and_daily_quota_refuse_the_same(tmp_path: Path, engine: Engine) -> None:
-    pair = Pair(tmp_path, engine, rate_per_minute=1, rate_burst=3, decisions_per_day=2)
+@pytest.mark.parametrize("rate_store", ["memory", "database"])
+def test_rate_limit_and_daily_quota_refuse_the_same(
+    tmp_path: Path, engine: Engine, rate_store: str
+) -> None:
+    pair = Pair(
+        tmp_path,
+        engine,
+        rate_per_minute=1,
+        rate_burst=3,
+        decisions_per_day=2,
+        rate_store=rate_store,
+    )
     try:
         keys = pair.key()
         event = _event(EVENTS[1])

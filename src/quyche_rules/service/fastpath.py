@@ -7,8 +7,8 @@ itself when nothing about it is unusual, with the very functions the full stack 
 
 - the key is one the cache keeps, valid, and answerable under a profile
   (``auth.authenticate`` without I/O, ``deps.answering``; a kept key past its time is
-  read again in a worker thread, as the full stack would); the rate limit is this
-  process's (a bucket in the database needs I/O: the full stack takes it in a thread);
+  read again in a worker thread, as the full stack would); the caller's rate token is
+  taken (in a worker thread when the buckets are in the database);
 - ``Content-Length`` is given and within ``--max-body-bytes``, the type is
   ``application/json``, the body is JSON (``bodyread``'s reader, ``io.jsonin``) and a
   valid event (the route's own type, ``ServiceEvent``);
@@ -152,12 +152,7 @@ class NotifyFastPath:
         svc: Services = app.state.services
         scheme, _, key = head.get(b"authorization", b"").decode("latin-1").partition(" ")
         key = key.strip()
-        if (
-            app.dependency_overrides
-            or scheme.lower() != "bearer"
-            or not key
-            or not isinstance(svc.limiter, RateLimiter)
-        ):
+        if app.dependency_overrides or scheme.lower() != "bearer" or not key:
             await self.app(scope, receive, send)
             return
         who = authenticate(svc.store, key, svc.keys, read=False) if svc.keys else None
@@ -181,7 +176,12 @@ class NotifyFastPath:
                     tenants.choose(who, asked)  # may refuse the header (TenantRefused)
                 else:
                     mine = answering(tenants, who, asked)
-            if svc.limiter.take(who.key_id) > 0:
+            limiter = svc.limiter
+            if isinstance(limiter, RateLimiter) or not limiter.enabled:
+                wait = limiter.take(who.key_id)
+            else:  # the buckets are in the database: read in a worker thread, as deps does
+                wait = await run_in_threadpool(limiter.take, who.key_id)
+            if wait > 0:
                 raise _GiveUp  # 429: the full stack refuses (a refused take takes nothing)
             state["principal"] = who  # taken once: ``check_request_key`` finds it here
             state["key_id"] = who.key_id
