@@ -268,6 +268,7 @@ def main() -> None:
             for (name, cmd), port in zip(configs.items(), ports, strict=True)
         }
         rates: dict[tuple[str, int], list[float]] = {}
+        cpus: dict[tuple[str, int], list[float]] = {}  # server CPU seconds per request
         for c in args.clients:
             for base, _ in bases.values():
                 asyncio.run(load(base, key, events, c, 40, 5))  # warm up
@@ -277,6 +278,7 @@ def main() -> None:
                     lat, rate = asyncio.run(load(base, key, events, c, args.requests, args.seconds))
                     rates.setdefault((name, c), []).append(rate)
                     used = cpu_seconds(pid) - before
+                    cpus.setdefault((name, c), []).append(used / len(lat))
                     line(f"round {r + 1}, {c} client(s): {name}", lat, rate, used)
         print("ratios (median of the rounds; every receipt fsynced unless 'normal'):")
         lib_rate = len(lib) / sum(lib)
@@ -296,6 +298,11 @@ def main() -> None:
                     f"  {c} client(s), {name}: {s / b:5.2f} × bare FastAPI{target}; per round "
                     f"{', '.join(f'{p:.2f}' for p in paired)}; {s / lib_rate:6.3f} × library"
                 )
+                if cpus.get((name, c)) and min(cpus[("bare FastAPI constant (b)", c)]) > 0:
+                    # CPU per request drifts less than requests/s on a shared machine
+                    mine = statistics.median(cpus[(name, c)])
+                    bare_cpu = statistics.median(cpus[("bare FastAPI constant (b)", c)])
+                    print(f"      server CPU per request: {mine / bare_cpu:4.2f} × bare FastAPI's")
         print("where the time of one notify goes (in process, mean per call):")
         breakdown(f"sqlite:///{tmp}/breakdown.db", events, 200)
 
