@@ -341,3 +341,27 @@ def test_every_answer_is_json_dumps_byte_for_byte(pair: Pair) -> None:
             )
             assert r.status_code == 200, r.text
             assert r.content == JSONResponse(r.json()).body
+
+
+def test_a_chunked_body_is_answered_by_the_full_stack(pair: Pair) -> None:
+    keys = pair.key()
+    event = _event(EVENTS[4])
+    pair.post(keys, json_body=event)
+    before = pair.answered()
+    body = json.dumps(event).encode()
+    got = []
+    for fast in (True, False):
+        got.append(
+            pair.clients[fast].post(
+                "/v1/notify",
+                content=iter([body[:10], body[10:]]),  # no Content-Length: chunked
+                headers={
+                    **RID,
+                    "Authorization": f"Bearer {keys[fast]}",
+                    "Content-Type": "application/json",
+                },
+            )
+        )
+    assert got[0].status_code == 200, got[0].text
+    _same(got[0], got[1])
+    assert pair.answered() == before
