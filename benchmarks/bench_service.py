@@ -3,7 +3,8 @@
 Figures printed (never asserted: the machines here are small and shared):
   * requests/s, p50 and p99 of notify with N concurrent clients, against ``quyche serve``
     (one uvicorn worker, SQLite decision log, rate limit off), with the default
-    ``--sqlite-sync full`` (every decision fsynced) and with ``normal``;
+    ``--sqlite-sync full`` (every decision fsynced), with ``normal``, and with the full
+    FastAPI stack alone (``--no-fast-path``, fsynced too);
   * baseline (a): the library call ``Engine.who_must_be_notified`` on the same events;
   * baseline (b): a bare FastAPI endpoint returning a constant, on the same uvicorn, same
     client, same concurrency: the floor of HTTP + ASGI + JSON on this machine;
@@ -12,7 +13,7 @@ Figures printed (never asserted: the machines here are small and shared):
   * each server's CPU per request (user + system, from ``/proc``, Linux), which says
     whether a gap is CPU or waiting (fsync, scheduling).
 
-The three servers run side by side and are measured in interleaved rounds (``--rounds``,
+The four servers run side by side and are measured in interleaved rounds (``--rounds``,
 default 3), so the drift of a shared machine falls on each alike; the ratios are the
 medians' and each round's. Bounded in count and time: at most ``--requests`` per
 configuration and round (default 600) and ``--seconds`` each (default 5). Run:
@@ -249,7 +250,7 @@ def main() -> None:
             check=True,
         )
         key = made.stdout.strip()
-        ports = [free_port() for _ in range(3)]
+        ports = [free_port() for _ in range(4)]
         serve = [QUYCHE, "serve", "--db", db, "--rate-per-minute", "0"]
         bare = [sys.executable, "-c", BARE_APP.replace("{port}", str(ports[0]))]
         configs = {
@@ -258,14 +259,16 @@ def main() -> None:
             "quyche serve --sqlite-sync normal": [
                 *serve, "--port", str(ports[2]), "--sqlite-sync", "normal"
             ],
+            "quyche serve --no-fast-path": [*serve, "--port", str(ports[3]), "--no-fast-path"],
         }  # fmt: skip
-        # all three run at once, idle but for the one being measured; the rounds interleave
+        # all four run at once, idle but for the one being measured; the rounds interleave
         # them so that the machine's drift (it is shared) falls on each alike
         bases = {
             name: stack.enter_context(server(cmd, port))
             for (name, cmd), port in zip(configs.items(), ports, strict=True)
         }
         rates: dict[tuple[str, int], list[float]] = {}
+        cpus: dict[tuple[str, int], list[float]] = {}  # server CPU seconds per request
         for c in args.clients:
             for base, _ in bases.values():
                 asyncio.run(load(base, key, events, c, 40, 5))  # warm up
@@ -275,21 +278,31 @@ def main() -> None:
                     lat, rate = asyncio.run(load(base, key, events, c, args.requests, args.seconds))
                     rates.setdefault((name, c), []).append(rate)
                     used = cpu_seconds(pid) - before
+                    cpus.setdefault((name, c), []).append(used / len(lat))
                     line(f"round {r + 1}, {c} client(s): {name}", lat, rate, used)
         print("ratios (median of the rounds; every receipt fsynced unless 'normal'):")
         lib_rate = len(lib) / sum(lib)
         for c in args.clients:
             b = statistics.median(rates[("bare FastAPI constant (b)", c)])
-            for name in ("quyche serve", "quyche serve --sqlite-sync normal"):
+            for name in (
+                "quyche serve",
+                "quyche serve --sqlite-sync normal",
+                "quyche serve --no-fast-path",
+            ):
                 s = statistics.median(rates[(name, c)])
                 bare_rates = rates[("bare FastAPI constant (b)", c)]
                 paired = [x / y for x, y in zip(rates[(name, c)], bare_rates, strict=True)]
-                fsynced = c in TARGETS and "normal" not in name
+                fsynced = c in TARGETS and name == "quyche serve"
                 target = f" (target ≥ {TARGETS[c]}×)" if fsynced else ""
                 print(
                     f"  {c} client(s), {name}: {s / b:5.2f} × bare FastAPI{target}; per round "
                     f"{', '.join(f'{p:.2f}' for p in paired)}; {s / lib_rate:6.3f} × library"
                 )
+                if cpus.get((name, c)) and min(cpus[("bare FastAPI constant (b)", c)]) > 0:
+                    # CPU per request drifts less than requests/s on a shared machine
+                    mine = statistics.median(cpus[(name, c)])
+                    bare_cpu = statistics.median(cpus[("bare FastAPI constant (b)", c)])
+                    print(f"      server CPU per request: {mine / bare_cpu:4.2f} × bare FastAPI's")
         print("where the time of one notify goes (in process, mean per call):")
         breakdown(f"sqlite:///{tmp}/breakdown.db", events, 200)
 

@@ -144,6 +144,14 @@ def serve(
             help="log each decision's whole input (free text too), not only what rules read",
         ),
     ] = False,
+    fast_path: Annotated[
+        bool,
+        typer.Option(
+            "--fast-path/--no-fast-path",
+            help="answer the common POST /v1/notify below FastAPI (the same answer, less "
+            "CPU); --no-fast-path sends every request through the full stack",
+        ),
+    ] = True,
     allow_insecure_permissions: Annotated[
         bool,
         typer.Option(
@@ -180,6 +188,7 @@ def serve(
         min_free_disk_mb=min_free_disk_mb,
         decisions_per_day=decisions_per_day,
         store_full_input=store_full_input,
+        fast_path=fast_path,
     )
     if sqlite_sync not in ("full", "normal"):
         fail("--sqlite-sync: must be full or normal")

@@ -469,15 +469,15 @@ class Engine:
             return self._resolve(pid, ctx_box[0])
 
         unresolved: set[str] = set()
-        counter_ids: list[str] = []
+        # first-seen order without repeats; a dict, not a list: a class can resolve to
+        # hundreds of bodies, and a list's ``in`` made this quadratic
+        counter_ids: dict[str, None] = {}
         for ref in rule.counterparties:
             for named_id in self._parties(ref, ev):
                 ids, open_class = resolve(named_id)
                 if open_class:
                     unresolved.add(named_id)
-                for pid in ids:
-                    if pid not in counter_ids:
-                        counter_ids.append(pid)
+                counter_ids.update(dict.fromkeys(ids))
         obligated: set[str] = set()
         for named_id in self._parties(rule.obligated, ev):
             ids, open_class = resolve(named_id)

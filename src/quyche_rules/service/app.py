@@ -30,11 +30,12 @@ from quyche_rules.service.auth import KeyCache, RateLimiter
 from quyche_rules.service.bodyread import key_is_valid
 from quyche_rules.service.caching import rulebook_etag
 from quyche_rules.service.deps import Services
+from quyche_rules.service.fastpath import NotifyFastPath
 from quyche_rules.service.language import Language
 from quyche_rules.service.logwriter import DecisionWriter
 from quyche_rules.service.metrics import Metrics, RequestMetrics
 from quyche_rules.service.metrics import router as metrics_router
-from quyche_rules.service.middleware import AccessLog, BodyLimit
+from quyche_rules.service.middleware import GZIP_LEVEL, GZIP_MINIMUM_SIZE, AccessLog, BodyLimit
 from quyche_rules.service.openapi import install as install_openapi
 from quyche_rules.service.openapi import operation_id
 from quyche_rules.service.page_headers import PageHeaders
@@ -144,7 +145,7 @@ def create_app(
     install_openapi(app)
     # the literate page is ~600 KB of HTML that compresses ~10×: a clerk on a provincial
     # network should not wait for it (only for clients that send Accept-Encoding: gzip)
-    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_SIZE, compresslevel=GZIP_LEVEL)
     # an oversized body without a valid key is 401, not 413: the key before the body
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, authorised=key_is_valid(store))
     if settings.access_log:
@@ -160,6 +161,15 @@ def create_app(
     )
     # outermost of all: the request id is set before anything can answer, errors included
     app.add_middleware(RequestId)
+    # before all of them, the common notify answered with the same functions (fastpath)
+    app.add_middleware(
+        NotifyFastPath,
+        enabled=settings.fast_path,
+        max_body=settings.max_body_bytes,
+        access_log=settings.access_log,
+        registry=engine.parties if engine.profile else None,
+        profile=engine.profile,
+    )
     return app
 
 

@@ -91,6 +91,11 @@ class KeyCache:
         self._kept: dict[str, tuple[float, KeyRecord]] = {}
         self._lock = threading.Lock()
 
+    def kept(self, key_id: str) -> bool:
+        """Is a record of ``key_id`` kept, whatever its age?"""
+        with self._lock:
+            return key_id in self._kept
+
     def get(self, key_id: str, *, read: bool = True) -> KeyRecord | None:
         """The key's record; ``read=False``: only a kept one (no I/O), else None."""
         now = self.clock()
@@ -111,6 +116,14 @@ class KeyCache:
                     self._kept.clear()
                 self._kept[key_id] = (now, rec)
         return rec
+
+
+def was_kept(key: str, cache: KeyCache | None) -> bool:
+    """Did ``cache`` keep this key's record (perhaps past its time)? A busy caller's key
+    is read again each ``ttl``; a key never kept may be forged, and is read only once,
+    by the full check."""
+    m = _KEY.match(key)
+    return m is not None and cache is not None and cache.kept(m.group(1))
 
 
 def authenticate(

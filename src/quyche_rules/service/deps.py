@@ -63,9 +63,16 @@ async def services(request: Request) -> Services:
     if who is None:
         return svc
     try:
-        mine = tenants.choose(who, request.headers.get(PROFILE_HEADER))
+        return answering(tenants, who, request.headers.get(PROFILE_HEADER))
     except TenantRefused:
         return svc
+
+
+def answering(tenants: Tenants[Services], who: Principal, asked: str | None) -> Services:
+    """The services of the profile ``tenants`` answer ``who`` under (``TenantRefused``
+    when none may), with the registry its events are validated against set for the rest
+    of the request (``registry.REGISTRY``)."""
+    mine = tenants.choose(who, asked)
     REGISTRY.set(mine.engine.parties if mine.engine.profile is not None else None)
     return mine
 

@@ -11,17 +11,27 @@ A request still returns only after its own decisions are committed (it waits on 
 future), so nothing acknowledged can be lost. If a group's transaction fails, each
 request's decisions are retried alone: a bad one fails by itself and never takes its
 neighbours down with it.
+
+A request on the event loop (``submit_async``) waits on an asyncio future, and the writer
+wakes each loop once per group (one ``call_soon_threadsafe`` settling every future of the
+group), not once per decision: whatever the writer runs in Python holds the interpreter
+lock the loop needs, and a wake-up writes to the loop's pipe.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import queue
 import threading
 from concurrent.futures import Future
+from typing import TypeAlias
 
 from quyche_rules.service.store import DecisionRecord, Store
 
-_Item = tuple[list[DecisionRecord], "Future[None]"]
+_Waiter: TypeAlias = "Future[None] | asyncio.Future[None]"
+_Item: TypeAlias = tuple[list[DecisionRecord], _Waiter]
+_Outcome: TypeAlias = tuple["asyncio.Future[None]", BaseException | None]
 
 
 class DecisionWriter:
@@ -39,6 +49,13 @@ class DecisionWriter:
 
     def submit(self, records: list[DecisionRecord]) -> Future[None]:
         fut: Future[None] = Future()
+        self._queue.put((records, fut))
+        return fut
+
+    def submit_async(self, records: list[DecisionRecord]) -> asyncio.Future[None]:
+        """``submit`` for a caller on the running event loop: an asyncio future, settled
+        on that loop once the decisions are committed (or failed)."""
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.put((records, fut))
         return fut
 
@@ -73,18 +90,43 @@ class DecisionWriter:
             self._drain(group)
             return [r for recs, _ in group[before:] for r in recs]
 
+        outcomes: list[tuple[_Waiter, BaseException | None]] = []
         try:
             self.store.append_decisions([r for recs, _ in group for r in recs], late)
             self.transactions += 1
+            outcomes = [(fut, None) for _, fut in group]
         except Exception:
             for recs, fut in group:
                 try:
                     self.store.append_decisions(recs)
                     self.transactions += 1
                 except Exception as exc:
-                    fut.set_exception(exc)
+                    outcomes.append((fut, exc))
                 else:
-                    fut.set_result(None)
-            return
-        for _, fut in group:
+                    outcomes.append((fut, None))
+        _settle(outcomes)
+
+
+def _settle(outcomes: list[tuple[_Waiter, BaseException | None]]) -> None:
+    """Settle each waiter: a thread's future here, a loop's futures in one call on it."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
+    for fut, exc in outcomes:
+        if isinstance(fut, asyncio.Future):
+            by_loop.setdefault(fut.get_loop(), []).append((fut, exc))
+        elif exc is None:
             fut.set_result(None)
+        else:
+            fut.set_exception(exc)
+    for loop, done in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+            loop.call_soon_threadsafe(_settle_on_loop, done)
+
+
+def _settle_on_loop(done: list[_Outcome]) -> None:
+    for fut, exc in done:
+        if fut.done():  # the request was cancelled (its client went away)
+            continue
+        if exc is None:
+            fut.set_result(None)
+        else:
+            fut.set_exception(exc)

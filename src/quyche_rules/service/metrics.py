@@ -117,6 +117,11 @@ class Metrics:
             created = bool(result.get("record", {}).get("created"))
             self.tracker_writes.labels(str(created).lower()).inc()
 
+    def answered(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count and time one HTTP answer (``route``: the template, never values)."""
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
@@ -144,9 +149,8 @@ class RequestMetrics:
             await self.app(scope, receive, send_wrapper)
         finally:
             route = getattr(scope.get("route"), "path", None) or "(no route)"
-            method = scope["method"]
-            self.metrics.requests.labels(method, route, str(status[0])).inc()
-            self.metrics.latency.labels(method, route).observe(time.perf_counter() - start)
+            elapsed = time.perf_counter() - start
+            self.metrics.answered(scope["method"], route, status[0], elapsed)
 
 
 router = APIRouter(tags=["health"])

@@ -21,6 +21,12 @@ from quyche_rules.service.problems import MEDIA_TYPE, problem_bytes
 
 access_logger = logging.getLogger("quyche.access")
 
+#: answers from this size up are gzipped for clients that accept it: the literate page is
+#: ~600 KB of HTML that compresses ~10x; level 6 gives the size of 9 within 1 % on our
+#: answers for a third less CPU
+GZIP_MINIMUM_SIZE = 2048
+GZIP_LEVEL = 6
+
 
 async def _send_error(
     send: Send, status: int, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()
@@ -138,21 +144,23 @@ class AccessLog:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            if access_logger.isEnabledFor(logging.INFO):
-                self._log(scope, info, start)
+            log_access(scope, info["status"], info["bytes_out"], start)
 
-    @staticmethod
-    def _log(scope: Scope, info: dict[str, Any], start: float) -> None:
-        state = scope.get("state") or {}
-        route = scope.get("route")  # set by the router: the template, not the values
-        record = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "method": scope["method"],
-            "path": getattr(route, "path", None) or "(no route)",
-            "status": info["status"],
-            "ms": round((time.perf_counter() - start) * 1000, 2),
-            "bytes_out": info["bytes_out"],
-            "key_id": state.get("key_id"),
-            "request_id": state.get("request_id"),
-        }
-        access_logger.info(json.dumps(record, separators=(",", ":")))
+
+def log_access(scope: Scope, status: int, bytes_out: int, start: float) -> None:
+    """One access-log line for an answered request (when the logger is enabled)."""
+    if not access_logger.isEnabledFor(logging.INFO):
+        return
+    state = scope.get("state") or {}
+    route = scope.get("route")  # set by the router: the template, not the values
+    record = {
+        "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "method": scope["method"],
+        "path": getattr(route, "path", None) or "(no route)",
+        "status": status,
+        "ms": round((time.perf_counter() - start) * 1000, 2),
+        "bytes_out": bytes_out,
+        "key_id": state.get("key_id"),
+        "request_id": state.get("request_id"),
+    }
+    access_logger.info(json.dumps(record, separators=(",", ":")))

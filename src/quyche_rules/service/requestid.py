@@ -37,6 +37,23 @@ def accept(value: str | None) -> str:
     return uuid.uuid4().hex
 
 
+def given_or_new(scope: Scope) -> str:
+    """The request's id: the caller's ``X-Request-ID`` when it is safe (``accept``)."""
+    given = None
+    for name, value in scope["headers"]:
+        if name == _HEADER_KEY:
+            given = value.decode("latin-1")
+            break
+    return accept(given)
+
+
+def with_id(headers: list[tuple[bytes, bytes]], raw: bytes) -> list[tuple[bytes, bytes]]:
+    """An answer's headers with ``X-Request-ID`` last (replacing one set before)."""
+    out = [(k, v) for k, v in headers if k != _HEADER_KEY]
+    out.append((_HEADER_KEY, raw))
+    return out
+
+
 class RequestId:
     """Outermost ASGI middleware: sets ``REQUEST_ID`` (and ``scope["state"]["request_id"]``)
     and adds ``X-Request-ID`` to every HTTP response, errors and 304s included."""
@@ -48,20 +65,13 @@ class RequestId:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = None
-        for name, value in scope["headers"]:
-            if name == _HEADER_KEY:
-                given = value.decode("latin-1")
-                break
-        rid = accept(given)
+        rid = given_or_new(scope)
         scope.setdefault("state", {})["request_id"] = rid
         raw = rid.encode("latin-1")
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k != _HEADER_KEY]
-                headers.append((_HEADER_KEY, raw))
-                message = {**message, "headers": headers}
+                message = {**message, "headers": with_id(message.get("headers", []), raw)}
             await send(message)
 
         token = REQUEST_ID.set(rid)

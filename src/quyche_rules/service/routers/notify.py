@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from quyche_rules.model.obligations import Obligation
 from quyche_rules.service.bodyread import KeyFirstRoute
-from quyche_rules.service.decide import Pending, commit, commit_async, event_parties, prepare
+from quyche_rules.service.decide import (
+    Pending,
+    answer_body,
+    commit,
+    commit_async,
+    event_parties,
+    prepare,
+)
 from quyche_rules.service.deps import Caller, Services, Svc
 from quyche_rules.service.models import BatchIn, BatchOut, ExplainIn, ExplainOut, NotifyOut
 from quyche_rules.service.registry import ServiceEvent
@@ -18,7 +25,9 @@ from quyche_rules.service.registry import ServiceEvent
 router = APIRouter(prefix="/v1", tags=["decisions"], route_class=KeyFirstRoute)
 
 
-def _decide(svc: Services, event: BaseModel) -> tuple[list[Obligation], Pending]:
+def decide_event(svc: Services, event: BaseModel) -> tuple[list[Obligation], Pending]:
+    """One event's obligations and its decision, not yet logged: shared with the fast
+    path (``service.fastpath``), so both answer from the same code."""
     obligations = svc.engine.who_must_be_notified(event)
     canonical = event.model_dump(mode="json")
     result = [o.model_dump(mode="json") for o in obligations]
@@ -36,16 +45,16 @@ async def notify(event: Annotated[ServiceEvent, Body()], svc: Svc, who: Caller) 
     # than a hop to a worker thread costs), the key check was this request's one hop, and
     # the wait for the durable commit holds no thread. The answer is rendered from the
     # JSON already made for the log: the same bytes NotifyOut would give, built once.
-    _, pending = _decide(svc, event)
+    _, pending = decide_event(svc, event)
     await commit_async(svc, who, [pending])
-    return JSONResponse({"obligations": pending.result, "receipt": pending.receipt_json})
+    return Response(answer_body(pending), media_type="application/json")
 
 
 @router.post("/notify/batch", response_model=BatchOut, summary="Obligations for many events")
 def notify_batch(batch: BatchIn, svc: Svc, who: Caller) -> Any:
     """Up to 100 events; each is its own decision with its own receipt. All are logged in
     one transaction, and one invalid event refuses the whole batch (422 naming its index)."""
-    done = [_decide(svc, ev) for ev in batch.events]
+    done = [decide_event(svc, ev) for ev in batch.events]
     commit(svc, who, [p for _, p in done])
     return BatchOut(results=[NotifyOut(obligations=o, receipt=p.receipt) for o, p in done])
 

@@ -1,0 +1,278 @@
+"""``POST /v1/notify`` answered below FastAPI when it is the common case.
+
+A busy caller's notify spent about three times the CPU of a bare FastAPI endpoint, and
+little of it on the decision: most went to the eight ASGI layers around the route and to
+FastAPI solving the route's dependencies. This outermost layer answers the request
+itself when nothing about it is unusual, with the very functions the full stack calls:
+
+- the key is one the cache keeps, valid, and answerable under a profile
+  (``auth.authenticate`` without I/O, ``deps.answering``; a kept key past its time is
+  read again in a worker thread, as the full stack would); the caller's rate token is
+  taken (in a worker thread when the buckets are in the database);
+- ``Content-Length`` is given and within ``--max-body-bytes``, the type is
+  ``application/json``, the body is JSON (``bodyread``'s reader, ``io.jsonin``) and a
+  valid event (the route's own type, ``ServiceEvent``);
+- the decision is the route's (``routers.notify.decide_event``), logged by the group
+  commit before anything is sent (``decide.commit_async``);
+- the answer is the route's (``decide.answer_body``), through the same gzip, language and
+  request-id headers, counted in the same metrics and written in the same access log.
+
+Anything else — no key or one not kept, a refusal of any kind (401, 403, 413, 422, 429),
+a chunked body, a root path, a dependency overridden — goes to the full stack untouched,
+so every error keeps its one implementation (problem details, the key before the body).
+When the fast path gives up after taking the caller's rate token, it leaves the checked
+caller on the request's state (``deps.check_request_key`` finds it there: one token per
+request) and hands the body it read on. ``--no-fast-path`` (``Settings.fast_path``)
+turns it off; ``tests/service/test_fast_path.py`` holds both paths' answers identical.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.responses import Response
+from pydantic import TypeAdapter
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from quyche_rules.i18n import language, set_language
+from quyche_rules.io.jsonin import read_json
+from quyche_rules.service.auth import RateLimiter, authenticate, was_kept
+from quyche_rules.service.decide import answer_body, commit_async
+from quyche_rules.service.deps import Services, answering
+from quyche_rules.service.language import requested, say_language
+from quyche_rules.service.middleware import GZIP_LEVEL, GZIP_MINIMUM_SIZE, _replay, log_access
+from quyche_rules.service.registry import PROFILE, REGISTRY, ServiceEvent
+from quyche_rules.service.requestid import REQUEST_ID, given_or_new, with_id
+from quyche_rules.service.routers.notify import decide_event
+from quyche_rules.service.tenants import PROFILE_HEADER
+
+PATH = "/v1/notify"
+_ANSWER = "quyche.answer"  # scope key: the prepared answer, for ``_emit``
+_EVENT: TypeAdapter[Any] = TypeAdapter(ServiceEvent)
+
+
+async def _emit(scope: Scope, receive: Receive, send: Send) -> None:
+    """The prepared answer as an ASGI app, so that gzip is Starlette's own middleware."""
+    response: Response = scope[_ANSWER]
+    await send({"type": "http.response.start", "status": 200, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+@dataclass(frozen=True)
+class _Template:
+    """What the access log reads of a route: its template (FastAPI resolves the routes
+    of included routers lazily; the template is all that is needed of one)."""
+
+    path: str
+
+
+_ROUTE = _Template(PATH)
+
+
+class _Scoped:
+    """What the request id, registry and language middlewares set for a request's
+    context, set here for the fast path's, and put back as they do."""
+
+    def __init__(self, rid: str, registry: Any, profile: Any, lang: str) -> None:
+        self.before = language()
+        self.lang = set_language(lang)
+        self.tokens = (REQUEST_ID.set(rid), REGISTRY.set(registry), PROFILE.set(profile))
+
+    def reset(self) -> None:
+        set_language(self.before)
+        rid, registry, profile = self.tokens
+        PROFILE.reset(profile)
+        REGISTRY.reset(registry)
+        REQUEST_ID.reset(rid)
+
+
+class _GiveUp(Exception):
+    """Not the common case: the full stack answers."""
+
+
+class NotifyFastPath:
+    """The outermost ASGI layer of the service (inside Starlette's error middleware)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        enabled: bool,
+        max_body: int,
+        access_log: bool,
+        registry: Any = None,
+        profile: Any = None,
+    ) -> None:
+        self.app = app
+        self.enabled = enabled
+        self.max_body = max_body
+        self.access_log = access_log
+        self.registry = registry  # as ``registry.RegistryScope`` sets them
+        self.profile = profile
+        self.gzip = GZipMiddleware(_emit, minimum_size=GZIP_MINIMUM_SIZE, compresslevel=GZIP_LEVEL)
+        #: requests answered here (tests and the benchmark read it)
+        self.answered = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            not self.enabled
+            or scope["type"] != "http"
+            or scope["path"] != PATH
+            or scope["method"] != "POST"
+            or scope.get("root_path")
+        ):
+            await self.app(scope, receive, send)
+            return
+        head = _head(scope["headers"])
+        if head is None or not self._fits(head):
+            await self.app(scope, receive, send)
+            return
+        await self._answer(scope, receive, send, head)
+
+    def _fits(self, head: dict[bytes, bytes]) -> bool:
+        length = head.get(b"content-length")
+        if length is None or b"transfer-encoding" in head or not length.isdigit():
+            return False
+        if self.max_body > 0 and int(length) > self.max_body:
+            return False
+        # ``application/json`` alone: no type at all is 415 in FastAPI's strict mode, and
+        # the ``+json`` types are left to its own reading of the header
+        media = head.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
+        return media == b"application/json"
+
+    async def _answer(
+        self, scope: Scope, receive: Receive, send: Send, head: dict[bytes, bytes]
+    ) -> None:
+        start = time.perf_counter()
+        app = scope["app"]
+        svc: Services = app.state.services
+        scheme, _, key = head.get(b"authorization", b"").decode("latin-1").partition(" ")
+        key = key.strip()
+        if app.dependency_overrides or scheme.lower() != "bearer" or not key:
+            await self.app(scope, receive, send)
+            return
+        who = authenticate(svc.store, key, svc.keys, read=False) if svc.keys else None
+        if who is None and was_kept(key, svc.keys):  # kept, past its time: read it again
+            who = await run_in_threadpool(authenticate, svc.store, key, svc.keys)
+        if who is None:  # never kept, or no longer valid: the full stack reads or refuses it
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        rid = given_or_new(scope)
+        state["request_id"] = rid
+        scoped = _Scoped(rid, self.registry, self.profile, requested(scope))
+        read: list[Message] = []
+        try:
+            tenants = getattr(app.state, "tenants", None)
+            mine = svc
+            if tenants is not None:  # as ``deps.check_request_key``, then ``deps.services``
+                given = head.get(_PROFILE_KEY)
+                asked = None if given is None else given.decode("latin-1")
+                if tenants.single:
+                    tenants.choose(who, asked)  # may refuse the header (TenantRefused)
+                else:
+                    mine = answering(tenants, who, asked)
+            limiter = svc.limiter
+            if isinstance(limiter, RateLimiter) or not limiter.enabled:
+                wait = limiter.take(who.key_id)
+            else:  # the buckets are in the database: read in a worker thread, as deps does
+                wait = await run_in_threadpool(limiter.take, who.key_id)
+            if wait > 0:
+                raise _GiveUp  # 429: the full stack refuses (a refused take takes nothing)
+            state["principal"] = who  # taken once: ``check_request_key`` finds it here
+            state["key_id"] = who.key_id
+            body = await _read(receive, read, self.max_body)
+            event = _EVENT.validate_python(read_json(body), from_attributes=True)
+            _, pending = decide_event(mine, event)
+            # durable before the answer is made (rendering it while the writer works was
+            # measured: the two threads taking the interpreter lock in turns cost more CPU
+            # than the overlap saved)
+            await commit_async(mine, who, [pending])
+        except Exception:
+            # a refusal (TenantRefused, EventError, ValidationError, HTTPException 429), a
+            # database away, anything: the full stack answers it, from the same body
+            scoped.reset()
+            await self.app(scope, _replay(read, receive), send)
+            return
+        try:
+            answer = Response(answer_body(pending), media_type="application/json")
+            messages = await self._render(scope, receive, answer, scoped.lang, rid)
+            for message in messages:
+                await send(message)
+            self.answered += 1
+            if svc.metrics is not None:
+                svc.metrics.answered("POST", PATH, 200, time.perf_counter() - start)
+            if self.access_log:
+                size = sum(len(m.get("body", b"")) for m in messages[1:])
+                log_access(scope, 200, size, start)
+        finally:
+            scoped.reset()
+
+    async def _render(
+        self, scope: Scope, receive: Receive, answer: Response, lang: str, rid: str
+    ) -> list[Message]:
+        """The messages that send ``answer``, as the full stack's layers would send them:
+        gzip (Starlette's own middleware), then the language's and the request id's
+        headers."""
+        raw_id = rid.encode("latin-1")
+        messages: list[Message] = []
+
+        async def headed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = say_language(list(message.get("headers", [])), lang)
+                message = {**message, "headers": with_id(headers, raw_id)}
+            messages.append(message)
+
+        scope["route"] = _ROUTE  # the template, for the access log
+        scope[_ANSWER] = answer
+        await self.gzip(scope, receive, headed)
+        return messages
+
+
+def _head(headers: list[tuple[bytes, bytes]]) -> dict[bytes, bytes] | None:
+    """The request's headers by name; None when one the answer depends on is repeated
+    (the full stack decides which one counts)."""
+    out: dict[bytes, bytes] = {}
+    for name, value in headers:
+        if name in out and name in _SINGLE:
+            return None
+        out[name] = value
+    return out
+
+
+_PROFILE_KEY = PROFILE_HEADER.lower().encode()
+_SINGLE = frozenset(
+    {
+        b"authorization",
+        b"content-length",
+        b"content-type",
+        b"accept-encoding",
+        b"accept-language",
+        b"x-request-id",
+        _PROFILE_KEY,
+    }
+)
+
+
+async def _read(receive: Receive, read: list[Message], limit: int) -> bytes:
+    """The whole body (its announced length was checked against ``limit``). Every message
+    received is kept in ``read``, for the full stack to be given if this one gives up."""
+    size = 0
+    while True:
+        message = await receive()
+        read.append(message)
+        if message["type"] != "http.request":
+            raise _GiveUp  # the client went away: the full stack sees it as it would
+        size += len(message.get("body", b""))
+        if limit > 0 and size > limit:
+            raise _GiveUp
+        if not message.get("more_body", False):
+            break
+    if len(read) == 1:
+        body: bytes = read[0].get("body", b"")
+        return body
+    return b"".join(m.get("body", b"") for m in read)
