@@ -299,7 +299,8 @@ def test_a_damaged_or_foreign_entry_is_ignored_and_replaced(
     head, _, body = good.partition(b"\n")
     # a body's name changed, as a damaged disk or a hand would; the key of another entry
     wrong = body.replace("Ban Nội chính".encode(), b"Ban Ngoai chinh", 1)
-    foreign = body.replace(b'{"key": "', b'{"key": "0', 1)
+    entry_data = json.loads(body)
+    foreign = json.dumps({**entry_data, "key": "0" + entry_data["key"]}).encode()
     assert wrong != body and foreign != body
     for bad in (
         head + b"\n" + wrong,  # damaged: the checksum fails

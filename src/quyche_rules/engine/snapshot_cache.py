@@ -20,7 +20,6 @@ write costs speed, never an answer. The directory is ``answers/`` in the parse c
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 from functools import cache
 from importlib.util import find_spec
@@ -30,7 +29,7 @@ from typing import Any
 import yaml
 
 from quyche_rules.io import resources
-from quyche_rules.io.parse_cache import cache_dir, write_private
+from quyche_rules.io.parse_cache import cache_dir, read_checksummed, write_checksummed
 
 _FORMAT = "quyche-rules engine snapshot 1"
 #: entries kept at most (the oldest written go first)
@@ -90,18 +89,8 @@ def entry_path(rules_dir: Path) -> tuple[Path, str] | None:
 def read(path: Path, expected_key: str) -> dict[str, Any] | None:
     """The snapshot in an entry whose checksum holds and whose key is the one expected,
     else None (absent, unreadable, damaged, another key's)."""
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return None
-    head, sep, body = raw.partition(b"\n")
-    if not sep or head.decode("ascii", "replace") != hashlib.sha256(body).hexdigest():
-        return None
-    try:
-        entry = json.loads(body)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(entry, dict) or entry.get("key") != expected_key:
+    entry = read_checksummed(path)
+    if entry is None or entry.get("key") != expected_key:
         return None
     data = entry.get("snapshot")
     return data if isinstance(data, dict) else None
@@ -109,12 +98,4 @@ def read(path: Path, expected_key: str) -> dict[str, Any] | None:
 
 def write(path: Path, key_: str, snapshot: dict[str, Any]) -> None:
     """Store a snapshot atomically, readable by its owner only; failures are ignored."""
-    body = json.dumps({"key": key_, "snapshot": snapshot}, ensure_ascii=False).encode()
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        entries = sorted(path.parent.glob("*.json"), key=lambda e: e.stat().st_mtime_ns)
-        for old in entries[: max(0, len(entries) - MAX_ENTRIES + 1)]:
-            old.unlink(missing_ok=True)
-        write_private(path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
-    except OSError:
-        pass  # a read-only or full disk costs speed, never an answer
+    write_checksummed(path, {"key": key_, "snapshot": snapshot}, max_entries=MAX_ENTRIES)

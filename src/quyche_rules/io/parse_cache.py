@@ -116,6 +116,40 @@ def write_private(path: Path, body: bytes) -> None:
         raise
 
 
+def read_checksummed(path: Path) -> dict[str, Any] | None:
+    """The JSON object of an entry written by ``write_checksummed`` whose checksum holds,
+    else None (absent, unreadable, damaged): a cache entry is trusted only this far."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    head, sep, body = raw.partition(b"\n")
+    if not sep or head.decode("ascii", "replace") != hashlib.sha256(body).hexdigest():
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_checksummed(path: Path, data: dict[str, Any], *, max_entries: int) -> None:
+    """Store ``data`` as its SHA-256 line then its JSON, atomically and readable by its owner
+    only, in a 0700 folder of at most ``max_entries`` ``*.json`` entries (the oldest go
+    first). Failures are ignored: a read-only or full disk costs speed, never an answer."""
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        entries = list(path.parent.glob("*.json"))
+        if len(entries) >= max_entries:
+            entries.sort(key=lambda e: e.stat().st_mtime_ns)
+            for old in entries[: len(entries) - max_entries + 1]:
+                old.unlink(missing_ok=True)
+        write_private(path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    except OSError:
+        pass
+
+
 def load_yaml(path: Path, *, limits: Limits = RULE_FILE_LIMITS) -> Any:
     """A rule file (or any shipped YAML), bounded; errors are ``RulebookError``. The parse
     is cached by content hash (``parse_cache``); validation after it is never cached."""

@@ -26,13 +26,12 @@ parse cache's (``$QUYCHE_CACHE_DIR``, else ``$XDG_CACHE_HOME/quyche-rules``, els
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from quyche_rules.io.parse_cache import cache_dir, write_private
+from quyche_rules.io.parse_cache import cache_dir, read_checksummed, write_checksummed
 from quyche_rules.model.basis import Basis
 from quyche_rules.model.vocabulary import Duty, Form, Period
 from quyche_rules.rulebook.conditions import All, AnyOf, Condition, Contains, Eq, In
@@ -219,36 +218,9 @@ def non_actionable_fields(d: list[Any]) -> tuple[Basis, str, str, str]:
 
 def read(path: Path) -> dict[str, Any] | None:
     """The data of an entry whose checksum holds, else None (absent, unreadable, damaged)."""
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return None
-    head, sep, body = raw.partition(b"\n")
-    if not sep or head.decode("ascii", "replace") != hashlib.sha256(body).hexdigest():
-        return None
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
-        return None
-    return data if isinstance(data, dict) else None
+    return read_checksummed(path)
 
 
 def write(path: Path, data: dict[str, Any]) -> None:
     """Store an entry atomically, readable by its owner only; failures are ignored."""
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _make_room(path.parent)
-        write_private(path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
-    except OSError:
-        pass  # a read-only or full disk costs speed, never an answer
-
-
-def _make_room(where: Path) -> None:
-    """Remove the oldest entries (by modification time) so that one more fits."""
-    entries = list(where.glob("*.json"))
-    if len(entries) < MAX_ENTRIES:
-        return
-    entries.sort(key=lambda e: e.stat().st_mtime_ns)
-    for old in entries[: len(entries) - MAX_ENTRIES + 1]:
-        old.unlink(missing_ok=True)
+    write_checksummed(path, data, max_entries=MAX_ENTRIES)
