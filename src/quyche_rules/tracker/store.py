@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -121,21 +121,39 @@ def _may_join(new: NewRecord, d: DecidedDuty) -> bool:
     )
 
 
+#: the earlier records of a batch by document, each with its place in the batch: a record
+#: looks up only its own documents there (a scan of every earlier record was quadratic in
+#: the size of an import)
+Pending = Mapping[str, Sequence[tuple[int, NewRecord]]]
+
+
+def index_pending(batch: Sequence[NewRecord]) -> dict[str, list[tuple[int, NewRecord]]]:
+    """``Pending`` of ``batch``."""
+    by_doc: dict[str, list[tuple[int, NewRecord]]] = {}
+    for i, n in enumerate(batch):
+        by_doc.setdefault(n.doc_key, []).append((i, n))
+    return by_doc
+
+
 def _standing_doc(
     new: NewRecord,
     d: DecidedDuty,
-    pending: Sequence[NewRecord],
+    pending: Pending,
     standing: dict[str, list[tuple[str, str | None]]],
 ) -> str | None:
     """The document whose case already follows duty ``d`` (None: it opens its own): an
-    earlier record of the batch, else a recorded case (the first opened)."""
+    earlier record of the batch (the first in the batch), else a recorded case (the first
+    opened)."""
     if not _may_join(new, d):
         return None
     assert new.reference is not None
     digest = duty_digest(d, new.reference)
     keys = sibling_keys(d, new.sender, new.reference)
-    for p in pending:
-        if p.doc_key in keys and any(duty_digest(pd, p.reference) == digest for _c, pd in p.cases):
+    earlier = sorted(
+        (x for k in dict.fromkeys(keys) for x in pending.get(k, ())), key=lambda x: x[0]
+    )
+    for _i, p in earlier:
+        if any(duty_digest(pd, p.reference) == digest for _c, pd in p.cases):
             return p.doc_key
     for k in keys:
         if any(ob == d.obligated and dg == digest for ob, dg in standing.get(k, ())):
@@ -245,7 +263,7 @@ class Store:
         instead of opening one; and a record acting on a document that joined a case acts
         on that case's document too. ``pending``: records of the same batch, before it."""
         found = self._found(conn, [new])
-        return self._join(new, pending, *found)
+        return self._join(new, index_pending(pending), *found)
 
     def _found(
         self, conn: Connection, batch: Sequence[NewRecord]
@@ -285,7 +303,7 @@ class Store:
     @staticmethod
     def _join(
         new: NewRecord,
-        pending: Sequence[NewRecord],
+        pending: Pending,
         standing: dict[str, list[tuple[str, str | None]]],
         aliases: dict[str, list[str]],
     ) -> NewRecord:
@@ -301,7 +319,7 @@ class Store:
                 again = again or Act(0, new.event_date, RESTATED, d.obligated)
         alias: list[str] = []
         for k in new.targets:
-            alias += [x for p in pending if p.doc_key == k for x in p.joins]
+            alias += [x for _i, p in pending.get(k, ()) for x in p.joins]
             alias += aliases.get(k, [])
         alias = [k for k in dict.fromkeys(alias) if k not in new.targets]
         if not joins and not alias:
@@ -345,8 +363,11 @@ class Store:
         the database holds is read once for the whole batch (``_found``)."""
         standing, aliases = self._found(conn, batch)
         out: list[NewRecord] = []
-        for n in batch:
-            out.append(self._join(n, out, standing, aliases) if (n.cases or n.targets) else n)
+        pending: dict[str, list[tuple[int, NewRecord]]] = {}
+        for i, n in enumerate(batch):
+            written = self._join(n, pending, standing, aliases) if (n.cases or n.targets) else n
+            out.append(written)
+            pending.setdefault(written.doc_key, []).append((i, written))
         return out
 
     def _append_many(
