@@ -402,11 +402,13 @@ class Store:
             target_batch = [r for n in todo for r in target_rows(n, seqs[n.doc_key])]
             fact_batch = [r for n in todo for r in fact_rows(n, seqs[n.doc_key])]
             act_batch = [r for n in todo for r in act_rows(n, seqs[n.doc_key])]
-            for table, rows_ in ((cases, case_batch), (case_parties, party_batch),
-                                 (targets, target_batch), (case_facts, fact_batch),
-                                 (acts, act_batch)):  # fmt: skip
-                if rows_:
-                    conn.execute(table.insert(), rows_)
+            sql = record_sql(conn)
+            with DriverCursor(conn) as cur:  # the live record's pre-built statements
+                for stmt, rows_ in ((sql.cases, case_batch), (sql.parties, party_batch),
+                                    (sql.targets, target_batch), (sql.facts, fact_batch),
+                                    (sql.acts, act_batch)):  # fmt: skip
+                    if rows_:
+                        cur.many(stmt.sql, stmt.rows(rows_))
             # the marks of every case these records opened or act on (``marks``)
             mark_documents(
                 conn,
