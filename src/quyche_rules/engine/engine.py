@@ -29,6 +29,7 @@ from quyche_rules.engine.backends import (
     durable_missing,
     durable_version,
 )
+from quyche_rules.engine.due import Due, count_due
 from quyche_rules.engine.facts import compile_triggers, fact_value, get_field, projection
 from quyche_rules.errors import QuycheError, excerpt
 from quyche_rules.io import resources
@@ -106,7 +107,6 @@ def choose_backend(requested: BackendName = "auto") -> BackendInUse:
 
 #: bound of an engine's memo of computed deadlines (see ``Engine._due``)
 DUE_MEMO_SIZE = 8192
-_Due = tuple[dt.date | None, str | None, bool]
 
 
 @dataclass(frozen=True)
@@ -509,7 +509,7 @@ class Engine:
         due, _how, provisional = self._due(rule, event)
         return due, bool(provisional)
 
-    def _due(self, rule: Rule, ev: BaseModel) -> _Due:
+    def _due(self, rule: Rule, ev: BaseModel) -> Due:
         """(due, how it was computed, provisional), memoised by what it depends on: the
         rule, the event's receipt and granted dates, and the calendar (immutable; keyed by
         identity in case ``engine.calendar`` is replaced).
@@ -527,35 +527,19 @@ class Engine:
             hit = self._due_memo[key] = self._compute_due(rule, received, granted)
         return hit
 
-    def _compute_due(self, rule: Rule, received: dt.date | None, granted: dt.date | None) -> _Due:
+    def _compute_due(self, rule: Rule, received: dt.date | None, granted: dt.date | None) -> Due:
         policy = rule.deadline
         assert policy is not None  # _due answered the rules without a deadline
-        if received is None:
-            return (
-                None,
-                f"{policy.working_days} working days from receipt ({policy.basis.article}."
-                f"{policy.basis.clause}); {policy.counted_from} not given",
-                False,
-            )
-        d = self.calendar.deadline(received, policy.working_days)
-        how = (
-            f"{policy.working_days} working days after {received.isoformat()} "
-            f"(Điều {policy.basis.article}.{policy.basis.clause}; first day not counted, "
-            f"Civil Code 2015 Art. 147)"
+        return count_due(
+            self.calendar,
+            received,
+            granted,
+            working_days=policy.working_days,
+            article=policy.basis.article,
+            clause=policy.basis.clause,
+            counted_from=policy.counted_from,
+            later_of=policy.later_of,
         )
-        if d.provisional:
-            how += "; provisional: no official holiday arrangement recorded for " + ", ".join(
-                str(y) for y in d.provisional_years
-            )
-        # issue 9, Art. 3.1 "quá thời hạn theo văn bản đề nghị": a request may grant more
-        # time than the text (never less); then its own date is the due date
-        if granted is not None and granted > d.due:
-            how = (
-                f"{granted.isoformat()}, the reply date the request grants ({policy.later_of}), "
-                f"later than the {how}"
-            )
-            return granted, how, False
-        return d.due, how, d.provisional
 
 
 _default: Engine | None = None

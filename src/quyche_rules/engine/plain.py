@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from quyche_rules.calendar.working_days import WorkingCalendar
+from quyche_rules.engine.due import count_due
 from quyche_rules.io import resources
 from quyche_rules.io.textnorm import fold, normalize
 
@@ -299,31 +300,16 @@ class PlainEngine:
         received: dt.date | None = ev.get(policy["counted_from"])
         later_of = policy["later_of"]
         granted: dt.date | None = ev.get(later_of) if later_of else None
-        days, article, clause = policy["working_days"], policy["article"], policy["clause"]
-        if received is None:
-            return (
-                None,
-                f"{days} working days from receipt ({article}.{clause}); "
-                f"{policy['counted_from']} not given",
-                False,
-            )
-        d = self.calendar.deadline(received, days)
-        how = (
-            f"{days} working days after {received.isoformat()} "
-            f"(Điều {article}.{clause}; first day not counted, "
-            f"Civil Code 2015 Art. 147)"
+        return count_due(
+            self.calendar,
+            received,
+            granted,
+            working_days=policy["working_days"],
+            article=policy["article"],
+            clause=policy["clause"],
+            counted_from=policy["counted_from"],
+            later_of=later_of,
         )
-        if d.provisional:
-            how += "; provisional: no official holiday arrangement recorded for " + ", ".join(
-                str(y) for y in d.provisional_years
-            )
-        if granted is not None and granted > d.due:
-            how = (
-                f"{granted.isoformat()}, the reply date the request grants ({later_of}), "
-                f"later than the {how}"
-            )
-            return granted, how, False
-        return d.due, how, d.provisional
 
 
 def normalize_nfc(text: str) -> str:
