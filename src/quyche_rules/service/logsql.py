@@ -132,9 +132,21 @@ def append(
     """Insert and chain ``recs`` in ``conn``'s transaction and count them; returns each
     (key, day)'s count after this transaction. ``texts``: each record's parties, receipt,
     input and result as stored (JSON text); ``days``: the day each counts against."""
-    cur = _Cursor(conn)
+    return append_driver(conn.connection.driver_connection, conn.dialect, recs, texts, days)
+
+
+def append_driver(
+    driver: Any,
+    dialect: sa.Dialect,
+    recs: Sequence[Logged],
+    texts: Sequence[tuple[str, str, str, str]],
+    days: Sequence[dt.date],
+) -> dict[tuple[str, dt.date], int]:
+    """``append`` on a driver's connection in its transaction (``db.held``: the group
+    commit's kept connection)."""
+    cur = _Cursor(driver, dialect)
     try:
-        return _append(cur, statements(conn.dialect.name), recs, texts, days)
+        return _append(cur, statements(dialect.name), recs, texts, days)
     finally:
         cur.cursor.close()
 
@@ -182,12 +194,12 @@ def _append(
 
 
 class _Cursor:
-    """The driver's cursor of a SQLAlchemy connection, raising SQLAlchemy's errors."""
+    """A cursor of the driver's connection, raising SQLAlchemy's errors."""
 
-    def __init__(self, conn: Connection) -> None:
-        self.dialect = conn.dialect
-        self.error: type[Exception] = conn.dialect.loaded_dbapi.Error
-        self.cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    def __init__(self, driver: Any, dialect: sa.Dialect) -> None:
+        self.dialect = dialect
+        self.error: type[Exception] = dialect.loaded_dbapi.Error
+        self.cursor = driver.cursor()
 
     def run(self, statement: str, params: Any = (), *, many: bool = False) -> Any:
         """Execute; the first row if the statement returns rows, else None."""

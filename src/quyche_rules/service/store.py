@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from quyche_rules.db.held import HeldConnection
 from quyche_rules.db.service_tables import api_keys, decisions, key_days
 from quyche_rules.errors import DatabaseError, QuycheError
 from quyche_rules.service import logsql
@@ -153,6 +154,8 @@ class Store:
         #: (monotonic): the quota's pre-check reads it instead of the database
         self._counts: dict[tuple[str, dt.date], tuple[float, int]] = {}
         self._counts_lock = threading.Lock()
+        #: the connection every ``append_decisions`` runs on, kept between transactions
+        self._held = HeldConnection(self.engine)
 
     def create_tables(self) -> None:
         """Bring the database to the newest schema: the tracker's Alembic migrations, which
@@ -236,10 +239,19 @@ class Store:
         late joiners), appended with ``recs``."""
         if not recs:
             return
-        with self.engine.begin() as conn:
-            if more is not None:
-                recs = [*recs, *more()]
-            totals = self.insert_decisions(conn, recs)
+        joined: list[DecisionRecord] | None = None
+
+        def work(driver: Any) -> dict[tuple[str, dt.date], int]:
+            nonlocal joined
+            if joined is None:  # once: a transaction run again keeps its late joiners
+                joined = [*recs, *more()] if more is not None else recs
+            group = joined
+            return self._insert(
+                group, lambda t, d: logsql.append_driver(driver, dialect, group, t, d)
+            )
+
+        dialect = self.engine.dialect
+        totals = self._held.transaction(work)
         self._saw(totals)  # committed: the quota's pre-check may count on it
 
     def insert_decisions(
@@ -251,6 +263,17 @@ class Store:
         caller's transaction must roll back (the write serialises the counts, so the quota
         holds exactly whatever runs concurrently). Returns each (key, day)'s count as of
         this transaction; the statements are ``logsql``'s."""
+        return self._insert(recs, lambda t, d: logsql.append(conn, recs, t, d))
+
+    def _insert(
+        self,
+        recs: list[DecisionRecord],
+        append: Callable[
+            [list[tuple[str, str, str, str]], list[dt.date]], dict[tuple[str, dt.date], int]
+        ],
+    ) -> dict[tuple[str, dt.date], int]:
+        """``insert_decisions``' texts, days and quota around ``append`` (``logsql``'s, on
+        a SQLAlchemy connection or on the kept driver connection)."""
         if not recs:
             return {}
         texts = [
@@ -258,7 +281,7 @@ class Store:
             for r in recs
         ]
         days = [vietnam_day(r.decided_at) for r in recs]
-        totals = logsql.append(conn, recs, texts, days)
+        totals = append(texts, days)
         limit = self.daily_quota
         for (key_id, day), total in totals.items():
             if limit > 0 and total > limit:
