@@ -149,6 +149,40 @@ def test_every_example_is_answered_the_same_gzipped_or_not(pair: Pair) -> None:
     assert raw.json()["obligations"]
 
 
+#: an event with no duty: an answer under the gzip threshold (the receipt alone)
+SMALL = {
+    "type": "personnel_action",
+    "date": "2025-10-01",
+    "action": "appointment",
+    "stage": "decision_planned",
+    "decided_by": "Ủy ban nhân dân tỉnh",
+    "person_in_bloc": False,
+}
+
+
+@pytest.mark.parametrize(
+    "encoding", [None, "", "gzip", "GZIP", "gzip;q=0", "x-gzip", "br", "identity", "*"]
+)
+def test_every_reading_of_accept_encoding_is_starlettes(pair: Pair, encoding: str | None) -> None:
+    """The fast path writes the gzip layer's headers itself (``service.prepared``): for
+    any ``Accept-Encoding`` (Starlette gzips when the value contains ``gzip``, q-values
+    unread), above and below the threshold, it answers as the full stack does."""
+    keys = pair.key()
+    big = _event(EVENTS[3])
+    pair.post(keys, json_body=big)
+    before = pair.answered()
+    headers = {**RID} if encoding is None else {**RID, "Accept-Encoding": encoding}
+    for event in (big, SMALL):
+        fast, full = pair.post(keys, json_body=event, headers=headers)
+        assert fast.status_code == 200, fast.text
+        _same(fast, full)
+        small = event is SMALL
+        sent = fast.request.headers.get("accept-encoding", "")  # the client's own if None
+        assert ("content-encoding" in fast.headers) == (not small and "gzip" in sent)
+        assert fast.headers["vary"] == ("Accept-Language" if small else "Accept-Encoding")
+    assert pair.answered() - before == 2
+
+
 @pytest.mark.parametrize(
     "language", ["en", "vi", "fr", "en;q=0.2, vi;q=0.9", "en-GB, vi;q=0.1", ""]
 )
@@ -285,6 +319,8 @@ def test_the_access_log_line_is_the_same(pair: Pair, caplog: pytest.LogCaptureFi
                 headers={**RID, "Authorization": f"Bearer {keys[fast]}", "Accept-Encoding": "x"},
             )
         (record,) = [json.loads(r.getMessage()) for r in caplog.records]
+        stamp = dt.datetime.strptime(record["ts"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        assert abs((dt.datetime.now(dt.UTC) - stamp).total_seconds()) < 5
         for name in ("ts", "ms", "key_id"):
             assert record.pop(name)
         lines.append(record)

@@ -14,8 +14,10 @@ itself when nothing about it is unusual, with the very functions the full stack 
   valid event (the route's own type, ``ServiceEvent``);
 - the decision is the route's (``routers.notify.decide_event``), logged by the group
   commit before anything is sent (``decide.commit_async``);
-- the answer is the route's (``decide.answer_body``), through the same gzip, language and
-  request-id headers, counted in the same metrics and written in the same access log.
+- the answer is the route's (``decide.answer_body``), with the headers the full stack's
+  gzip, language and request-id layers would give it (``prepared``: written directly,
+  held byte for byte against Starlette's gzip), counted in the same metrics and written
+  in the same access log.
 
 Anything else — no key or one not kept, a refusal of any kind (401, 403, 413, 422, 429),
 a chunked body, a root path, a dependency overridden — goes to the full stack untouched,
@@ -32,10 +34,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi.responses import Response
 from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quyche_rules.i18n import language, set_language
@@ -43,23 +43,17 @@ from quyche_rules.io.jsonin import read_json
 from quyche_rules.service.auth import RateLimiter, authenticate, was_kept
 from quyche_rules.service.decide import answer_body, commit_async
 from quyche_rules.service.deps import Services, answering
-from quyche_rules.service.language import requested, say_language
-from quyche_rules.service.middleware import GZIP_LEVEL, GZIP_MINIMUM_SIZE, _replay, log_access
+from quyche_rules.service.language import from_header
+from quyche_rules.service.middleware import _replay, log_access
+from quyche_rules.service.prepared import messages, wants_gzip
 from quyche_rules.service.registry import PROFILE, REGISTRY, ServiceEvent
-from quyche_rules.service.requestid import REQUEST_ID, given_or_new, with_id
+from quyche_rules.service.requestid import HEADER as REQUEST_ID_HEADER
+from quyche_rules.service.requestid import REQUEST_ID, accept
 from quyche_rules.service.routers.notify import decide_event
 from quyche_rules.service.tenants import PROFILE_HEADER
 
 PATH = "/v1/notify"
-_ANSWER = "quyche.answer"  # scope key: the prepared answer, for ``_emit``
 _EVENT: TypeAdapter[Any] = TypeAdapter(ServiceEvent)
-
-
-async def _emit(scope: Scope, receive: Receive, send: Send) -> None:
-    """The prepared answer as an ASGI app, so that gzip is Starlette's own middleware."""
-    response: Response = scope[_ANSWER]
-    await send({"type": "http.response.start", "status": 200, "headers": response.raw_headers})
-    await send({"type": "http.response.body", "body": response.body})
 
 
 @dataclass(frozen=True)
@@ -113,7 +107,6 @@ class NotifyFastPath:
         self.access_log = access_log
         self.registry = registry  # as ``registry.RegistryScope`` sets them
         self.profile = profile
-        self.gzip = GZipMiddleware(_emit, minimum_size=GZIP_MINIMUM_SIZE, compresslevel=GZIP_LEVEL)
         #: requests answered here (tests and the benchmark read it)
         self.answered = 0
 
@@ -162,9 +155,13 @@ class NotifyFastPath:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
-        rid = given_or_new(scope)
+        # the request id and the language as ``requestid.given_or_new`` and
+        # ``language.requested`` read them, from the headers already looked at
+        given_id = head.get(_REQUEST_ID_KEY)
+        rid = accept(None if given_id is None else given_id.decode("latin-1"))
         state["request_id"] = rid
-        scoped = _Scoped(rid, self.registry, self.profile, requested(scope))
+        lang = from_header(head.get(b"accept-language", b""))
+        scoped = _Scoped(rid, self.registry, self.profile, lang)
         read: list[Message] = []
         try:
             tenants = getattr(app.state, "tenants", None)
@@ -199,38 +196,22 @@ class NotifyFastPath:
             await self.app(scope, _replay(read, receive), send)
             return
         try:
-            answer = Response(answer_body(pending), media_type="application/json")
-            messages = await self._render(scope, receive, answer, scoped.lang, rid)
-            for message in messages:
-                await send(message)
+            start_message, body_message = await messages(
+                answer_body(pending),
+                gzip_ok=wants_gzip(head.get(b"accept-encoding")),
+                lang=scoped.lang,
+                request_id=rid.encode("latin-1"),
+            )
+            scope["route"] = _ROUTE  # the template, for the access log
+            await send(start_message)
+            await send(body_message)
             self.answered += 1
             if svc.metrics is not None:
                 svc.metrics.answered("POST", PATH, 200, time.perf_counter() - start)
             if self.access_log:
-                size = sum(len(m.get("body", b"")) for m in messages[1:])
-                log_access(scope, 200, size, start)
+                log_access(scope, 200, len(body_message["body"]), start)
         finally:
             scoped.reset()
-
-    async def _render(
-        self, scope: Scope, receive: Receive, answer: Response, lang: str, rid: str
-    ) -> list[Message]:
-        """The messages that send ``answer``, as the full stack's layers would send them:
-        gzip (Starlette's own middleware), then the language's and the request id's
-        headers."""
-        raw_id = rid.encode("latin-1")
-        messages: list[Message] = []
-
-        async def headed(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = say_language(list(message.get("headers", [])), lang)
-                message = {**message, "headers": with_id(headers, raw_id)}
-            messages.append(message)
-
-        scope["route"] = _ROUTE  # the template, for the access log
-        scope[_ANSWER] = answer
-        await self.gzip(scope, receive, headed)
-        return messages
 
 
 def _head(headers: list[tuple[bytes, bytes]]) -> dict[bytes, bytes] | None:
@@ -245,6 +226,7 @@ def _head(headers: list[tuple[bytes, bytes]]) -> dict[bytes, bytes] | None:
 
 
 _PROFILE_KEY = PROFILE_HEADER.lower().encode()
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode("latin-1")
 _SINGLE = frozenset(
     {
         b"authorization",
@@ -252,7 +234,7 @@ _SINGLE = frozenset(
         b"content-type",
         b"accept-encoding",
         b"accept-language",
-        b"x-request-id",
+        _REQUEST_ID_KEY,
         _PROFILE_KEY,
     }
 )

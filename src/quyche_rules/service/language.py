@@ -12,6 +12,11 @@ from quyche_rules.i18n import language, negotiate, set_language
 def requested(scope: Scope) -> str:
     """The language the request's ``Accept-Language`` asks for (Vietnamese by default)."""
     header = next((v for k, v in scope["headers"] if k == b"accept-language"), b"")
+    return from_header(header)
+
+
+def from_header(header: bytes) -> str:
+    """The language one raw ``Accept-Language`` value asks for (``b""`` when absent)."""
     return negotiate(header.decode("latin-1")[:400])
 
 

@@ -108,19 +108,34 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_EngineCache(engine))
+        # the children bound to each set of labels, looked up once: ``labels`` checks and
+        # joins its arguments under a lock on every call (a few per request). Bounded, as
+        # the labels are: route templates, statuses, kinds.
+        self._answered: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._decided: dict[str, Any] = {}
         if db is not None:
             self.registry.register(_OutboxDepth(db))
 
     def decided(self, kind: str, result: Any) -> None:
-        self.decisions.labels(kind).inc()
+        counter = self._decided.get(kind)
+        if counter is None:
+            counter = self._decided[kind] = self.decisions.labels(kind)
+        counter.inc()
         if kind == "track" and isinstance(result, dict):
             created = bool(result.get("record", {}).get("created"))
             self.tracker_writes.labels(str(created).lower()).inc()
 
     def answered(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count and time one HTTP answer (``route``: the template, never values)."""
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        bound = self._answered.get((method, route, status))
+        if bound is None:
+            bound = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._answered[(method, route, status)] = bound
+        bound[0].inc()
+        bound[1].observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -147,6 +147,24 @@ class AccessLog:
             log_access(scope, info["status"], info["bytes_out"], start)
 
 
+#: ``json.dumps(record, separators=(",", ":"))``'s encoder, made once: ``dumps`` builds a
+#: new one on every call when given separators
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+#: the last second stamped and its text: every line of a busy second has the same one
+_stamped: tuple[int, str] = (-1, "")
+
+
+def _utc_stamp() -> str:
+    """``time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())``, formatted once a second."""
+    global _stamped
+    now = int(time.time())
+    second, text = _stamped
+    if second != now:
+        text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+        _stamped = (now, text)
+    return text
+
+
 def log_access(scope: Scope, status: int, bytes_out: int, start: float) -> None:
     """One access-log line for an answered request (when the logger is enabled)."""
     if not access_logger.isEnabledFor(logging.INFO):
@@ -154,7 +172,7 @@ def log_access(scope: Scope, status: int, bytes_out: int, start: float) -> None:
     state = scope.get("state") or {}
     route = scope.get("route")  # set by the router: the template, not the values
     record = {
-        "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "ts": _utc_stamp(),
         "method": scope["method"],
         "path": getattr(route, "path", None) or "(no route)",
         "status": status,
@@ -163,4 +181,4 @@ def log_access(scope: Scope, status: int, bytes_out: int, start: float) -> None:
         "key_id": state.get("key_id"),
         "request_id": state.get("request_id"),
     }
-    access_logger.info(json.dumps(record, separators=(",", ":")))
+    access_logger.info(_COMPACT.encode(record))
