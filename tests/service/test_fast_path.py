@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -401,3 +402,81 @@ def test_a_chunked_body_is_answered_by_the_full_stack(pair: Pair) -> None:
     assert got[0].status_code == 200, got[0].text
     _same(got[0], got[1])
     assert pair.answered() == before
+
+
+def _decisions(app: FastAPI) -> int:
+    store = app.state.services.store
+    with store.engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT count(*) FROM service_decisions").scalar_one())
+
+
+def test_the_answer_made_meanwhile_waits_for_the_commit(tmp_path: Path, engine: Engine) -> None:
+    """The answer is made while the writer commits, but nothing is sent before the
+    decision is durable: with the writer held inside its transaction, no message of the
+    answer leaves the app (watched at the ASGI ``send``, which the client cannot see)."""
+    app = create_app(
+        Settings(db_url=f"sqlite:///{tmp_path}/w.db", rate_per_minute=0), engine=engine
+    )
+    store = app.state.services.store
+    key = new_key(store, party=None, admin=True)[0]
+    inside, release = threading.Event(), threading.Event()
+    append = store.append_decisions
+
+    def held(*args: Any, **kwargs: Any) -> None:
+        inside.set()
+        assert release.wait(10)
+        append(*args, **kwargs)
+
+    sent: list[str] = []
+
+    async def watched(scope: Any, receive: Any, send: Any) -> None:
+        async def watching(message: Any) -> None:
+            sent.append(message["type"])
+            await send(message)
+
+        await app(scope, receive, watching)
+
+    answers: list[httpx.Response] = []
+    auth = {"Authorization": f"Bearer {key}"}
+    with TestClient(watched) as client:
+        client.post("/v1/notify", json=_event(EVENTS[0]), headers=auth)  # the key now kept
+        store.append_decisions = held
+        sent.clear()
+        asking = threading.Thread(
+            target=lambda: answers.append(
+                client.post("/v1/notify", json=_event(EVENTS[0]), headers=auth)
+            )
+        )
+        asking.start()
+        assert inside.wait(10)
+        time.sleep(0.5)
+        assert sent == [], "answered before the decision was committed"
+        release.set()
+        asking.join(10)
+    assert [a.status_code for a in answers] == [200]
+    assert sent[0] == "http.response.start"
+    assert fast_path(app).answered == 1
+    assert _decisions(app) == 2
+
+
+def test_an_answer_that_cannot_be_made_is_an_error_not_a_second_decision(
+    tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the decision is handed to the writer, a failure in making the answer is this
+    request's 500 after the commit: the full stack is not asked to decide it again."""
+    import quyche_rules.service.fastpath as fastpath_module
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the answer could not be made")
+
+    app = create_app(
+        Settings(db_url=f"sqlite:///{tmp_path}/b.db", rate_per_minute=0), engine=engine
+    )
+    key = new_key(app.state.services.store, party=None, admin=True)[0]
+    auth = {"Authorization": f"Bearer {key}"}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.post("/v1/notify", json=_event(EVENTS[0]), headers=auth)  # the key now kept
+        monkeypatch.setattr(fastpath_module, "messages", broken)
+        answer = client.post("/v1/notify", json=_event(EVENTS[0]), headers=auth)
+    assert answer.status_code == 500, answer.text
+    assert _decisions(app) == 2

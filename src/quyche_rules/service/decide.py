@@ -13,6 +13,7 @@ database syncs.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,17 +117,38 @@ def commit(svc: Services, who: Principal, pending: list[Pending]) -> None:
     decided(svc, pending)
 
 
-async def commit_async(svc: Services, who: Principal, pending: list[Pending]) -> None:
-    """``commit`` for a handler running on the event loop: the decisions join the next
-    group commit and the handler resumes once it is durable (or with its error), without
-    a thread waiting for it. The quota's pre-check is decided from the count this process
-    keeps when it can; else it reads the database in a worker thread, never on the loop."""
+@dataclass
+class Committing:
+    """Decisions handed to the group commit, not yet known durable (``begin_commit``)."""
+
+    svc: Services
+    pending: list[Pending]
+    future: asyncio.Future[None] | None
+
+    async def durable(self) -> None:
+        """Return once the decisions are committed; a quota met by requests of the same
+        key committed meanwhile is a 429, any other failure the store's error."""
+        if self.future is not None:
+            try:
+                await self.future
+            except QuotaExceeded as exc:
+                raise refusal(exc.limit) from None
+        decided(self.svc, self.pending)
+
+
+async def begin_commit(svc: Services, who: Principal, pending: list[Pending]) -> Committing:
+    """The first half of ``commit_async``: the quota's pre-check (from the count this
+    process keeps when it can, else read in a worker thread, never on the loop) and the
+    records handed to the group commit. The caller may work while the writer commits, but
+    answers only after ``durable()``."""
     if not check_kept(svc, who, len(pending)):
         await run_in_threadpool(check, svc, who, len(pending))
     records = [log_record(who, p) for p in pending]
-    if records:
-        try:
-            await svc.log.submit_async(records)
-        except QuotaExceeded as exc:
-            raise refusal(exc.limit) from None
-    decided(svc, pending)
+    return Committing(svc, pending, svc.log.submit_async(records) if records else None)
+
+
+async def commit_async(svc: Services, who: Principal, pending: list[Pending]) -> None:
+    """``commit`` for a handler running on the event loop: the decisions join the next
+    group commit and the handler resumes once it is durable (or with its error), without
+    a thread waiting for it."""
+    await (await begin_commit(svc, who, pending)).durable()

@@ -13,7 +13,8 @@ itself when nothing about it is unusual, with the very functions the full stack 
   ``application/json``, the body is JSON (``bodyread``'s reader, ``io.jsonin``) and a
   valid event (the route's own type, ``ServiceEvent``);
 - the decision is the route's (``routers.notify.decide_event``), logged by the group
-  commit before anything is sent (``decide.commit_async``);
+  commit before anything is sent (``decide.begin_commit``, then ``durable()``: the
+  answer is made while the writer commits);
 - the answer is the route's (``decide.answer_body``), with the headers the full stack's
   gzip, language and request-id layers would give it (``prepared``: written directly,
   held byte for byte against Starlette's gzip), counted in the same metrics and written
@@ -41,7 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from quyche_rules.i18n import language, set_language
 from quyche_rules.io.jsonin import read_json
 from quyche_rules.service.auth import RateLimiter, authenticate, was_kept
-from quyche_rules.service.decide import answer_body, commit_async
+from quyche_rules.service.decide import answer_body, begin_commit
 from quyche_rules.service.deps import Services, answering
 from quyche_rules.service.language import from_header
 from quyche_rules.service.middleware import _replay, log_access
@@ -185,10 +186,22 @@ class NotifyFastPath:
             body = await _read(receive, read, self.max_body)
             event = _EVENT.validate_python(read_json(body), from_attributes=True)
             _, pending = decide_event(mine, event)
-            # durable before the answer is made (rendering it while the writer works was
-            # measured: the two threads taking the interpreter lock in turns cost more CPU
-            # than the overlap saved)
-            await commit_async(mine, who, [pending])
+            committing = await begin_commit(mine, who, [pending])
+            # the answer is made while the writer commits (its fsync leaves the
+            # interpreter lock free), and sent only once the decision is durable; should
+            # making it fail, that is this request's error once the commit is over, never
+            # a second decision by the full stack
+            made: list[Message] | Exception
+            try:
+                made = await messages(
+                    answer_body(pending),
+                    gzip_ok=wants_gzip(head.get(b"accept-encoding")),
+                    lang=scoped.lang,
+                    request_id=rid.encode("latin-1"),
+                )
+            except Exception as exc:
+                made = exc
+            await committing.durable()
         except Exception:
             # a refusal (TenantRefused, EventError, ValidationError, HTTPException 429), a
             # database away, anything: the full stack answers it, from the same body
@@ -196,12 +209,9 @@ class NotifyFastPath:
             await self.app(scope, _replay(read, receive), send)
             return
         try:
-            start_message, body_message = await messages(
-                answer_body(pending),
-                gzip_ok=wants_gzip(head.get(b"accept-encoding")),
-                lang=scoped.lang,
-                request_id=rid.encode("latin-1"),
-            )
+            if isinstance(made, Exception):
+                raise made
+            start_message, body_message = made
             scope["route"] = _ROUTE  # the template, for the access log
             await send(start_message)
             await send(body_message)
