@@ -26,6 +26,7 @@ from quyche_rules.engine.engine import Engine
 from quyche_rules.service import Settings, create_app
 from quyche_rules.service.auth import new_key
 from quyche_rules.service.fastpath import NotifyFastPath
+from quyche_rules.service.logwriter import DecisionWriter
 
 from .conftest import ROOT
 from .provinces import body_id, body_name, write_provinces
@@ -412,21 +413,13 @@ def _decisions(app: FastAPI) -> int:
 
 def test_the_answer_made_meanwhile_waits_for_the_commit(tmp_path: Path, engine: Engine) -> None:
     """The answer is made while the writer commits, but nothing is sent before the
-    decision is durable: with the writer held inside its transaction, no message of the
-    answer leaves the app (watched at the ASGI ``send``, which the client cannot see)."""
+    decision is durable: with the log's writer held back, no message of the answer leaves
+    the app (watched at the ASGI ``send``, which the test client does not show)."""
     app = create_app(
         Settings(db_url=f"sqlite:///{tmp_path}/w.db", rate_per_minute=0), engine=engine
     )
-    store = app.state.services.store
-    key = new_key(store, party=None, admin=True)[0]
-    inside, release = threading.Event(), threading.Event()
-    append = store.append_decisions
-
-    def held(*args: Any, **kwargs: Any) -> None:
-        inside.set()
-        assert release.wait(10)
-        append(*args, **kwargs)
-
+    svc = app.state.services
+    key = new_key(svc.store, party=None, admin=True)[0]
     sent: list[str] = []
 
     async def watched(scope: Any, receive: Any, send: Any) -> None:
@@ -440,7 +433,7 @@ def test_the_answer_made_meanwhile_waits_for_the_commit(tmp_path: Path, engine: 
     auth = {"Authorization": f"Bearer {key}"}
     with TestClient(watched) as client:
         client.post("/v1/notify", json=_event(EVENTS[0]), headers=auth)  # the key now kept
-        store.append_decisions = held
+        held = svc.log = DecisionWriter(svc.store, start=False)
         sent.clear()
         asking = threading.Thread(
             target=lambda: answers.append(
@@ -448,10 +441,9 @@ def test_the_answer_made_meanwhile_waits_for_the_commit(tmp_path: Path, engine: 
             )
         )
         asking.start()
-        assert inside.wait(10)
-        time.sleep(0.5)
-        assert sent == [], "answered before the decision was committed"
-        release.set()
+        asking.join(0.5)
+        assert asking.is_alive() and sent == [], "answered before the decision was committed"
+        held.start()
         asking.join(10)
     assert [a.status_code for a in answers] == [200]
     assert sent[0] == "http.response.start"

@@ -104,7 +104,7 @@ def test_a_driver_error_is_sqlalchemys_without_the_values(db_url: str, py_engine
         with (
             pytest.raises(sa.exc.IntegrityError) as caught,
             t.store.engine.begin() as conn,
-            DriverCursor(conn) as cur,
+            DriverCursor.of(conn) as cur,
             cur.pipelined(),
         ):
             insert = record_sql(conn).cases

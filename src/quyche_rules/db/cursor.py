@@ -41,16 +41,21 @@ def marks(dialect: str, n: int) -> str:
 
 
 class DriverCursor:
-    """The driver's cursor of a SQLAlchemy connection (in its transaction), raising
-    SQLAlchemy's errors. Close it (``with``) before the connection's next statement."""
+    """A cursor of a driver's connection (in its transaction), raising SQLAlchemy's
+    errors. Close it (``with``) before the connection's next statement."""
 
-    def __init__(self, conn: Connection) -> None:
-        self.dialect = conn.dialect
-        self.error: type[Exception] = conn.dialect.loaded_dbapi.Error
-        driver = conn.connection.driver_connection
-        assert driver is not None  # a connection in a transaction has its driver's
+    def __init__(self, driver: Any, dialect: sa.Dialect) -> None:
+        self.dialect = dialect
+        self.error: type[Exception] = dialect.loaded_dbapi.Error
         self.driver: Any = driver
         self.cursor: Any = driver.cursor()
+
+    @classmethod
+    def of(cls, conn: Connection) -> DriverCursor:
+        """The cursor of a SQLAlchemy connection's driver connection."""
+        driver = conn.connection.driver_connection
+        assert driver is not None  # a connection in a transaction has its driver's
+        return cls(driver, conn.dialect)
 
     def __enter__(self) -> DriverCursor:
         return self
@@ -101,9 +106,15 @@ class DriverCursor:
             raise self._error("(pipeline)", exc) from exc
 
     def _error(self, statement: str, exc: Exception) -> Exception:
-        return sa.exc.DBAPIError.instance(
-            statement, None, exc, self.error, hide_parameters=True, dialect=self.dialect
-        )
+        return translated(self.dialect, statement, exc)
+
+
+def translated(dialect: sa.Dialect, statement: str, exc: Exception) -> Exception:
+    """A driver's error as SQLAlchemy raises it (``IntegrityError``, ``OperationalError``…),
+    without the statement's parameters."""
+    return sa.exc.DBAPIError.instance(
+        statement, None, exc, dialect.loaded_dbapi.Error, hide_parameters=True, dialect=dialect
+    )
 
 
 def _pipelines() -> bool:

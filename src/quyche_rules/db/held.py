@@ -33,6 +33,8 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from quyche_rules.db.cursor import translated
+
 T = TypeVar("T")
 
 
@@ -88,7 +90,7 @@ class HeldConnection:
             if dead and not fresh and not committing:
                 raise _Stale from exc
             if isinstance(exc, self.error):
-                raise self._translated(exc) from exc
+                raise translated(self.dialect, "(transaction)", exc) from exc
             raise
 
     def _rollback(self, raw: Any, exc: BaseException) -> bool:
@@ -110,11 +112,6 @@ class HeldConnection:
             self._raw = None
             raw.invalidate()
         return dead
-
-    def _translated(self, exc: Exception) -> Exception:
-        return sa.exc.DBAPIError.instance(
-            "(transaction)", None, exc, self.error, hide_parameters=True, dialect=self.dialect
-        )
 
 
 class _Stale(Exception):

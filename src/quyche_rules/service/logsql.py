@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
+from quyche_rules.db.cursor import DriverCursor
 from quyche_rules.db.delivery_tables import GENESIS, chain, chain_hash
 from quyche_rules.db.service_tables import decisions, key_days
 from quyche_rules.delivery.audit import CHAIN_LOCK, DECISION
@@ -124,35 +124,23 @@ def sqlite_time(when: dt.datetime) -> str:
 
 
 def append(
-    conn: Connection,
-    recs: Sequence[Logged],
-    texts: Sequence[tuple[str, str, str, str]],
-    days: Sequence[dt.date],
-) -> dict[tuple[str, dt.date], int]:
-    """Insert and chain ``recs`` in ``conn``'s transaction and count them; returns each
-    (key, day)'s count after this transaction. ``texts``: each record's parties, receipt,
-    input and result as stored (JSON text); ``days``: the day each counts against."""
-    return append_driver(conn.connection.driver_connection, conn.dialect, recs, texts, days)
-
-
-def append_driver(
     driver: Any,
     dialect: sa.Dialect,
     recs: Sequence[Logged],
     texts: Sequence[tuple[str, str, str, str]],
     days: Sequence[dt.date],
 ) -> dict[tuple[str, dt.date], int]:
-    """``append`` on a driver's connection in its transaction (``db.held``: the group
-    commit's kept connection)."""
-    cur = _Cursor(driver, dialect)
-    try:
+    """Insert and chain ``recs`` in the transaction open on ``driver`` (a driver's
+    connection: the group commit's kept one, ``db.held``, or a SQLAlchemy connection's)
+    and count them; returns each (key, day)'s count after this transaction. ``texts``:
+    each record's parties, receipt, input and result as stored (JSON text); ``days``: the
+    day each counts against."""
+    with DriverCursor(driver, dialect) as cur:
         return _append(cur, statements(dialect.name), recs, texts, days)
-    finally:
-        cur.cursor.close()
 
 
 def _append(
-    cur: _Cursor,
+    cur: DriverCursor,
     sql: Statements,
     recs: Sequence[Logged],
     texts: Sequence[tuple[str, str, str, str]],
@@ -171,8 +159,8 @@ def _append(
         rest = (r.kind, r.key_id, r.asked_by_party, parties, receipt, inp, result)
         rows.append((r.decision_id, bound, *rest))
         hashed.append(dict(zip(COLUMNS, (r.decision_id, back, *rest), strict=True)))
-    cur.run(sql.insert_decisions, rows, many=True)
-    tip = cur.run(sql.tip)
+    cur.many(sql.insert_decisions, rows)
+    tip = next(iter(cur.rows(sql.tip)), None)
     seq, prev = (0, GENESIS) if tip is None else (int(tip[0]), str(tip[1]))
     links: list[tuple[Any, ...]] = []
     for r, row in zip(recs, hashed, strict=True):
@@ -180,36 +168,13 @@ def _append(
         h = chain_hash(prev, seq, DECISION, "{}", row)
         links.append((seq, DECISION, r.decision_id, "{}", prev, h))
         prev = h
-    cur.run(sql.insert_links, links, many=True)
+    cur.many(sql.insert_links, links)
     per: dict[tuple[str, dt.date], int] = {}
     for r, day in zip(recs, days, strict=True):
         per[(r.key_id, day)] = per.get((r.key_id, day), 0) + 1
     totals: dict[tuple[str, dt.date], int] = {}
     for (key_id, day), n in per.items():
         bound_day: Any = day.isoformat() if sql.text_times else day
-        got = cur.run(sql.count, (key_id, bound_day, n))
-        assert got is not None  # the upsert returns its row
+        (got,) = cur.rows(sql.count, (key_id, bound_day, n))  # the upsert returns its row
         totals[(key_id, day)] = int(got[0])
     return totals
-
-
-class _Cursor:
-    """A cursor of the driver's connection, raising SQLAlchemy's errors."""
-
-    def __init__(self, driver: Any, dialect: sa.Dialect) -> None:
-        self.dialect = dialect
-        self.error: type[Exception] = dialect.loaded_dbapi.Error
-        self.cursor = driver.cursor()
-
-    def run(self, statement: str, params: Any = (), *, many: bool = False) -> Any:
-        """Execute; the first row if the statement returns rows, else None."""
-        try:
-            if many:
-                self.cursor.executemany(statement, params)
-                return None
-            self.cursor.execute(statement, params)
-            return self.cursor.fetchone() if self.cursor.description else None
-        except self.error as exc:
-            raise sa.exc.DBAPIError.instance(
-                statement, None, exc, self.error, hide_parameters=True, dialect=self.dialect
-            ) from exc

@@ -240,17 +240,14 @@ class Store:
         if not recs:
             return
         joined: list[DecisionRecord] | None = None
+        dialect = self.engine.dialect
 
         def work(driver: Any) -> dict[tuple[str, dt.date], int]:
             nonlocal joined
             if joined is None:  # once: a transaction run again keeps its late joiners
                 joined = [*recs, *more()] if more is not None else recs
-            group = joined
-            return self._insert(
-                group, lambda t, d: logsql.append_driver(driver, dialect, group, t, d)
-            )
+            return self._insert(driver, dialect, joined)
 
-        dialect = self.engine.dialect
         totals = self._held.transaction(work)
         self._saw(totals)  # committed: the quota's pre-check may count on it
 
@@ -263,17 +260,14 @@ class Store:
         caller's transaction must roll back (the write serialises the counts, so the quota
         holds exactly whatever runs concurrently). Returns each (key, day)'s count as of
         this transaction; the statements are ``logsql``'s."""
-        return self._insert(recs, lambda t, d: logsql.append(conn, recs, t, d))
+        return self._insert(conn.connection.driver_connection, conn.dialect, recs)
 
     def _insert(
-        self,
-        recs: list[DecisionRecord],
-        append: Callable[
-            [list[tuple[str, str, str, str]], list[dt.date]], dict[tuple[str, dt.date], int]
-        ],
+        self, driver: Any, dialect: sa.Dialect, recs: list[DecisionRecord]
     ) -> dict[tuple[str, dt.date], int]:
-        """``insert_decisions``' texts, days and quota around ``append`` (``logsql``'s, on
-        a SQLAlchemy connection or on the kept driver connection)."""
+        """``insert_decisions`` on a driver's connection (a SQLAlchemy connection's, or
+        the group commit's kept one): the texts, the days and the quota around
+        ``logsql.append``."""
         if not recs:
             return {}
         texts = [
@@ -281,7 +275,7 @@ class Store:
             for r in recs
         ]
         days = [vietnam_day(r.decided_at) for r in recs]
-        totals = append(texts, days)
+        totals = logsql.append(driver, dialect, recs, texts, days)
         limit = self.daily_quota
         for (key_id, day), total in totals.items():
             if limit > 0 and total > limit:

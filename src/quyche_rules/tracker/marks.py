@@ -192,7 +192,7 @@ def mark_documents(conn: Connection, doc_keys: Iterable[str], fresh: Iterable[st
     sql, dialect = _sql(conn), conn.dialect.name
     new = set(fresh)
     delta: Tally = Counter()
-    with DriverCursor(conn) as cur:
+    with DriverCursor.of(conn) as cur:
         if sql.lock is not None:
             cur.run(sql.lock, (keys,))
         counted = [k for k in keys if k not in new]

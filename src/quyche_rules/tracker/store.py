@@ -226,7 +226,7 @@ class Store:
                     # the log row first: it does not depend on what the record joins, and
                     # a document already recorded inserts nothing (then it is read)
                     sql = record_sql(conn)
-                    with DriverCursor(conn) as cur:
+                    with DriverCursor.of(conn) as cur:
                         row = sql.record.rows([record_row(new, recorded_at)])[0]
                         inserted = cur.rows(sql.record.sql, row)
                         found = [] if inserted else cur.rows(sql.find, (new.doc_key,))
@@ -285,7 +285,7 @@ class Store:
         if not wanted and not acting:
             return standing, aliases
         sql = record_sql(conn)
-        with DriverCursor(conn) as cur:
+        with DriverCursor.of(conn) as cur:
             # per chunk in opening order (the first opened first): ``_standing_doc``
             for doc_key, rule_id, obligated, reference, decision in select_in(
                 cur, sql, sql.standing, "f.doc_key", wanted
@@ -403,7 +403,7 @@ class Store:
             fact_batch = [r for n in todo for r in fact_rows(n, seqs[n.doc_key])]
             act_batch = [r for n in todo for r in act_rows(n, seqs[n.doc_key])]
             sql = record_sql(conn)
-            with DriverCursor(conn) as cur:  # the live record's pre-built statements
+            with DriverCursor.of(conn) as cur:  # the live record's pre-built statements
                 for stmt, rows_ in ((sql.cases, case_batch), (sql.parties, party_batch),
                                     (sql.targets, target_batch), (sql.facts, fact_batch),
                                     (sql.acts, act_batch)):  # fmt: skip
@@ -450,7 +450,7 @@ class Store:
         out: dict[str, list[CaseParties]] = {}
         keys = list(dict.fromkeys(doc_keys))
         sql = record_sql(conn)
-        with DriverCursor(conn) as cur:
+        with DriverCursor.of(conn) as cur:
             for key, cid, obligated, cps, requester in select_in(
                 cur, sql, sql.target_cases, "doc_key", keys
             ):
@@ -484,7 +484,7 @@ class Store:
             extra = [{"record_seq": int(r), "doc_key": k} for r in earlier for k in new.joins
                      if (int(r), k) not in have]  # fmt: skip
         sql = record_sql(conn)
-        with DriverCursor(conn) as cur, cur.pipelined():
+        with DriverCursor.of(conn) as cur, cur.pipelined():
             if new.cases:
                 cur.many(sql.cases.sql, sql.cases.rows(case_rows(new, seq)))
                 cur.many(sql.parties.sql, sql.parties.rows(party_rows(new)))
@@ -714,7 +714,7 @@ class Store:
         keys = list(dict.fromkeys(doc_keys))
         with self._read(conn) as conn:
             sql = record_sql(conn)
-            with DriverCursor(conn) as cur:
+            with DriverCursor.of(conn) as cur:
                 return sorted(str(c) for (c,) in select_in(cur, sql, sql.cases_of, "doc_key", keys))
 
     def counts(self) -> dict[str, int]:
