@@ -98,3 +98,40 @@ def test_the_literate_page_travels_compressed_to_clients_that_accept_it(
     packed = b"".join(raw)
     assert gzip.decompress(packed) == plain.content
     assert len(packed) * 4 < len(plain.content)
+
+
+def test_a_page_is_gzipped_once_and_answered_as_the_gzip_layer_would(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kept gzip form is the gzip layer's bytes with its headers, and is not made
+    again for the next reader (nor for a client that does not ask for it)."""
+    from quyche_rules.service import prepared
+    from quyche_rules.service.routers import pages
+
+    made: list[int] = []
+
+    def counted(body: bytes) -> bytes:
+        made.append(len(body))
+        return prepared.gzip(body)
+
+    monkeypatch.setattr(pages, "gzip", counted)
+    client.app.state.pages.encoded.clear()  # type: ignore[attr-defined]
+    answers = []
+    for _ in range(2):
+        raw: list[bytes] = []
+        with client.stream("GET", "/", headers={"Accept-Encoding": "br, gzip"}) as r:
+            raw.extend(r.iter_raw())
+            answers.append((dict(r.headers), b"".join(raw)))
+    plain = client.get("/", headers={"Accept-Encoding": "identity"})
+    assert made == [len(plain.content)]  # once, for the first reader
+    (first, packed), (second, again) = answers
+    assert again == packed == prepared.gzip(plain.content)
+    assert first.pop("x-request-id") != second.pop("x-request-id")
+    assert first == second
+    assert first["content-encoding"] == "gzip"
+    assert first["vary"] == "Accept-Language, Cookie, Accept-Encoding"
+    assert first["content-length"] == str(len(packed))
+    assert first["etag"] == plain.headers["etag"]
+    assert first["content-type"] == "text/html; charset=utf-8"
+    assert "content-encoding" not in plain.headers
+    assert plain.headers["vary"] == "Accept-Language, Cookie, Accept-Encoding"
