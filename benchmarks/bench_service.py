@@ -8,10 +8,15 @@ Figures printed (never asserted: the machines here are small and shared):
   * baseline (a): the library call ``Engine.who_must_be_notified`` on the same events;
   * baseline (b): a bare FastAPI endpoint returning a constant, on the same uvicorn, same
     client, same concurrency: the floor of HTTP + ASGI + JSON on this machine;
+  * baseline (c): the same bare endpoint storing one row of a decision's mean size in
+    SQLite (WAL, ``synchronous=FULL``: one fsync per request, no group commit) before it
+    answers: what durability alone costs on this machine's disk, which no service that
+    syncs each decision before answering can go under at one client;
   * where the time goes: each step of a notify request timed alone, in process (key
     look-up, event validation, engine, JSON, receipt, decision log append);
   * each server's CPU per request (user + system, from ``/proc``, Linux), which says
-    whether a gap is CPU or waiting (fsync, scheduling).
+    whether a gap is CPU or waiting (fsync, scheduling), and the benchmark client's own
+    (it shares the machine: at 8 clients it is what limits the bare endpoint).
 
 The four servers run side by side and are measured in interleaved rounds (``--rounds``,
 default 3), so the drift of a shared machine falls on each alike; the ratios are the
@@ -61,6 +66,30 @@ def notify() -> dict:
     return {"obligations": [], "receipt": None}
 uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning", access_log=False)
 """
+
+
+BARE_DURABLE_APP = """
+import sqlite3, threading, uuid
+import uvicorn
+from fastapi import FastAPI
+db = sqlite3.connect({path!r}, check_same_thread=False, isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("PRAGMA synchronous=FULL")
+db.execute("CREATE TABLE IF NOT EXISTS d (id TEXT PRIMARY KEY, row TEXT NOT NULL)")
+lock = threading.Lock()
+ROW = "x" * {size}
+app = FastAPI()
+@app.post("/v1/notify")
+def notify() -> dict:
+    with lock:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO d VALUES (?, ?)", (str(uuid.uuid4()), ROW))
+        db.execute("COMMIT")
+    return {"obligations": [], "receipt": None}
+uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning", access_log=False)
+"""
+BARE = "bare FastAPI constant (b)"
+DURABLE = "bare FastAPI + one fsynced row (c)"
 
 
 def load_events() -> list[dict[str, Any]]:
@@ -240,6 +269,13 @@ def main() -> None:
             lib.append(time.perf_counter() - t)
     print(f"library, backend {engine.backend.name} (baseline a):")
     line("who_must_be_notified", lib, len(lib) / sum(lib))
+    # what a decision's row stores, on average: the obligations, the receipt and the input
+    row_size = statistics.mean(
+        len(json.dumps([o.model_dump(mode="json") for o in engine.who_must_be_notified(e)]))
+        + len(json.dumps(e))
+        + 600
+        for e in events
+    )
 
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         db = f"sqlite:///{tmp}/bench.db"
@@ -250,18 +286,21 @@ def main() -> None:
             check=True,
         )
         key = made.stdout.strip()
-        ports = [free_port() for _ in range(4)]
+        ports = [free_port() for _ in range(5)]
         serve = [QUYCHE, "serve", "--db", db, "--rate-per-minute", "0"]
         bare = [sys.executable, "-c", BARE_APP.replace("{port}", str(ports[0]))]
+        durable = BARE_DURABLE_APP.replace("{path!r}", repr(f"{tmp}/durable.db"))
+        durable = durable.replace("{size}", str(int(row_size))).replace("{port}", str(ports[4]))
         configs = {
-            "bare FastAPI constant (b)": bare,
+            BARE: bare,
             "quyche serve": [*serve, "--port", str(ports[1])],
             "quyche serve --sqlite-sync normal": [
                 *serve, "--port", str(ports[2]), "--sqlite-sync", "normal"
             ],
             "quyche serve --no-fast-path": [*serve, "--port", str(ports[3]), "--no-fast-path"],
+            DURABLE: [sys.executable, "-c", durable],
         }  # fmt: skip
-        # all four run at once, idle but for the one being measured; the rounds interleave
+        # all five run at once, idle but for the one being measured; the rounds interleave
         # them so that the machine's drift (it is shared) falls on each alike
         bases = {
             name: stack.enter_context(server(cmd, port))
@@ -269,28 +308,31 @@ def main() -> None:
         }
         rates: dict[tuple[str, int], list[float]] = {}
         cpus: dict[tuple[str, int], list[float]] = {}  # server CPU seconds per request
+        mine: dict[tuple[str, int], list[float]] = {}  # the client's CPU seconds per request
         for c in args.clients:
             for base, _ in bases.values():
                 asyncio.run(load(base, key, events, c, 40, 5))  # warm up
             for r in range(args.rounds):
                 for name, (base, pid) in bases.items():
-                    before = cpu_seconds(pid)
+                    before, own = cpu_seconds(pid), time.process_time()
                     lat, rate = asyncio.run(load(base, key, events, c, args.requests, args.seconds))
                     rates.setdefault((name, c), []).append(rate)
                     used = cpu_seconds(pid) - before
+                    mine.setdefault((name, c), []).append((time.process_time() - own) / len(lat))
                     cpus.setdefault((name, c), []).append(used / len(lat))
                     line(f"round {r + 1}, {c} client(s): {name}", lat, rate, used)
         print("ratios (median of the rounds; every receipt fsynced unless 'normal'):")
         lib_rate = len(lib) / sum(lib)
         for c in args.clients:
-            b = statistics.median(rates[("bare FastAPI constant (b)", c)])
+            bare_rates = rates[(BARE, c)]
+            b = statistics.median(bare_rates)
             for name in (
                 "quyche serve",
                 "quyche serve --sqlite-sync normal",
                 "quyche serve --no-fast-path",
+                DURABLE,
             ):
                 s = statistics.median(rates[(name, c)])
-                bare_rates = rates[("bare FastAPI constant (b)", c)]
                 paired = [x / y for x, y in zip(rates[(name, c)], bare_rates, strict=True)]
                 fsynced = c in TARGETS and name == "quyche serve"
                 target = f" (target ≥ {TARGETS[c]}×)" if fsynced else ""
@@ -298,11 +340,21 @@ def main() -> None:
                     f"  {c} client(s), {name}: {s / b:5.2f} × bare FastAPI{target}; per round "
                     f"{', '.join(f'{p:.2f}' for p in paired)}; {s / lib_rate:6.3f} × library"
                 )
-                if cpus.get((name, c)) and min(cpus[("bare FastAPI constant (b)", c)]) > 0:
+                if cpus.get((name, c)) and min(cpus[(BARE, c)]) > 0:
                     # CPU per request drifts less than requests/s on a shared machine
-                    mine = statistics.median(cpus[(name, c)])
-                    bare_cpu = statistics.median(cpus[("bare FastAPI constant (b)", c)])
-                    print(f"      server CPU per request: {mine / bare_cpu:4.2f} × bare FastAPI's")
+                    used = statistics.median(cpus[(name, c)])
+                    bare_cpu = statistics.median(cpus[(BARE, c)])
+                    print(f"      server CPU per request: {used / bare_cpu:4.2f} × bare FastAPI's")
+            d = statistics.median(rates[(DURABLE, c)])
+            q = statistics.median(rates[("quyche serve", c)])
+            print(
+                f"  {c} client(s), quyche serve against the durable floor (c): {q / d:5.2f} ×; "
+                "the benchmark client's own CPU per request: "
+                + ", ".join(
+                    f"{n} {statistics.median(mine[(n, c)]) * 1000:.2f} ms"
+                    for n in (BARE, "quyche serve", DURABLE)
+                )
+            )
         print("where the time of one notify goes (in process, mean per call):")
         breakdown(f"sqlite:///{tmp}/breakdown.db", events, 200)
 
