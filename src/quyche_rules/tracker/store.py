@@ -45,6 +45,7 @@ from quyche_rules.db.connect import (
     migrate,
 )
 from quyche_rules.db.cursor import DriverCursor
+from quyche_rules.db.statistics import refresh_after
 from quyche_rules.db.tracker_tables import (
     PROJECTION,
     SEP,
@@ -96,6 +97,10 @@ Also = Callable[[Connection, int, bool, NewRecord], None]
 
 #: the projection's columns a fold does not read: the marks say which cases to fold
 _MARKS = MARKS
+#: the tables the status pages walk besides the cases' facts, analysed with them after a
+#: large import (the log and the case index are read by key only: their statistics change
+#: no plan, and the log's, with its JSON, cost the most to gather)
+_TABLES = (case_parties, due_counts, acts, targets)
 
 
 class _AlsoFailed(Exception):
@@ -345,7 +350,10 @@ class Store:
     def append_many_records(
         self, batch: Sequence[NewRecord], recorded_at: dt.datetime, guard: Guard | None = None
     ) -> list[tuple[int, bool, NewRecord]]:
-        """``append_many``, also returning each record as written (see ``joined``)."""
+        """``append_many``, also returning each record as written (see ``joined``). A
+        batch large against what the database knew of its tables has them analysed once
+        committed (``db.statistics``: PostgreSQL), so the pages read right after an import
+        are planned for it."""
         for _attempt in range(3):
             try:
                 with self._tx() as conn:
@@ -353,9 +361,12 @@ class Store:
                     if guard is not None:
                         self._guard_batch(conn, written, guard)
                     done = self._append_many(conn, written, recorded_at)
-                    return [(s, c, n) for (s, c), n in zip(done, written, strict=True)]
+                    out = [(s, c, n) for (s, c), n in zip(done, written, strict=True)]
             except IntegrityError:
                 continue  # a concurrent writer recorded one of them first: re-read
+            opened = sum(len(n.cases) for n in written)
+            refresh_after(self.engine, (case_facts, *_TABLES), opened)
+            return out
         raise TrackerError("batch: could not record (repeated conflicts)")
 
     def _joined_batch(self, conn: Connection, batch: Sequence[NewRecord]) -> list[NewRecord]:
