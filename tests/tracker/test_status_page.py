@@ -139,3 +139,39 @@ def test_a_page_is_stable_under_concurrent_records(db_url: str, py_engine: Engin
 def test_an_unknown_group_is_refused(db_url: str, py_engine: Engine) -> None:
     with Tracker(db_url, engine=py_engine) as t, pytest.raises(ValueError, match="group"):
         t.status_page(None, START, group="everything", limit=3)
+
+
+def test_a_body_owed_a_case_it_is_also_obliged_in(db_url: str, py_engine: Engine) -> None:
+    """No rule of the regulation names the obligated body among its own counterparties
+    today, but the page must not count such a case twice: the obliged side counts what it
+    owes (consent included), the owed side only what it is owed. Such cases are written
+    here by hand, beside ordinary ones, answered, extended and left to lapse."""
+    import dataclasses
+
+    from .events import REQUESTED
+
+    with Tracker(db_url, engine=py_engine) as t:
+        for i in range(24):
+            day = START + ONE * (i * 3)
+            data = request(f"{i}-CV/BOTH", day)
+            if i % 2:
+                t.record(data)
+            else:  # the obligated body named among the case's counterparties too
+                new = t.prepare(data)
+                cases = tuple(
+                    (cid, dataclasses.replace(d, counterparties=(*d.counterparties, d.obligated)))
+                    for cid, d in new.cases
+                )
+                t.store.append(dataclasses.replace(new, cases=cases), t.clock())
+            if i % 4 == 1:
+                t.record(answer(f"{i}-CV/BOTH", day + ONE * 2))
+            elif i % 6 == 2:
+                t.record(extension(f"{i}-CV/BOTH", day + ONE, day + ONE * 30))
+        both = [c for c in t.cases(as_of=START + ONE * 90) if c.obligated in c.counterparties]
+        assert len(both) >= 10
+        for day in (START + ONE * 10, START + ONE * 40, START + ONE * 90):
+            for party in (REQUESTED, PARTIES[0], None):
+                whole = t.status(party, day)
+                assert whole.consent or day < START + ONE * 20
+                for group in GROUPS:
+                    _page_through(t, party, day, group, whole)
