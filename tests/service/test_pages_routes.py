@@ -115,7 +115,7 @@ def test_a_page_is_gzipped_once_and_answered_as_the_gzip_layer_would(
         return prepared.gzip(body)
 
     monkeypatch.setattr(pages, "gzip", counted)
-    client.app.state.pages.encoded.clear()  # type: ignore[attr-defined]
+    client.app.state.pages.done.clear()  # type: ignore[attr-defined]
     answers = []
     for _ in range(2):
         raw: list[bytes] = []

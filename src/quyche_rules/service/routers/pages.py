@@ -62,9 +62,9 @@ class PageCache:
     change while the app runs); a body's page is kept per registry id."""
 
     pages: Pages
-    done: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
-    #: a page's UTF-8 bytes and, from the gzip layer's minimum size up, their gzip form
-    encoded: dict[tuple[str, str], tuple[bytes, bytes | None]] = field(default_factory=dict)
+    #: each page's UTF-8 bytes, their gzip form (None under the size the gzip layer leaves
+    #: alone) and its ETag (a hash of the bytes), by (name, language)
+    done: dict[tuple[str, str], tuple[bytes, bytes | None, str]] = field(default_factory=dict)
     static: dict[str, tuple[bytes, str]] = field(
         default_factory=lambda: {
             f.name: (f.read_bytes(), MEDIA_TYPES[f.suffix])
@@ -85,11 +85,9 @@ class PageCache:
         ask, morning = root + ASK.lstrip("/"), root + MORNING.lstrip("/")
         return cls(Pages(engine, links=links, ask_href=ask, morning_href=morning, served=True))
 
-    def get(self, name: str, lang: str = "vi") -> str:
-        return self.entry(name, lang)[0]
-
-    def entry(self, name: str, lang: str) -> tuple[str, str]:
-        """The page ``name`` in ``lang`` and its ETag (a hash of its bytes)."""
+    def entry(self, name: str, lang: str) -> tuple[bytes, bytes | None, str]:
+        """The page ``name`` in ``lang``: its bytes, their gzip form and its ETag, made
+        once."""
         got = self.done.get((name, lang))
         if got is None:
             pages = dataclasses.replace(self.pages, lang=lang)
@@ -104,23 +102,11 @@ class PageCache:
                 "body": lambda: pages.body(arg),
                 "article": lambda: pages.article(int(arg)),
             }
-            html = makers[kind]()
-            etag = '"' + hashlib.sha256(html.encode()).hexdigest()[:32] + '"'
-            got = self.done[(name, lang)] = (html, etag)
+            raw = makers[kind]().encode()
+            packed = gzip(raw) if len(raw) >= GZIP_MINIMUM_SIZE else None
+            etag = '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
+            got = self.done[(name, lang)] = (raw, packed, etag)
         return got
-
-    def payload(self, name: str, lang: str) -> tuple[bytes, bytes | None, str]:
-        """The page's bytes, their gzip form (None under the size the gzip layer leaves
-        alone) and its ETag, made once."""
-        html, etag = self.entry(name, lang)
-        got = self.encoded.get((name, lang))
-        if got is None:
-            raw = html.encode()
-            got = self.encoded[(name, lang)] = (
-                raw,
-                gzip(raw) if len(raw) >= GZIP_MINIMUM_SIZE else None,
-            )
-        return (*got, etag)
 
 
 def page_language(request: Request) -> str:
@@ -134,7 +120,7 @@ def page_language(request: Request) -> str:
 def answer(request: Request, cache: PageCache, name: str) -> Response:
     """The page in the request's language, or ``304`` when the browser holds these bytes."""
     lang = page_language(request)
-    raw, packed, etag = cache.payload(name, lang)
+    raw, packed, etag = cache.entry(name, lang)
     headers = {
         "ETag": etag,
         "Cache-Control": "no-cache",
