@@ -57,6 +57,8 @@ def test_a_large_import_is_analysed_and_a_small_one_is_not(
         assert count == 1 and rows == 200
         t.record_many(_batch(200, 60))  # 60 <= 50 + a tenth of 200: autovacuum's to do
         assert _analysed(url) == (1, 200)
+        t.record_many(_batch(0, 200))  # the same documents again: nothing written
+        assert _analysed(url) == (1, 200)
         t.record_many(_batch(260, 80))  # more than 50 + 20
         assert _analysed(url) == (2, 340)
 

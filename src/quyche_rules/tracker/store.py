@@ -364,7 +364,8 @@ class Store:
                     out = [(s, c, n) for (s, c), n in zip(done, written, strict=True)]
             except IntegrityError:
                 continue  # a concurrent writer recorded one of them first: re-read
-            opened = sum(len(n.cases) for n in written)
+            # the cases this batch wrote: a document recorded before opens none again
+            opened = sum(len(n.cases) for _, created, n in out if created)
             refresh_after(self.engine, (case_facts, *_TABLES), opened)
             return out
         raise TrackerError("batch: could not record (repeated conflicts)")
